@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `wb build`: configure (tinyconfig + kconfig/ fragments), verify, build.
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::kconfig;
+use crate::util::{self, fmt_duration, info, step};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Fragments every configuration starts from.
+pub const COMMON_FRAGMENTS: &[&str] = &["base.config", "selftests.config"];
+
+pub struct Built {
+    pub config: String,
+    pub dir: PathBuf,
+    pub bzimage: PathBuf,
+}
+
+/// The fragments of one configuration, in merge order.
+pub fn fragments(ctx: &Ctx, config: &str) -> Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = COMMON_FRAGMENTS.iter().map(|f| ctx.kconfig_dir().join(f)).collect();
+    out.push(ctx.kconfig_dir().join(format!("{config}.config")));
+    for f in &out {
+        if !f.is_file() {
+            let avail: Vec<String> = util::list_files(&ctx.kconfig_dir())
+                .into_iter()
+                .map(|p| p.to_string_lossy().trim_end_matches(".config").to_string())
+                .filter(|n| !COMMON_FRAGMENTS.iter().any(|c| c.trim_end_matches(".config") == n))
+                .collect();
+            return Err(Error::Usage(format!(
+                "no fragment {} for configuration `{config}` (configurations: {})",
+                f.display(),
+                avail.join(", ")
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// make variables that select the pinned Rust toolchain.
+pub fn toolchain_vars(ctx: &Ctx) -> Vec<String> {
+    vec![
+        "RUSTC=/usr/bin/rustc".into(),
+        "HOSTRUSTC=/usr/bin/rustc".into(),
+        "RUSTDOC=/usr/bin/rustdoc".into(),
+        "RUSTFMT=/usr/bin/rustfmt".into(),
+        "CLIPPY_DRIVER=/usr/bin/clippy-driver".into(),
+        format!("BINDGEN={}", ctx.bindgen().display()),
+    ]
+}
+
+pub fn make(ctx: &Ctx, tree: &Path, dir: &Path) -> Command {
+    let mut c = Command::new("make");
+    c.arg("-C")
+        .arg(tree)
+        .arg(format!("O={}", dir.display()))
+        .args(toolchain_vars(ctx))
+        .env("LIBCLANG_PATH", ctx.libclang_path())
+        // Make the kernel's own "KBUILD_BUILD_*" stable across machines.
+        .env("KBUILD_BUILD_USER", "pidfs-rs")
+        .env("KBUILD_BUILD_HOST", "workbench");
+    c
+}
+
+fn jobs() -> String {
+    let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    format!("-j{}", n + 1)
+}
+
+fn run_make(ctx: &Ctx, tree: &Path, dir: &Path, args: &[&str], log: &Path, label: &str) -> Result<()> {
+    let ok = util::run_logged(make(ctx, tree, dir).args(args), log, label)?;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Build {
+            what: label.to_string(),
+            log: log.to_path_buf(),
+        })
+    }
+}
+
+/// Configures and builds `config` from the tree; returns the build.
+pub fn build(ctx: &Ctx, tree: &Path, config: &str) -> Result<Built> {
+    let frags = fragments(ctx, config)?;
+    let dir = ctx.build_dir(config);
+    util::mkdir(&dir)?;
+    let logs = ctx.out_dir().join("logs").join(config);
+    let start = Instant::now();
+
+    step(&format!("build[{config}]: Rust toolchain check"));
+    let ok = util::run_logged(
+        make(ctx, tree, &dir).arg("rustavailable"),
+        &logs.join("rustavailable.log"),
+        "make rustavailable",
+    )?;
+    if !ok {
+        return Err(Error::Setup {
+            what: "the kernel does not find a usable Rust toolchain (make rustavailable failed)".into(),
+            hint: format!(
+                "run `scripts/wb setup`; details in {}",
+                logs.join("rustavailable.log").display()
+            ),
+        });
+    }
+
+    step(&format!("build[{config}]: configuration (tinyconfig + {})", frags.iter().map(|f| f.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect::<Vec<_>>().join(" + ")));
+    let log = logs.join("config.log");
+    // Keep the previous .config so an unchanged configuration does not
+    // disturb the incremental build (kbuild compares symbol by symbol).
+    run_make(ctx, tree, &dir, &["-s", "tinyconfig"], &log, "make tinyconfig")?;
+    let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
+    merge
+        .current_dir(tree)
+        .arg("-m")
+        .arg("-O")
+        .arg(&dir)
+        .arg(dir.join(".config"))
+        .args(&frags);
+    if !util::run_logged(&mut merge, &logs.join("merge_config.log"), "merge_config.sh")? {
+        return Err(Error::Build {
+            what: "merge_config.sh".into(),
+            log: logs.join("merge_config.log"),
+        });
+    }
+    run_make(ctx, tree, &dir, &["-s", "olddefconfig"], &logs.join("olddefconfig.log"), "make olddefconfig")?;
+    verify(&frags, &dir.join(".config"))?;
+    info("every requested option is in .config");
+
+    step(&format!("build[{config}]: bzImage and uapi headers"));
+    let j = jobs();
+    run_make(ctx, tree, &dir, &[&j, "bzImage", "headers"], &logs.join("build.log"), "make bzImage headers")?;
+    let bzimage = dir.join("arch/x86/boot/bzImage");
+    info(&format!("built {} in {}", bzimage.display(), fmt_duration(start.elapsed())));
+    Ok(Built {
+        config: config.to_string(),
+        dir,
+        bzimage,
+    })
+}
+
+/// Checks that every option requested by the fragments is in `.config`.
+pub fn verify(frags: &[PathBuf], config: &Path) -> Result<()> {
+    let mut requested = BTreeMap::new();
+    for f in frags {
+        requested.extend(kconfig::parse(&util::read(f)?));
+    }
+    let have = kconfig::parse(&util::read(config)?);
+    let missing = kconfig::verify(&requested, &have);
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Config {
+            missing,
+            config: config.to_path_buf(),
+        })
+    }
+}

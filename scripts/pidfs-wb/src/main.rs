@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `wb`: the pidfs-rs workbench. From nothing to "pinned base + patches/ →
+//! Rust-enabled kernel → QEMU → upstream selftest verdict".
+
+mod base;
+mod build;
+mod ctx;
+mod error;
+mod guest;
+mod kconfig;
+mod ktap;
+mod qemu;
+mod series;
+mod setup;
+mod splat;
+mod testcmd;
+mod tree;
+mod util;
+mod verdict;
+
+use error::{Error, Result};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const HELP: &str = "\
+wb — workbench for the Rust pidfs patch series
+
+usage: scripts/wb <command> [options]
+
+commands:
+  setup                 install the pinned toolchain (idempotent)
+  base                  fetch, verify and unpack Linux 7.3.4 into a git repo
+  series apply          apply patches/ onto the base in the work tree
+        [--upto K]        only the first K patches
+        [--discard]       throw away unexported edits in the work tree
+  series check          apply the whole series and check the in-tree files
+  series export         write the work tree's commits back into patches/
+                        and the in-tree files
+  build [--config C]    configure and build the work tree (default fs-pid-n)
+  boot  [--config C]    build, then boot in QEMU and print the verdict
+        [--only S]...     run only binaries whose id contains S
+        [--extra FILE]... add a guest test program (collection `wb`)
+        [--kernel BZ]     boot this bzImage with only --extra tests (no build)
+        [--timeout S]     per-binary timeout (default 240)
+        [--deadline S]    overall QEMU deadline (default 1800)
+        [--kvm]           use KVM (only if /dev/kvm works; TCG is default)
+  run   [--config C]    the main job: setup, series check, build, boot,
+                        verdict (accepts the boot options)
+  verdict DIR           judge the logs saved in a run directory again
+  test                  the test command: unit tests, failure-path tests and
+                        a real build→boot→selftest run; ends `N passed, N failed`
+
+environment:
+  WB_CACHE        cache directory (default ~/.cache/pidfs-rs)
+  WB_KERNEL_TREE  use this kernel git tree as the base (e.g. linux-next)
+  WB_BASE_REF     commit in WB_KERNEL_TREE to apply onto (default HEAD)
+  WB_OUT          where run logs and verdicts go (default ./out)
+
+exit codes: 0 ok, 1 tests failed, 2 usage, 3 setup, 4 base, 5 series,
+  6 config, 7 build, 8 guest, 9 boot, 10 drift, 11 I/O
+";
+
+struct Args {
+    rest: Vec<String>,
+}
+
+impl Args {
+    fn flag(&mut self, name: &str) -> bool {
+        if let Some(i) = self.rest.iter().position(|a| a == name) {
+            self.rest.remove(i);
+            true
+        } else {
+            false
+        }
+    }
+
+    fn values(&mut self, name: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        while let Some(i) = self.rest.iter().position(|a| a == name) {
+            if i + 1 >= self.rest.len() {
+                return Err(Error::Usage(format!("{name} needs a value")));
+            }
+            out.push(self.rest.remove(i + 1));
+            self.rest.remove(i);
+        }
+        Ok(out)
+    }
+
+    fn value(&mut self, name: &str) -> Result<Option<String>> {
+        let mut v = self.values(name)?;
+        if v.len() > 1 {
+            return Err(Error::Usage(format!("{name} given more than once")));
+        }
+        Ok(v.pop())
+    }
+
+    fn number(&mut self, name: &str) -> Result<Option<u64>> {
+        match self.value(name)? {
+            None => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| Error::Usage(format!("{name} takes a number, not `{v}`"))),
+        }
+    }
+
+    fn done(&self) -> Result<()> {
+        if let Some(a) = self.rest.first() {
+            return Err(Error::Usage(format!("unexpected argument `{a}`")));
+        }
+        Ok(())
+    }
+}
+
+pub struct BootArgs {
+    pub config: String,
+    pub guest: guest::GuestOptions,
+    pub kernel: Option<PathBuf>,
+    pub boot: qemu::BootOptions,
+}
+
+fn boot_args(a: &mut Args) -> Result<BootArgs> {
+    let config = a.value("--config")?.unwrap_or_else(|| "fs-pid-n".into());
+    let only = a.values("--only")?;
+    let extra: Vec<PathBuf> = a.values("--extra")?.into_iter().map(PathBuf::from).collect();
+    for x in &extra {
+        if !x.is_file() {
+            return Err(Error::Usage(format!("--extra {}: no such file", x.display())));
+        }
+    }
+    let kernel = a.value("--kernel")?.map(PathBuf::from);
+    let timeout = a.number("--timeout")?.map(|t| t as u32);
+    let deadline = Duration::from_secs(a.number("--deadline")?.unwrap_or(1800));
+    let kvm = a.flag("--kvm");
+    Ok(BootArgs {
+        config,
+        guest: guest::GuestOptions {
+            extra,
+            filter: only,
+            timeout,
+        },
+        kernel,
+        boot: qemu::BootOptions {
+            kvm,
+            deadline,
+            extra_cmdline: String::new(),
+        },
+    })
+}
+
+/// Builds (unless --kernel), boots, judges; returns the verdict's success.
+pub fn boot_and_judge(ctx: &ctx::Ctx, b: &BootArgs) -> Result<(bool, verdict::Counts)> {
+    let start = Instant::now();
+    let (bzimage, g, label) = match &b.kernel {
+        Some(k) => {
+            if !k.is_file() {
+                return Err(Error::Usage(format!("--kernel {}: no such file", k.display())));
+            }
+            let g = guest::assemble(ctx, "custom", None, &b.guest)?;
+            (k.clone(), g, "custom".to_string())
+        }
+        None => {
+            let tree = ctx.work_tree();
+            if base::rev_parse(&tree, "HEAD").is_none() {
+                tree::apply(ctx, None, false)?;
+            }
+            let (built, g) = guest::build_and_prepare(ctx, &tree, &b.config, &b.guest)?;
+            (built.bzimage, g, b.config.clone())
+        }
+    };
+    let stamp = util::output(std::process::Command::new("date").arg("+%Y%m%d-%H%M%S"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "run".into());
+    let run_dir = ctx.out_dir().join("runs").join(format!("{stamp}-{label}"));
+    util::mkdir(&run_dir)?;
+    let mut plan_text = String::new();
+    for p in &g.plan {
+        plan_text.push_str(&format!("{} {} {}\n", p.collection, p.binary, p.timeout));
+    }
+    util::write(&run_dir.join("plan.txt"), plan_text.as_bytes())?;
+    let boot = qemu::boot(&bzimage, &g, &run_dir, &b.boot)?;
+    let res = judge_dir(&run_dir, &label, &g.plan, boot.exit, boot.deadline_hit)?;
+    let latest = ctx.out_dir().join(format!("latest-{label}"));
+    let _ = std::fs::remove_file(&latest);
+    let _ = std::os::unix::fs::symlink(&run_dir, &latest);
+    util::info(&format!("total {}", util::fmt_duration(start.elapsed())));
+    Ok(res)
+}
+
+/// Judges a run directory, prints the tables, writes verdict.md/json.
+fn judge_dir(
+    dir: &std::path::Path,
+    label: &str,
+    plan: &[guest::PlanItem],
+    qemu_exit: Option<i32>,
+    deadline_hit: bool,
+) -> Result<(bool, verdict::Counts)> {
+    let console = std::fs::read_to_string(dir.join("console.log")).unwrap_or_default();
+    let guest_log = std::fs::read_to_string(dir.join("guest.log")).unwrap_or_default();
+    let v = verdict::judge_run(&verdict::RunFacts {
+        plan,
+        guest_log: &guest_log,
+        console: &console,
+        qemu_exit,
+        deadline_hit,
+    });
+    let md = v.markdown(&format!("Verdict: {label}"));
+    util::write(&dir.join("verdict.md"), md.as_bytes())?;
+    let meta = [
+        ("label", label.to_string()),
+        ("run_dir", dir.display().to_string()),
+        (
+            "qemu_exit",
+            qemu_exit.map(|c| c.to_string()).unwrap_or_else(|| "killed".into()),
+        ),
+    ];
+    util::write(&dir.join("verdict.json"), v.json(&meta).as_bytes())?;
+    util::write(
+        &dir.join("run.txt"),
+        format!("qemu_exit={}\ndeadline_hit={}\n", qemu_exit.map(|c| c.to_string()).unwrap_or("none".into()), deadline_hit as u8).as_bytes(),
+    )?;
+    println!();
+    print!("{}", v.collection_table());
+    println!();
+    print!("{}", v.binary_table());
+    let bad: Vec<String> = v
+        .binaries
+        .iter()
+        .flat_map(|b| b.tests.iter().map(move |t| (b, t)))
+        .filter(|(_, t)| t.outcome != ktap::Outcome::Pass)
+        .map(|(b, t)| format!("  {} {}: {} {}", b.id(), t.name, t.outcome, t.reason))
+        .collect();
+    if !bad.is_empty() {
+        println!("\nnot passed:");
+        for l in bad {
+            println!("{l}");
+        }
+    }
+    for s in &v.splats {
+        println!("splat: {} at console.log:{}: {}", s.kind, s.line, s.text);
+    }
+    println!("\nlogs and verdict: {}", dir.display());
+    if v.passed() {
+        println!("VERDICT: PASS");
+    } else {
+        println!("VERDICT: FAIL — {}", v.failure_summary());
+    }
+    Ok((v.passed(), v.totals()))
+}
+
+fn verdict_again(dir: PathBuf) -> Result<(bool, verdict::Counts)> {
+    let plan_text = util::read(&dir.join("plan.txt"))?;
+    let plan: Vec<guest::PlanItem> = plan_text
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some(guest::PlanItem {
+                collection: w.next()?.to_string(),
+                binary: w.next()?.to_string(),
+                timeout: w.next()?.parse().ok()?,
+            })
+        })
+        .collect();
+    let run = util::read(&dir.join("run.txt")).unwrap_or_default();
+    let qemu_exit = run
+        .lines()
+        .find_map(|l| l.strip_prefix("qemu_exit="))
+        .and_then(|v| v.parse().ok());
+    let deadline_hit = run.lines().any(|l| l == "deadline_hit=1");
+    let label = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    judge_dir(&dir, &label, &plan, qemu_exit, deadline_hit)
+}
+
+fn real_main() -> Result<i32> {
+    let mut argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.is_empty() || argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h" {
+        print!("{HELP}");
+        return Ok(if argv.is_empty() { error::exit::USAGE } else { 0 });
+    }
+    let cmd = argv.remove(0);
+    let repo = ctx::find_repo()?;
+    let ctx = ctx::Ctx::new(repo)?;
+    let mut a = Args { rest: argv };
+    let ok = match cmd.as_str() {
+        "setup" => {
+            a.done()?;
+            setup::run(&ctx)?;
+            true
+        }
+        "base" => {
+            a.done()?;
+            let (repo, id) = base::ensure(&ctx)?;
+            println!("{} {id}", repo.display());
+            true
+        }
+        "series" => {
+            let sub = if a.rest.is_empty() { String::new() } else { a.rest.remove(0) };
+            match sub.as_str() {
+                "apply" => {
+                    let upto = a.number("--upto")?.map(|n| n as usize);
+                    let discard = a.flag("--discard");
+                    a.done()?;
+                    let ap = tree::apply(&ctx, upto, discard)?;
+                    println!("{}", ap.tree.display());
+                }
+                "check" => {
+                    let discard = a.flag("--discard");
+                    a.done()?;
+                    tree::check(&ctx, discard)?;
+                }
+                "export" => {
+                    a.done()?;
+                    tree::export(&ctx)?;
+                }
+                other => {
+                    return Err(Error::Usage(format!(
+                        "unknown `series {other}`: use apply, check or export"
+                    )))
+                }
+            }
+            true
+        }
+        "build" => {
+            let config = a.value("--config")?.unwrap_or_else(|| "fs-pid-n".into());
+            a.done()?;
+            let tree = ctx.work_tree();
+            if base::rev_parse(&tree, "HEAD").is_none() {
+                tree::apply(&ctx, None, false)?;
+            }
+            let b = build::build(&ctx, &tree, &config)?;
+            println!("{}", b.bzimage.display());
+            true
+        }
+        "boot" => {
+            let b = boot_args(&mut a)?;
+            a.done()?;
+            boot_and_judge(&ctx, &b)?.0
+        }
+        "run" => {
+            let b = boot_args(&mut a)?;
+            a.done()?;
+            setup::run(&ctx)?;
+            tree::check(&ctx, false)?;
+            boot_and_judge(&ctx, &b)?.0
+        }
+        "verdict" => {
+            let dir = a.rest.pop().ok_or_else(|| Error::Usage("verdict needs a run directory".into()))?;
+            a.done()?;
+            verdict_again(PathBuf::from(dir))?.0
+        }
+        "test" => {
+            a.done()?;
+            testcmd::run(&ctx)?
+        }
+        other => return Err(Error::Usage(format!("unknown command `{other}`"))),
+    };
+    Ok(if ok { 0 } else { error::exit::VERDICT_FAILED })
+}
+
+fn main() {
+    match real_main() {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(e.code());
+        }
+    }
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `wb test`: the project's test command.
+//!
+//! 1. the tool's unit tests (`cargo test`, canned inputs);
+//! 2. a real run: setup, series check, build, boot, upstream selftests;
+//! 3. failure paths, each through the real binary and, where it needs a
+//!    kernel, the kernel built in 2: a patch that does not apply, in-tree
+//!    drift, a hanging test binary, a kernel panic, the overall deadline.
+//!
+//! It ends with the line `N passed, N failed`.
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::util::{self, info, step};
+use crate::{boot_and_judge, qemu, setup, tree, BootArgs};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Sums the `test result:` lines of cargo test output.
+pub fn parse_cargo_test(out: &str) -> (usize, usize) {
+    let mut pass = 0;
+    let mut fail = 0;
+    for l in out.lines() {
+        let Some(rest) = l.trim().strip_prefix("test result: ") else { continue };
+        for part in rest.split(';') {
+            let mut w = part.split_whitespace().rev();
+            let (Some(label), Some(n)) = (w.next(), w.next()) else { continue };
+            let n: usize = n.parse().unwrap_or(0);
+            match label.trim_end_matches('.') {
+                "passed" => pass += n,
+                "failed" => fail += n,
+                _ => {}
+            }
+        }
+    }
+    (pass, fail)
+}
+
+struct Tally {
+    pass: usize,
+    fail: usize,
+    lines: Vec<String>,
+}
+
+impl Tally {
+    fn record(&mut self, name: &str, ok: bool, detail: &str) {
+        if ok {
+            self.pass += 1;
+        } else {
+            self.fail += 1;
+        }
+        let l = format!("{} {name}{}", if ok { "PASS" } else { "FAIL" }, if detail.is_empty() { String::new() } else { format!(": {detail}") });
+        println!("{l}");
+        self.lines.push(l);
+    }
+}
+
+struct Outcome {
+    code: i32,
+    text: String,
+}
+
+/// Runs this very binary with arguments and environment, capturing output.
+fn wb(ctx: &Ctx, args: &[&str], env: &[(&str, &Path)]) -> Result<Outcome> {
+    let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
+    let mut c = Command::new(exe);
+    c.args(args).env("WB_REPO", &ctx.repo).stdin(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().map_err(|e| Error::io("run wb", e))?;
+    Ok(Outcome {
+        code: out.status.code().unwrap_or(-1),
+        text: format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    })
+}
+
+fn expect(t: &mut Tally, name: &str, o: &Outcome, code: i32, needles: &[&str]) {
+    let missing: Vec<&&str> = needles.iter().filter(|n| !o.text.contains(**n)).collect();
+    let ok = o.code == code && missing.is_empty();
+    let detail = if ok {
+        format!("exit {}", o.code)
+    } else {
+        format!(
+            "exit {} (want {code}), missing text {:?}; output tail:\n{}",
+            o.code,
+            missing,
+            o.text.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+        )
+    };
+    t.record(name, ok, &detail);
+}
+
+fn unit_tests(ctx: &Ctx, t: &mut Tally) -> Result<()> {
+    step("test: unit tests of the workbench (cargo test)");
+    let manifest = ctx.repo.join("scripts/pidfs-wb/Cargo.toml");
+    let out = Command::new("cargo")
+        .args(["test", "--release", "--manifest-path"])
+        .arg(&manifest)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::Setup {
+            what: format!("cannot run cargo: {e}"),
+            hint: "put ~/.cargo/bin on PATH".into(),
+        })?;
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let (p, f) = parse_cargo_test(&text);
+    for l in text.lines().filter(|l| l.contains("FAILED") || l.starts_with("test result")) {
+        info(l);
+    }
+    t.pass += p;
+    t.fail += f;
+    if !out.status.success() && f == 0 {
+        // A build failure of the tests is a failure, not zero tests.
+        t.record("cargo test", false, "cargo test failed without a test failure (does it build?)");
+    }
+    t.lines.push(format!("unit tests: {p} passed, {f} failed"));
+    Ok(())
+}
+
+fn guest_script(ctx: &Ctx, name: &str) -> PathBuf {
+    ctx.repo.join("scripts/pidfs-wb/guest/tests").join(name)
+}
+
+fn failure_paths(ctx: &Ctx, t: &mut Tally, bzimage: Option<&Path>) -> Result<()> {
+    step("test: failure paths");
+    let scratch = ctx.cache.join("selftest");
+    util::remove_dir_all_if_exists(&scratch)?;
+    let worktree = ctx.cache.join("work").join("wb-selftest");
+
+    // A patch that does not apply: its context is not in fs/Makefile.
+    let patches = scratch.join("patches");
+    util::write(&patches.join("series"), b"0001-good.patch\n0002-bad.patch\n")?;
+    util::write(&patches.join("0001-good.patch"), GOOD_PATCH.as_bytes())?;
+    util::write(&patches.join("0002-bad.patch"), BAD_PATCH.as_bytes())?;
+    let o = wb(ctx, &["series", "apply", "--discard"], &[("WB_PATCHES", &patches), ("WB_WORKTREE", &worktree)])?;
+    expect(t, "a patch that does not apply stops the run and names patch and files", &o, 5, &["0002-bad.patch", "2 of 2", "fs/Makefile"]);
+
+    // Drift: a kernel-path file in the repository that the series does not add.
+    let repo = scratch.join("repo");
+    util::write(&repo.join("patches/series"), b"0001-good.patch\n")?;
+    util::write(&repo.join("patches/0001-good.patch"), GOOD_PATCH.as_bytes())?;
+    util::write(&repo.join("scripts/pidfs-wb/.keep"), b"")?;
+    util::write(&repo.join("Documentation/wb-selftest.txt"), b"added by the good patch\n")?;
+    util::write(&repo.join("fs/pidfs_rs.rs"), b"// not in the series\n")?;
+    let _ = util::output(Command::new("git").arg("-C").arg(&repo).args(["init", "-q"]));
+    let o = wb(ctx, &["series", "check", "--discard"], &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)])?;
+    expect(t, "a file in the repository that the series does not add is drift", &o, 10, &["fs/pidfs_rs.rs: in the repository but not added by the series"]);
+    util::write(&repo.join("fs/pidfs_rs.rs"), b"")?;
+    std::fs::remove_file(repo.join("fs/pidfs_rs.rs")).map_err(|e| Error::io("remove", e))?;
+    util::write(&repo.join("Documentation/wb-selftest.txt"), b"edited here only\n")?;
+    let o = wb(ctx, &["series", "check", "--discard"], &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)])?;
+    expect(t, "an in-tree file edited outside the series is drift", &o, 10, &["Documentation/wb-selftest.txt: differs"]);
+    util::write(&repo.join("Documentation/wb-selftest.txt"), b"added by the good patch\n")?;
+    let o = wb(ctx, &["series", "check", "--discard"], &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)])?;
+    expect(t, "in-tree files equal to the applied series pass the drift check", &o, 0, &["in-tree files match"]);
+
+    // Unexported edits are never thrown away silently.
+    util::write(&worktree.join("Documentation/wb-selftest.txt"), b"an edit\n")?;
+    let o = wb(ctx, &["series", "apply"], &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)])?;
+    expect(t, "apply refuses to reset a work tree with unexported edits", &o, 5, &["not in patches/", "--discard"]);
+
+    let Some(bz) = bzimage else {
+        t.record("boot failure paths", false, "no kernel was built, so the boot failure paths could not run");
+        return Ok(());
+    };
+    let bz = bz.to_string_lossy().into_owned();
+    let pass = guest_script(ctx, "pass.sh").to_string_lossy().into_owned();
+    let hang = guest_script(ctx, "hang.sh").to_string_lossy().into_owned();
+    let panic = guest_script(ctx, "panic.sh").to_string_lossy().into_owned();
+    let out = scratch.join("out");
+
+    let o = wb(ctx, &["boot", "--kernel", &bz, "--extra", &pass], &[("WB_OUT", &out)])?;
+    expect(t, "a guest whose tests pass gives exit 0", &o, 0, &["VERDICT: PASS", "wb/pass.sh"]);
+    let o = wb(ctx, &["boot", "--kernel", &bz, "--extra", &hang, "--extra", &pass, "--timeout", "5"], &[("WB_OUT", &out)])?;
+    expect(t, "a hanging test binary is killed at its timeout and fails the run", &o, 1, &["wb/hang.sh (timeout)", "VERDICT: FAIL"]);
+    let o = wb(ctx, &["boot", "--kernel", &bz, "--extra", &panic, "--extra", &pass], &[("WB_OUT", &out)])?;
+    expect(t, "a kernel panic fails the run and is named", &o, 1, &["splat: panic", "VERDICT: FAIL", "wb/pass.sh (missing)"]);
+    let o = wb(ctx, &["boot", "--kernel", &bz, "--extra", &hang, "--timeout", "600", "--deadline", "20"], &[("WB_OUT", &out)])?;
+    expect(t, "the overall deadline kills QEMU and fails the run", &o, 1, &["deadline", "VERDICT: FAIL"]);
+    Ok(())
+}
+
+const GOOD_PATCH: &str = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: pidfs-rs project <pidfs-rs@invalid>
+Date: Mon, 23 Nov 2026 00:00:00 +0000
+Subject: [PATCH] Documentation: add a workbench self-test file
+
+---
+ Documentation/wb-selftest.txt | 1 +
+ 1 file changed, 1 insertion(+)
+ create mode 100644 Documentation/wb-selftest.txt
+
+diff --git a/Documentation/wb-selftest.txt b/Documentation/wb-selftest.txt
+new file mode 100644
+index 000000000000..e69de29bb2d1
+--- /dev/null
++++ b/Documentation/wb-selftest.txt
+@@ -0,0 +1 @@
++added by the good patch
+--
+2.47.3
+
+";
+
+const BAD_PATCH: &str = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: pidfs-rs project <pidfs-rs@invalid>
+Date: Mon, 23 Nov 2026 00:00:00 +0000
+Subject: [PATCH] fs: a patch whose context is not in the base
+
+---
+ fs/Makefile | 2 +-
+ 1 file changed, 1 insertion(+), 1 deletion(-)
+
+diff --git a/fs/Makefile b/fs/Makefile
+--- a/fs/Makefile
++++ b/fs/Makefile
+@@ -1,3 +1,3 @@
+ # this context line
+-# does not exist
++# in the base tree
+ # anywhere
+--
+2.47.3
+
+";
+
+pub fn run(ctx: &Ctx) -> Result<bool> {
+    let start = Instant::now();
+    let mut t = Tally {
+        pass: 0,
+        fail: 0,
+        lines: Vec::new(),
+    };
+    unit_tests(ctx, &mut t)?;
+
+    step("test: real run (setup, series check, build, boot, selftests)");
+    let real = (|| -> Result<(bool, crate::verdict::Counts)> {
+        setup::run(ctx)?;
+        tree::check(ctx, false)?;
+        boot_and_judge(
+            ctx,
+            &BootArgs {
+                config: "fs-pid-n".into(),
+                guest: Default::default(),
+                kernel: None,
+                boot: qemu::BootOptions {
+                    kvm: false,
+                    deadline: Duration::from_secs(1800),
+                    extra_cmdline: String::new(),
+                },
+            },
+        )
+    })();
+    let mut bz = None;
+    match real {
+        Ok((ok, counts)) => {
+            t.pass += counts.pass;
+            t.fail += counts.fail;
+            t.lines.push(format!(
+                "real run fs-pid-n: {} passed, {} failed, {} skipped",
+                counts.pass, counts.fail, counts.skip
+            ));
+            t.record("real run verdict (fs-pid-n)", ok, "");
+            bz = Some(ctx.build_dir("fs-pid-n").join("arch/x86/boot/bzImage"));
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            t.record("real run (fs-pid-n)", false, &e.to_string());
+        }
+    }
+    failure_paths(ctx, &mut t, bz.as_deref())?;
+
+    println!("\nsummary ({}):", util::fmt_duration(start.elapsed()));
+    for l in &t.lines {
+        if !l.starts_with("PASS") {
+            println!("  {}", l.lines().next().unwrap_or_default());
+        }
+    }
+    println!("{} passed, {} failed", t.pass, t.fail);
+    Ok(t.fail == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cargo_test_summary() {
+        let out = "running 3 tests\ntest a ... ok\ntest result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n\ntest result: FAILED. 5 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out\n";
+        assert_eq!(super::parse_cargo_test(out), (8, 2));
+    }
+}

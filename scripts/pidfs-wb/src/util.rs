@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Running external commands with logs and progress, and small file helpers.
+
+use crate::error::{Error, Result};
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Prints a step header.
+pub fn step(msg: &str) {
+    eprintln!("==> {msg}");
+}
+
+pub fn info(msg: &str) {
+    eprintln!("    {msg}");
+}
+
+pub fn fmt_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// Runs a command, capturing stdout as a string. Fails with a message that
+/// includes stderr.
+pub fn output(cmd: &mut Command) -> std::result::Result<String, String> {
+    let desc = describe(cmd);
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run `{desc}`: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "`{desc}` exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// Runs a command whose output goes to `log`; prints a progress line every
+/// `every` with the elapsed time and the last line of output. Returns
+/// Ok(true) on success, Ok(false) on a non-zero exit.
+pub fn run_logged(cmd: &mut Command, log: &Path, label: &str) -> Result<bool> {
+    if let Some(dir) = log.parent() {
+        mkdir(dir)?;
+    }
+    let desc = describe(cmd);
+    let mut f = fs::File::create(log).map_err(|e| Error::io(format!("create {}", log.display()), e))?;
+    let _ = writeln!(f, "$ {desc}");
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io(format!("cannot run `{desc}`"), e))?;
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let mut readers = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            for l in BufReader::new(out).lines().map_while(|l| l.ok()) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    if let Some(err) = child.stderr.take() {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            for l in BufReader::new(err).lines().map_while(|l| l.ok()) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let every = Duration::from_secs(15);
+    let mut last_report = Instant::now();
+    let mut last_line = String::new();
+    loop {
+        match rx.recv_timeout(Duration::from_millis(500)) {
+            Ok(l) => {
+                let _ = writeln!(f, "{l}");
+                if !l.trim().is_empty() {
+                    last_line = l;
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if last_report.elapsed() >= every {
+            let mut shown = last_line.trim().to_string();
+            if shown.len() > 90 {
+                shown.truncate(90);
+            }
+            info(&format!("{label}: {} … {shown}", fmt_duration(start.elapsed())));
+            last_report = Instant::now();
+        }
+    }
+    for r in readers {
+        let _ = r.join();
+    }
+    let status = child
+        .wait()
+        .map_err(|e| Error::io(format!("wait for `{desc}`"), e))?;
+    let _ = writeln!(f, "# exit: {status}, {}", fmt_duration(start.elapsed()));
+    if !status.success() {
+        eprintln!("    {label} failed after {}; last lines of {}:", fmt_duration(start.elapsed()), log.display());
+        for l in tail(log, 25) {
+            eprintln!("    | {l}");
+        }
+    }
+    Ok(status.success())
+}
+
+/// The last `n` lines of a file.
+pub fn tail(path: &Path, n: usize) -> Vec<String> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[lines.len().saturating_sub(n)..].to_vec()
+}
+
+pub fn mkdir(p: &Path) -> Result<()> {
+    fs::create_dir_all(p).map_err(|e| Error::io(format!("create directory {}", p.display()), e))
+}
+
+pub fn read(p: &Path) -> Result<String> {
+    fs::read_to_string(p).map_err(|e| Error::io(format!("read {}", p.display()), e))
+}
+
+pub fn write(p: &Path, data: &[u8]) -> Result<()> {
+    if let Some(d) = p.parent() {
+        mkdir(d)?;
+    }
+    fs::write(p, data).map_err(|e| Error::io(format!("write {}", p.display()), e))
+}
+
+pub fn remove_dir_all_if_exists(p: &Path) -> Result<()> {
+    if p.exists() {
+        fs::remove_dir_all(p).map_err(|e| Error::io(format!("remove {}", p.display()), e))?;
+    }
+    Ok(())
+}
+
+/// Finds an executable on PATH.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// sha256 of a file, through sha256sum(1) (coreutils is always there).
+pub fn sha256(p: &Path) -> Result<String> {
+    let out = output(Command::new("sha256sum").arg(p)).map_err(|e| Error::Base {
+        what: e,
+        hint: "install coreutils".into(),
+    })?;
+    Ok(out.split_whitespace().next().unwrap_or_default().to_string())
+}
+
+/// Lists regular files under `dir`, relative to it, sorted.
+pub fn list_files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else if let Ok(rel) = p.strip_prefix(base) {
+                out.push(rel.to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}

@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The verdict: per binary and per test results from the guest log, KUnit
+//! results from the console, kernel splats, and everything that makes a run
+//! incomplete (missing output, timeouts, deadline).
+
+use crate::guest::PlanItem;
+use crate::ktap::{self, Outcome};
+use crate::splat::{self, Splat};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestResult {
+    pub name: String,
+    pub outcome: Outcome,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BinaryResult {
+    pub collection: String,
+    pub binary: String,
+    pub outcome: Outcome,
+    pub exit: Option<i32>,
+    pub seconds: Option<u32>,
+    pub note: String,
+    pub tests: Vec<TestResult>,
+}
+
+impl BinaryResult {
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.collection, self.binary)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Verdict {
+    pub binaries: Vec<BinaryResult>,
+    /// KUnit suites from the console: (suite.case, outcome, reason).
+    pub kunit: Vec<TestResult>,
+    pub splats: Vec<Splat>,
+    /// Reasons the run is incomplete (deadline, missing output, …).
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub pass: usize,
+    pub fail: usize,
+    pub skip: usize,
+}
+
+impl Counts {
+    fn add(&mut self, o: Outcome) {
+        match o {
+            Outcome::Pass | Outcome::Xfail => self.pass += 1,
+            Outcome::Skip => self.skip += 1,
+            _ => self.fail += 1,
+        }
+    }
+}
+
+fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
+    s.split_whitespace()
+        .find_map(|w| w.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+}
+
+/// Judges one binary from its output block and end marker.
+fn judge(item: &PlanItem, body: Option<&str>, end: Option<&str>) -> BinaryResult {
+    let mut r = BinaryResult {
+        collection: item.collection.clone(),
+        binary: item.binary.clone(),
+        outcome: Outcome::Missing,
+        exit: None,
+        seconds: None,
+        note: String::new(),
+        tests: Vec::new(),
+    };
+    let Some(body) = body else {
+        r.note = "never started (the guest stopped before it)".into();
+        return r;
+    };
+    let doc = ktap::parse(body);
+    for (name, c) in doc.leaves() {
+        r.tests.push(TestResult {
+            name: if name.is_empty() { format!("test {}", c.number) } else { name },
+            outcome: c.outcome,
+            reason: c.reason.clone(),
+        });
+    }
+    let Some(end) = end else {
+        r.note = "did not finish (no end marker: the kernel died or the deadline was hit)".into();
+        r.outcome = Outcome::Missing;
+        return r;
+    };
+    r.exit = field(end, "exit").and_then(|v| v.parse().ok());
+    r.seconds = field(end, "seconds").and_then(|v| v.parse().ok());
+    let timed_out = field(end, "timeout") == Some("1");
+    let any_fail = r.tests.iter().any(|t| t.outcome.is_failure());
+    let all_skip = !r.tests.is_empty() && r.tests.iter().all(|t| t.outcome == Outcome::Skip);
+    r.outcome = if timed_out {
+        r.note = format!("killed after {}s (timeout {}s)", r.seconds.unwrap_or(0), item.timeout);
+        Outcome::Timeout
+    } else if let Some(b) = &doc.bail_out {
+        r.note = format!("Bail out! {b}");
+        Outcome::Fail
+    } else if any_fail {
+        let first = r.tests.iter().find(|t| t.outcome.is_failure()).map(|t| t.name.clone()).unwrap_or_default();
+        r.note = format!("first failing test: {first}");
+        Outcome::Fail
+    } else {
+        match r.exit {
+            Some(0) if all_skip => Outcome::Skip,
+            Some(0) => Outcome::Pass,
+            Some(4) if r.tests.is_empty() || all_skip => Outcome::Skip,
+            Some(code) => {
+                r.note = format!("exit status {code} without a failing test result");
+                Outcome::Fail
+            }
+            None => {
+                r.note = "end marker without exit status".into();
+                Outcome::Error
+            }
+        }
+    };
+    if r.tests.is_empty() {
+        // Programs without TAP output (nsfs' owner, pidns): the binary is the test.
+        r.tests.push(TestResult {
+            name: r.binary.clone(),
+            outcome: r.outcome,
+            reason: r.note.clone(),
+        });
+    }
+    r
+}
+
+/// Splits the guest log into per-binary blocks and judges each plan item.
+pub fn judge_guest(plan: &[PlanItem], guest_log: &str) -> (Vec<BinaryResult>, bool) {
+    let mut bodies: BTreeMap<String, String> = BTreeMap::new();
+    let mut ends: BTreeMap<String, String> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    let mut done = false;
+    for raw in guest_log.lines() {
+        let line = raw.trim_end_matches('\r');
+        if let Some(id) = line.strip_prefix("# wb: begin ") {
+            current = Some(id.trim().to_string());
+            bodies.insert(id.trim().to_string(), String::new());
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# wb: end ") {
+            let id = rest.split_whitespace().next().unwrap_or_default().to_string();
+            ends.insert(id, rest.to_string());
+            current = None;
+            continue;
+        }
+        if line.starts_with("# wb: done") {
+            done = true;
+            continue;
+        }
+        if line.starts_with("# wb: ") {
+            continue;
+        }
+        if let Some(id) = &current {
+            if let Some(b) = bodies.get_mut(id) {
+                b.push_str(line);
+                b.push('\n');
+            }
+        }
+    }
+    let results = plan
+        .iter()
+        .map(|p| {
+            let id = p.id();
+            judge(p, bodies.get(&id).map(String::as_str), ends.get(&id).map(String::as_str))
+        })
+        .collect();
+    (results, done)
+}
+
+/// KUnit results from the kernel console (doctests, `#[kunit_tests]`).
+pub fn judge_kunit(console: &str) -> Vec<TestResult> {
+    let text: String = console
+        .lines()
+        .map(|l| ktap::strip_printk_prefix(l.trim_end_matches('\r')))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let Some(pos) = text.find("KTAP version") else {
+        return Vec::new();
+    };
+    // Start at the line that holds the first version header.
+    let start = text[..pos].rfind('\n').map(|p| p + 1).unwrap_or(0);
+    ktap::parse(&text[start..])
+        .leaves()
+        .into_iter()
+        .map(|(name, c)| TestResult {
+            name,
+            outcome: c.outcome,
+            reason: c.reason.clone(),
+        })
+        .collect()
+}
+
+pub struct RunFacts<'a> {
+    pub plan: &'a [PlanItem],
+    pub guest_log: &'a str,
+    pub console: &'a str,
+    pub qemu_exit: Option<i32>,
+    pub deadline_hit: bool,
+}
+
+pub fn judge_run(f: &RunFacts<'_>) -> Verdict {
+    let (binaries, done) = judge_guest(f.plan, f.guest_log);
+    let mut v = Verdict {
+        binaries,
+        kunit: judge_kunit(f.console),
+        splats: splat::scan(f.console),
+        problems: Vec::new(),
+    };
+    if f.deadline_hit {
+        v.problems.push("the overall deadline was hit; QEMU was killed".into());
+    }
+    if f.console.trim().is_empty() {
+        v.problems.push("the kernel printed nothing on the console".into());
+    }
+    if !done {
+        v.problems.push("the guest did not report completion (`# wb: done` missing)".into());
+    }
+    if let Some(code) = f.qemu_exit {
+        if code != 0 {
+            v.problems.push(format!("QEMU exited with status {code}"));
+        }
+    }
+    v
+}
+
+impl Verdict {
+    pub fn counts_by_collection(&self) -> BTreeMap<String, Counts> {
+        let mut m: BTreeMap<String, Counts> = BTreeMap::new();
+        for b in &self.binaries {
+            let c = m.entry(b.collection.clone()).or_default();
+            for t in &b.tests {
+                c.add(t.outcome);
+            }
+        }
+        if !self.kunit.is_empty() {
+            let c = m.entry("kunit".into()).or_default();
+            for t in &self.kunit {
+                c.add(t.outcome);
+            }
+        }
+        m
+    }
+
+    pub fn totals(&self) -> Counts {
+        let mut t = Counts::default();
+        for c in self.counts_by_collection().values() {
+            t.pass += c.pass;
+            t.fail += c.fail;
+            t.skip += c.skip;
+        }
+        t
+    }
+
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+            && self.splats.is_empty()
+            && self.binaries.iter().all(|b| !b.outcome.is_failure())
+            && self.kunit.iter().all(|t| !t.outcome.is_failure())
+    }
+
+    /// One-paragraph reason for a failing verdict.
+    pub fn failure_summary(&self) -> String {
+        let mut parts = Vec::new();
+        let bad: Vec<String> = self
+            .binaries
+            .iter()
+            .filter(|b| b.outcome.is_failure())
+            .map(|b| format!("{} ({})", b.id(), b.outcome))
+            .collect();
+        if !bad.is_empty() {
+            parts.push(format!("{} binary(ies) failed: {}", bad.len(), bad.join(", ")));
+        }
+        let kbad = self.kunit.iter().filter(|t| t.outcome.is_failure()).count();
+        if kbad > 0 {
+            parts.push(format!("{kbad} KUnit case(s) failed"));
+        }
+        if !self.splats.is_empty() {
+            let s = &self.splats[0];
+            parts.push(format!(
+                "{} kernel splat(s), first: {} at console.log:{}: {}",
+                self.splats.len(),
+                s.kind,
+                s.line,
+                s.text
+            ));
+        }
+        parts.extend(self.problems.iter().cloned());
+        parts.join("; ")
+    }
+
+    /// The per-binary summary table (Markdown).
+    pub fn binary_table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "| binary | result | pass | fail | skip | exit | time | note |");
+        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---|");
+        for b in &self.binaries {
+            let mut c = Counts::default();
+            for t in &b.tests {
+                c.add(t.outcome);
+            }
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                b.id(),
+                b.outcome,
+                c.pass,
+                c.fail,
+                c.skip,
+                b.exit.map(|e| e.to_string()).unwrap_or("-".into()),
+                b.seconds.map(|e| format!("{e}s")).unwrap_or("-".into()),
+                b.note.replace('|', "\\|")
+            );
+        }
+        s
+    }
+
+    pub fn collection_table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "| collection | pass | fail | skip |");
+        let _ = writeln!(s, "|---|---:|---:|---:|");
+        for (k, c) in self.counts_by_collection() {
+            let _ = writeln!(s, "| {k} | {} | {} | {} |", c.pass, c.fail, c.skip);
+        }
+        let t = self.totals();
+        let _ = writeln!(s, "| **total** | {} | {} | {} |", t.pass, t.fail, t.skip);
+        s
+    }
+
+    /// Every test (Markdown).
+    pub fn test_table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "| binary | test | result | reason |");
+        let _ = writeln!(s, "|---|---|---|---|");
+        for b in &self.binaries {
+            for t in &b.tests {
+                let _ = writeln!(s, "| {} | {} | {} | {} |", b.id(), t.name, t.outcome, t.reason.replace('|', "\\|"));
+            }
+        }
+        for t in &self.kunit {
+            let _ = writeln!(s, "| kunit | {} | {} | {} |", t.name, t.outcome, t.reason.replace('|', "\\|"));
+        }
+        s
+    }
+
+    pub fn markdown(&self, title: &str) -> String {
+        let mut s = format!("# {title}\n\n");
+        let _ = writeln!(s, "Verdict: **{}**\n", if self.passed() { "PASS" } else { "FAIL" });
+        if !self.passed() {
+            let _ = writeln!(s, "{}\n", self.failure_summary());
+        }
+        s.push_str(&self.collection_table());
+        s.push('\n');
+        s.push_str(&self.binary_table());
+        s.push('\n');
+        if !self.splats.is_empty() {
+            let _ = writeln!(s, "## Kernel splats\n");
+            for sp in &self.splats {
+                let _ = writeln!(s, "- {} (console.log:{}): `{}`", sp.kind, sp.line, sp.text);
+            }
+            s.push('\n');
+        }
+        let _ = writeln!(s, "## Tests\n");
+        s.push_str(&self.test_table());
+        s
+    }
+
+    pub fn json(&self, meta: &[(&str, String)]) -> String {
+        let mut s = String::from("{\n");
+        for (k, v) in meta {
+            let _ = writeln!(s, "  {}: {},", jstr(k), jstr(v));
+        }
+        let _ = writeln!(s, "  \"passed\": {},", self.passed());
+        let t = self.totals();
+        let _ = writeln!(s, "  \"totals\": {{\"pass\": {}, \"fail\": {}, \"skip\": {}}},", t.pass, t.fail, t.skip);
+        s.push_str("  \"collections\": {");
+        let cols: Vec<String> = self
+            .counts_by_collection()
+            .iter()
+            .map(|(k, c)| format!("{}: {{\"pass\": {}, \"fail\": {}, \"skip\": {}}}", jstr(k), c.pass, c.fail, c.skip))
+            .collect();
+        s.push_str(&cols.join(", "));
+        s.push_str("},\n  \"binaries\": [\n");
+        let bins: Vec<String> = self
+            .binaries
+            .iter()
+            .map(|b| {
+                let tests: Vec<String> = b.tests.iter().map(test_json).collect();
+                format!(
+                    "    {{\"collection\": {}, \"binary\": {}, \"outcome\": {}, \"exit\": {}, \"seconds\": {}, \"note\": {}, \"tests\": [{}]}}",
+                    jstr(&b.collection),
+                    jstr(&b.binary),
+                    jstr(b.outcome.as_str()),
+                    b.exit.map(|e| e.to_string()).unwrap_or("null".into()),
+                    b.seconds.map(|e| e.to_string()).unwrap_or("null".into()),
+                    jstr(&b.note),
+                    tests.join(", ")
+                )
+            })
+            .collect();
+        s.push_str(&bins.join(",\n"));
+        s.push_str("\n  ],\n  \"kunit\": [");
+        let k: Vec<String> = self.kunit.iter().map(test_json).collect();
+        s.push_str(&k.join(", "));
+        s.push_str("],\n  \"splats\": [");
+        let sp: Vec<String> = self
+            .splats
+            .iter()
+            .map(|x| format!("{{\"kind\": {}, \"line\": {}, \"text\": {}}}", jstr(x.kind), x.line, jstr(&x.text)))
+            .collect();
+        s.push_str(&sp.join(", "));
+        s.push_str("],\n  \"problems\": [");
+        let p: Vec<String> = self.problems.iter().map(|x| jstr(x)).collect();
+        s.push_str(&p.join(", "));
+        s.push_str("]\n}\n");
+        s
+    }
+}
+
+fn test_json(t: &TestResult) -> String {
+    format!(
+        "{{\"name\": {}, \"outcome\": {}, \"reason\": {}}}",
+        jstr(&t.name),
+        jstr(t.outcome.as_str()),
+        jstr(&t.reason)
+    )
+}
+
+/// JSON string literal.
+pub fn jstr(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            '\n' => o.push_str("\\n"),
+            '\r' => o.push_str("\\r"),
+            '\t' => o.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(o, "\\u{:04x}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> Vec<PlanItem> {
+        ["pidfd:pidfd_info_test", "pidfd:pidfd_wait", "filesystems/nsfs:owner", "pidfd:pidfd_poll_test"]
+            .iter()
+            .map(|s| {
+                let (c, b) = s.split_once(':').unwrap();
+                PlanItem {
+                    collection: c.into(),
+                    binary: b.into(),
+                    timeout: 60,
+                }
+            })
+            .collect()
+    }
+
+    const GUEST: &str = include_str!("../tests/data/guest_mixed.txt");
+    const CLEAN: &str = include_str!("../tests/data/console_clean.txt");
+    const WARN: &str = include_str!("../tests/data/console_warn.txt");
+
+    #[test]
+    fn judges_each_binary() {
+        let (r, done) = judge_guest(&plan(), GUEST);
+        assert!(!done);
+        let o: Vec<_> = r.iter().map(|b| b.outcome).collect();
+        assert_eq!(o, [Outcome::Fail, Outcome::Timeout, Outcome::Pass, Outcome::Missing]);
+        assert_eq!(r[0].tests.len(), 4);
+        assert!(r[0].note.contains("pidfd_info.sigkill_reaped"), "{}", r[0].note);
+        // No-TAP program: the binary is the test.
+        assert_eq!(r[2].tests.len(), 1);
+        assert_eq!(r[2].tests[0].name, "owner");
+        assert_eq!(r[3].note, "never started (the guest stopped before it)");
+    }
+
+    #[test]
+    fn clean_run_passes_and_warn_fails_it() {
+        let guest = "# wb: plan 1\n# wb: begin pidfd/pidfd_wait\nTAP version 13\n1..1\nok 1 wait_simple\n# wb: end pidfd/pidfd_wait exit=0 seconds=1 timeout=0\n# wb: done\n";
+        let p = &plan()[1..2];
+        let mut f = RunFacts {
+            plan: p,
+            guest_log: guest,
+            console: CLEAN,
+            qemu_exit: Some(0),
+            deadline_hit: false,
+        };
+        let v = judge_run(&f);
+        assert!(v.passed(), "{}", v.failure_summary());
+        assert_eq!(v.totals(), Counts { pass: 1, fail: 0, skip: 0 });
+        f.console = WARN;
+        let v = judge_run(&f);
+        assert!(!v.passed());
+        assert!(v.failure_summary().contains("warning at console.log:4"), "{}", v.failure_summary());
+    }
+
+    #[test]
+    fn deadline_and_missing_output_fail() {
+        let v = judge_run(&RunFacts {
+            plan: &plan()[..1],
+            guest_log: "",
+            console: "",
+            qemu_exit: None,
+            deadline_hit: true,
+        });
+        assert!(!v.passed());
+        assert_eq!(v.problems.len(), 3, "{:?}", v.problems);
+        assert_eq!(v.binaries[0].outcome, Outcome::Missing);
+    }
+
+    #[test]
+    fn nonzero_exit_without_failing_case_fails() {
+        let guest = "# wb: begin pidfd/pidfd_wait\nTAP version 13\n1..1\nok 1 x\n# wb: end pidfd/pidfd_wait exit=1 seconds=1 timeout=0\n# wb: done\n";
+        let (r, _) = judge_guest(&plan()[1..2], guest);
+        assert_eq!(r[0].outcome, Outcome::Fail);
+        assert!(r[0].note.contains("exit status 1"));
+    }
+
+    #[test]
+    fn all_skipped_is_skip() {
+        let guest = "# wb: begin pidfd/pidfd_wait\nTAP version 13\n1..1\nok 1 x # SKIP no\n# wb: end pidfd/pidfd_wait exit=4 seconds=1 timeout=0\n";
+        let (r, _) = judge_guest(&plan()[1..2], guest);
+        assert_eq!(r[0].outcome, Outcome::Skip);
+    }
+
+    #[test]
+    fn kunit_from_console() {
+        let k = judge_kunit(include_str!("../tests/data/kunit_console.txt"));
+        assert_eq!(k.len(), 5);
+        assert_eq!(k.iter().filter(|t| t.outcome == Outcome::Fail).count(), 1);
+        assert!(judge_kunit(CLEAN).is_empty());
+    }
+
+    #[test]
+    fn json_escapes() {
+        assert_eq!(jstr("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+        let v = Verdict::default();
+        let j = v.json(&[("config", "fs-pid-n".into())]);
+        assert!(j.contains("\"config\": \"fs-pid-n\""));
+        assert!(j.contains("\"passed\": true"));
+    }
+}
