@@ -67,6 +67,20 @@ fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
 
 /// Judges one binary from its output block and end marker.
 fn judge(item: &PlanItem, body: Option<&str>, end: Option<&str>) -> BinaryResult {
+    let mut r = judge_inner(item, body, end);
+    if r.tests.is_empty() {
+        // Programs without TAP output (nsfs' owner, pidns), and binaries that
+        // never ran: the binary itself is the test, so it is counted.
+        r.tests.push(TestResult {
+            name: r.binary.clone(),
+            outcome: r.outcome,
+            reason: r.note.clone(),
+        });
+    }
+    r
+}
+
+fn judge_inner(item: &PlanItem, body: Option<&str>, end: Option<&str>) -> BinaryResult {
     let mut r = BinaryResult {
         collection: item.collection.clone(),
         binary: item.binary.clone(),
@@ -123,14 +137,6 @@ fn judge(item: &PlanItem, body: Option<&str>, end: Option<&str>) -> BinaryResult
             }
         }
     };
-    if r.tests.is_empty() {
-        // Programs without TAP output (nsfs' owner, pidns): the binary is the test.
-        r.tests.push(TestResult {
-            name: r.binary.clone(),
-            outcome: r.outcome,
-            reason: r.note.clone(),
-        });
-    }
     r
 }
 
@@ -490,6 +496,9 @@ mod tests {
         assert_eq!(r[2].tests.len(), 1);
         assert_eq!(r[2].tests[0].name, "owner");
         assert_eq!(r[3].note, "never started (the guest stopped before it)");
+        // A binary that never ran still counts as one failed test.
+        assert_eq!(r[3].tests.len(), 1);
+        assert_eq!(r[3].tests[0].outcome, Outcome::Missing);
     }
 
     #[test]
