@@ -23,9 +23,13 @@ pub fn git(dir: &Path) -> Command {
 
 /// Resolves a commit-ish in a repository.
 pub fn rev_parse(dir: &Path, rev: &str) -> Option<String> {
-    output(git(dir).args(["rev-parse", "--verify", "-q"]).arg(format!("{rev}^{{commit}}")))
-        .ok()
-        .map(|s| s.trim().to_string())
+    output(
+        git(dir)
+            .args(["rev-parse", "--verify", "-q"])
+            .arg(format!("{rev}^{{commit}}")),
+    )
+    .ok()
+    .map(|s| s.trim().to_string())
 }
 
 /// Makes sure the base exists; returns (repository, base commit id).
@@ -34,11 +38,15 @@ pub fn ensure(ctx: &Ctx) -> Result<(PathBuf, String)> {
     if let Some(tree) = &ctx.user_tree {
         let id = rev_parse(tree, &ctx.user_ref).ok_or_else(|| Error::Base {
             what: format!("`{}` is not a commit in {}", ctx.user_ref, tree.display()),
-            hint: "set WB_KERNEL_TREE to a kernel git checkout and WB_BASE_REF to a commit in it".into(),
+            hint: "set WB_KERNEL_TREE to a kernel git checkout and WB_BASE_REF to a commit in it"
+                .into(),
         })?;
         if !tree.join("Makefile").exists() || !tree.join("fs/pidfs.c").exists() {
             return Err(Error::Base {
-                what: format!("{} does not look like a kernel tree with pidfs (no fs/pidfs.c)", tree.display()),
+                what: format!(
+                    "{} does not look like a kernel tree with pidfs (no fs/pidfs.c)",
+                    tree.display()
+                ),
                 hint: "point WB_KERNEL_TREE at a Linux checkout of v6.9 or later".into(),
             });
         }
@@ -49,7 +57,11 @@ pub fn ensure(ctx: &Ctx) -> Result<(PathBuf, String)> {
     }
     create(ctx, &repo)?;
     let id = rev_parse(&repo, ctx::BASE_TAG).ok_or_else(|| Error::Base {
-        what: format!("tag {} missing after creating {}", ctx::BASE_TAG, repo.display()),
+        what: format!(
+            "tag {} missing after creating {}",
+            ctx::BASE_TAG,
+            repo.display()
+        ),
         hint: format!("remove {} and run again", repo.display()),
     })?;
     Ok((repo, id))
@@ -73,7 +85,10 @@ fn apt_options(ctx: &Ctx) -> Result<(Vec<String>, PathBuf)> {
     let dir = ctx.cache.join("apt");
     util::mkdir(&dir.join("lists/partial"))?;
     let list = dir.join("sources.list");
-    util::write(&list, format!("deb {uri} {} main\n", ctx::DEB_SUITE).as_bytes())?;
+    util::write(
+        &list,
+        format!("deb {uri} {} main\n", ctx::DEB_SUITE).as_bytes(),
+    )?;
     let opts = vec![
         format!("-oDir::Etc::sourcelist={}", list.display()),
         "-oDir::Etc::sourceparts=/dev/null".to_string(),
@@ -104,14 +119,22 @@ fn download(ctx: &Ctx) -> Result<PathBuf> {
     let (opts, dir) = apt_options(ctx)?;
     let log = dir.join("apt.log");
     step(&format!("base: apt-get update ({})", ctx::DEB_SUITE));
-    if !util::run_logged(Command::new("apt-get").args(&opts).arg("update"), &log, "apt-get update")? {
+    if !util::run_logged(
+        Command::new("apt-get").args(&opts).arg("update"),
+        &log,
+        "apt-get update",
+    )? {
         return Err(Error::Base {
             what: format!("apt-get update for {} failed", ctx::DEB_SUITE),
             hint: format!("see {}", log.display()),
         });
     }
     util::mkdir(&ctx.dl_dir())?;
-    step(&format!("base: download {} {}", ctx::DEB_PACKAGE, ctx::DEB_VERSION));
+    step(&format!(
+        "base: download {} {}",
+        ctx::DEB_PACKAGE,
+        ctx::DEB_VERSION
+    ));
     let ok = util::run_logged(
         Command::new("apt-get")
             .current_dir(ctx.dl_dir())
@@ -122,8 +145,12 @@ fn download(ctx: &Ctx) -> Result<PathBuf> {
         "apt-get download",
     )?;
     if !ok {
-        let avail = output(Command::new("apt-cache").args(&opts).args(["madison", ctx::DEB_PACKAGE]))
-            .unwrap_or_default();
+        let avail = output(
+            Command::new("apt-cache")
+                .args(&opts)
+                .args(["madison", ctx::DEB_PACKAGE]),
+        )
+        .unwrap_or_default();
         let versions: Vec<&str> = avail
             .lines()
             .filter_map(|l| l.split('|').nth(1))
@@ -144,8 +171,13 @@ fn download(ctx: &Ctx) -> Result<PathBuf> {
     if got != ctx::DEB_SHA256 {
         let _ = fs::remove_file(&deb);
         return Err(Error::Base {
-            what: format!("{} has sha256 {got}, expected {}", deb.display(), ctx::DEB_SHA256),
-            hint: "the archive served a different file; do not proceed with it. Check the mirror".into(),
+            what: format!(
+                "{} has sha256 {got}, expected {}",
+                deb.display(),
+                ctx::DEB_SHA256
+            ),
+            hint: "the archive served a different file; do not proceed with it. Check the mirror"
+                .into(),
         });
     }
     Ok(deb)
@@ -160,7 +192,11 @@ fn create(ctx: &Ctx, repo: &Path) -> Result<()> {
     util::mkdir(&scratch)?;
     step("base: unpacking the package");
     let log = parent.join("unpack.log");
-    if !util::run_logged(Command::new("dpkg").arg("-x").arg(&deb).arg(&scratch), &log, "dpkg -x")? {
+    if !util::run_logged(
+        Command::new("dpkg").arg("-x").arg(&deb).arg(&scratch),
+        &log,
+        "dpkg -x",
+    )? {
         return Err(Error::Base {
             what: "dpkg -x failed".into(),
             hint: format!("see {}", log.display()),
@@ -170,13 +206,21 @@ fn create(ctx: &Ctx, repo: &Path) -> Result<()> {
     let got = util::sha256(&tarball)?;
     if got != ctx::TARBALL_SHA256 {
         return Err(Error::Base {
-            what: format!("{} has sha256 {got}, expected {}", ctx::TARBALL, ctx::TARBALL_SHA256),
+            what: format!(
+                "{} has sha256 {got}, expected {}",
+                ctx::TARBALL,
+                ctx::TARBALL_SHA256
+            ),
             hint: "the package content differs from the pinned one; do not proceed".into(),
         });
     }
     step("base: unpacking the kernel tarball");
     if !util::run_logged(
-        Command::new("tar").arg("-C").arg(&scratch).arg("-xf").arg(&tarball),
+        Command::new("tar")
+            .arg("-C")
+            .arg(&scratch)
+            .arg("-xf")
+            .arg(&tarball),
         &log,
         "tar -x",
     )? {
@@ -192,7 +236,12 @@ fn create(ctx: &Ctx, repo: &Path) -> Result<()> {
     let run = |args: &[&str], label: &str| -> Result<()> {
         let ok = util::run_logged(
             git(&src)
-                .args(["-c", &format!("user.name={BASE_IDENT_NAME}"), "-c", &format!("user.email={BASE_IDENT_EMAIL}")])
+                .args([
+                    "-c",
+                    &format!("user.name={BASE_IDENT_NAME}"),
+                    "-c",
+                    &format!("user.email={BASE_IDENT_EMAIL}"),
+                ])
                 .args(args)
                 .env("GIT_AUTHOR_DATE", BASE_DATE)
                 .env("GIT_COMMITTER_DATE", BASE_DATE),
@@ -221,7 +270,8 @@ fn create(ctx: &Ctx, repo: &Path) -> Result<()> {
     run(&["commit", "-q", "--no-verify", "-m", &msg], "git commit")?;
     run(&["tag", ctx::BASE_TAG], "git tag")?;
     util::remove_dir_all_if_exists(repo)?;
-    fs::rename(&src, repo).map_err(|e| Error::io(format!("rename {} to {}", src.display(), repo.display()), e))?;
+    fs::rename(&src, repo)
+        .map_err(|e| Error::io(format!("rename {} to {}", src.display(), repo.display()), e))?;
     util::remove_dir_all_if_exists(&scratch)?;
     let id = rev_parse(repo, ctx::BASE_TAG).unwrap_or_default();
     if id != ctx::BASE_COMMIT {
@@ -245,7 +295,9 @@ fn neutralise_debian_gitignore(src: &Path) -> Result<()> {
     let (kept, dropped) = strip_debian_rule(&text);
     if dropped > 0 {
         util::write(&p, kept.as_bytes())?;
-        info(&format!("removed {dropped} Debian packaging line(s) from .gitignore"));
+        info(&format!(
+            "removed {dropped} Debian packaging line(s) from .gitignore"
+        ));
     }
     Ok(())
 }

@@ -21,14 +21,21 @@ pub struct Built {
 
 /// The fragments of one configuration, in merge order.
 pub fn fragments(ctx: &Ctx, config: &str) -> Result<Vec<PathBuf>> {
-    let mut out: Vec<PathBuf> = COMMON_FRAGMENTS.iter().map(|f| ctx.kconfig_dir().join(f)).collect();
+    let mut out: Vec<PathBuf> = COMMON_FRAGMENTS
+        .iter()
+        .map(|f| ctx.kconfig_dir().join(f))
+        .collect();
     out.push(ctx.kconfig_dir().join(format!("{config}.config")));
     for f in &out {
         if !f.is_file() {
             let avail: Vec<String> = util::list_files(&ctx.kconfig_dir())
                 .into_iter()
                 .map(|p| p.to_string_lossy().trim_end_matches(".config").to_string())
-                .filter(|n| !COMMON_FRAGMENTS.iter().any(|c| c.trim_end_matches(".config") == n))
+                .filter(|n| {
+                    !COMMON_FRAGMENTS
+                        .iter()
+                        .any(|c| c.trim_end_matches(".config") == n)
+                })
                 .collect();
             return Err(Error::Usage(format!(
                 "no fragment {} for configuration `{config}` (configurations: {})",
@@ -66,11 +73,20 @@ pub fn make(ctx: &Ctx, tree: &Path, dir: &Path) -> Command {
 }
 
 fn jobs() -> String {
-    let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let n = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     format!("-j{}", n + 1)
 }
 
-fn run_make(ctx: &Ctx, tree: &Path, dir: &Path, args: &[&str], log: &Path, label: &str) -> Result<()> {
+fn run_make(
+    ctx: &Ctx,
+    tree: &Path,
+    dir: &Path,
+    args: &[&str],
+    log: &Path,
+    label: &str,
+) -> Result<()> {
     let ok = util::run_logged(make(ctx, tree, dir).args(args), log, label)?;
     if ok {
         Ok(())
@@ -98,7 +114,8 @@ pub fn build(ctx: &Ctx, tree: &Path, config: &str) -> Result<Built> {
     )?;
     if !ok {
         return Err(Error::Setup {
-            what: "the kernel does not find a usable Rust toolchain (make rustavailable failed)".into(),
+            what: "the kernel does not find a usable Rust toolchain (make rustavailable failed)"
+                .into(),
             hint: format!(
                 "run `scripts/wb setup`; details in {}",
                 logs.join("rustavailable.log").display()
@@ -106,11 +123,29 @@ pub fn build(ctx: &Ctx, tree: &Path, config: &str) -> Result<Built> {
         });
     }
 
-    step(&format!("build[{config}]: configuration (tinyconfig + {})", frags.iter().map(|f| f.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect::<Vec<_>>().join(" + ")));
+    step(&format!(
+        "build[{config}]: configuration (tinyconfig + {})",
+        frags
+            .iter()
+            .map(|f| f
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    ));
     let log = logs.join("config.log");
     // Keep the previous .config so an unchanged configuration does not
     // disturb the incremental build (kbuild compares symbol by symbol).
-    run_make(ctx, tree, &dir, &["-s", "tinyconfig"], &log, "make tinyconfig")?;
+    run_make(
+        ctx,
+        tree,
+        &dir,
+        &["-s", "tinyconfig"],
+        &log,
+        "make tinyconfig",
+    )?;
     let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
     merge
         .current_dir(tree)
@@ -119,21 +154,43 @@ pub fn build(ctx: &Ctx, tree: &Path, config: &str) -> Result<Built> {
         .arg(&dir)
         .arg(dir.join(".config"))
         .args(&frags);
-    if !util::run_logged(&mut merge, &logs.join("merge_config.log"), "merge_config.sh")? {
+    if !util::run_logged(
+        &mut merge,
+        &logs.join("merge_config.log"),
+        "merge_config.sh",
+    )? {
         return Err(Error::Build {
             what: "merge_config.sh".into(),
             log: logs.join("merge_config.log"),
         });
     }
-    run_make(ctx, tree, &dir, &["-s", "olddefconfig"], &logs.join("olddefconfig.log"), "make olddefconfig")?;
+    run_make(
+        ctx,
+        tree,
+        &dir,
+        &["-s", "olddefconfig"],
+        &logs.join("olddefconfig.log"),
+        "make olddefconfig",
+    )?;
     verify(&frags, &dir.join(".config"))?;
     info("every requested option is in .config");
 
     step(&format!("build[{config}]: bzImage and uapi headers"));
     let j = jobs();
-    run_make(ctx, tree, &dir, &[&j, "bzImage", "headers"], &logs.join("build.log"), "make bzImage headers")?;
+    run_make(
+        ctx,
+        tree,
+        &dir,
+        &[&j, "bzImage", "headers"],
+        &logs.join("build.log"),
+        "make bzImage headers",
+    )?;
     let bzimage = dir.join("arch/x86/boot/bzImage");
-    info(&format!("built {} in {}", bzimage.display(), fmt_duration(start.elapsed())));
+    info(&format!(
+        "built {} in {}",
+        bzimage.display(),
+        fmt_duration(start.elapsed())
+    ));
     Ok(Built {
         config: config.to_string(),
         dir,

@@ -20,7 +20,13 @@ pub const BASE_TAG: &str = "pidfs-base-7.3.4";
 
 /// Project directories that are not mirrors of kernel files.
 pub const PROJECT_PATHS: &[&str] = &[
-    ".ci", ".gitignore", "README.md", "ci", "kconfig", "patches", "scripts",
+    ".ci",
+    ".gitignore",
+    "README.md",
+    "ci",
+    "kconfig",
+    "patches",
+    "scripts",
 ];
 
 #[derive(Debug, Clone)]
@@ -43,7 +49,9 @@ impl Ctx {
                 let base = std::env::var_os("XDG_CACHE_HOME")
                     .map(PathBuf::from)
                     .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-                    .ok_or_else(|| Error::Usage("neither WB_CACHE, XDG_CACHE_HOME nor HOME is set".into()))?;
+                    .ok_or_else(|| {
+                        Error::Usage("neither WB_CACHE, XDG_CACHE_HOME nor HOME is set".into())
+                    })?;
                 base.join("pidfs-rs")
             }
         };
@@ -78,7 +86,10 @@ impl Ctx {
     pub fn base_repo(&self) -> PathBuf {
         match &self.user_tree {
             Some(t) => t.clone(),
-            None => self.cache.join("base").join(format!("linux-{BASE_VERSION}")),
+            None => self
+                .cache
+                .join("base")
+                .join(format!("linux-{BASE_VERSION}")),
         }
     }
 
@@ -126,7 +137,8 @@ impl Ctx {
     }
 
     pub fn libclang_path(&self) -> PathBuf {
-        self.venv().join("lib/python3.11/site-packages/clang/native")
+        self.venv()
+            .join("lib/python3.11/site-packages/clang/native")
     }
 
     /// Where run artefacts (logs, verdicts) go: `out/` in the repository,

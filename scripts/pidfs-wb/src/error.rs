@@ -40,7 +40,10 @@ pub enum Error {
     /// The work tree holds edits that are not yet in `patches/`.
     Unexported { tree: PathBuf, what: String },
     /// Requested configuration options did not make it into `.config`.
-    Config { missing: Vec<String>, config: PathBuf },
+    Config {
+        missing: Vec<String>,
+        config: PathBuf,
+    },
     /// A build step failed.
     Build { what: String, log: PathBuf },
     /// Preparing the guest (initramfs, selftests) failed.
@@ -50,7 +53,10 @@ pub enum Error {
     /// In-tree mirror files differ from the applied series.
     Drift { items: Vec<String> },
     /// A file-system operation failed.
-    Io { what: String, source: std::io::Error },
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
     /// A run produced a failing verdict (already reported).
     VerdictFailed(String),
 }

@@ -72,19 +72,35 @@ pub fn parse_list(text: &str, timeout: u32) -> Vec<PlanItem> {
 fn build_selftests(ctx: &Ctx, tree: &Path, built: &Built) -> Result<PathBuf> {
     let out = ctx.build_dir(&format!("{}-ksft", built.config));
     let install = out.join("install");
-    step(&format!("guest[{}]: selftests {} (static)", built.config, COLLECTIONS.join(" ")));
+    step(&format!(
+        "guest[{}]: selftests {} (static)",
+        built.config,
+        COLLECTIONS.join(" ")
+    ));
     util::remove_dir_all_if_exists(&install)?;
-    let log = ctx.out_dir().join("logs").join(&built.config).join("selftests.log");
+    let log = ctx
+        .out_dir()
+        .join("logs")
+        .join(&built.config)
+        .join("selftests.log");
     let mut c = Command::new("make");
     c.arg("-C")
         .arg(tree.join("tools/testing/selftests"))
         .arg(format!("TARGETS={}", COLLECTIONS.join(" ")))
         .arg(format!("O={}", out.display()))
-        .arg(format!("KHDR_INCLUDES=-isystem {}/usr/include", built.dir.display()))
+        .arg(format!(
+            "KHDR_INCLUDES=-isystem {}/usr/include",
+            built.dir.display()
+        ))
         .arg("USERLDFLAGS=-static")
         .arg("FORCE_TARGETS=1")
         .arg(format!("INSTALL_PATH={}", install.display()))
-        .arg(format!("-j{}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
+        .arg(format!(
+            "-j{}",
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        ))
         .arg("install");
     if !util::run_logged(&mut c, &log, "selftests")? {
         return Err(Error::Build {
@@ -101,7 +117,8 @@ fn copy_file(from: &Path, to: &Path) -> Result<()> {
     if let Some(d) = to.parent() {
         util::mkdir(d)?;
     }
-    fs::copy(from, to).map_err(|e| Error::io(format!("copy {} to {}", from.display(), to.display()), e))?;
+    fs::copy(from, to)
+        .map_err(|e| Error::io(format!("copy {} to {}", from.display(), to.display()), e))?;
     Ok(())
 }
 
@@ -110,8 +127,11 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
         let src = from.join(&rel);
         let dst = to.join(&rel);
         copy_file(&src, &dst)?;
-        let mode = fs::metadata(&src).map(|m| m.permissions().mode()).unwrap_or(0o644);
-        fs::set_permissions(&dst, fs::Permissions::from_mode(mode)).map_err(|e| Error::io("chmod", e))?;
+        let mode = fs::metadata(&src)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0o644);
+        fs::set_permissions(&dst, fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io("chmod", e))?;
     }
     Ok(())
 }
@@ -123,7 +143,12 @@ pub fn prepare(ctx: &Ctx, tree: &Path, built: &Built, opts: &GuestOptions) -> Re
 }
 
 /// Assembles the initramfs from an installed selftest directory (or none).
-pub fn assemble(ctx: &Ctx, name: &str, install: Option<&Path>, opts: &GuestOptions) -> Result<Guest> {
+pub fn assemble(
+    ctx: &Ctx,
+    name: &str,
+    install: Option<&Path>,
+    opts: &GuestOptions,
+) -> Result<Guest> {
     let busybox = Path::new("/bin/busybox");
     let is_static = util::output(Command::new("file").arg("-L").arg(busybox))
         .map(|s| s.contains("statically linked"))
@@ -143,12 +168,15 @@ pub fn assemble(ctx: &Ctx, name: &str, install: Option<&Path>, opts: &GuestOptio
     copy_file(busybox, &root.join("bin/busybox"))?;
     let mut plan = Vec::new();
     if let Some(install) = install {
-        copy_tree(&install, &root.join("kselftest"))?;
+        copy_tree(install, &root.join("kselftest"))?;
         let list = util::read(&install.join("kselftest-list.txt"))?;
         plan.extend(parse_list(&list, timeout));
         if plan.is_empty() {
             return Err(Error::Guest {
-                what: format!("{} lists no tests", install.join("kselftest-list.txt").display()),
+                what: format!(
+                    "{} lists no tests",
+                    install.join("kselftest-list.txt").display()
+                ),
                 hint: "check the selftests build log".into(),
             });
         }
@@ -160,7 +188,8 @@ pub fn assemble(ctx: &Ctx, name: &str, install: Option<&Path>, opts: &GuestOptio
             .ok_or_else(|| Error::Usage(format!("bad extra test path {}", x.display())))?;
         let dst = root.join("kselftest/wb").join(&name);
         copy_file(x, &dst)?;
-        fs::set_permissions(&dst, fs::Permissions::from_mode(0o755)).map_err(|e| Error::io("chmod", e))?;
+        fs::set_permissions(&dst, fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io("chmod", e))?;
         plan.push(PlanItem {
             collection: "wb".into(),
             binary: name,
@@ -182,7 +211,8 @@ pub fn assemble(ctx: &Ctx, name: &str, install: Option<&Path>, opts: &GuestOptio
     }
     util::write(&root.join("wb/plan"), plan_text.as_bytes())?;
     util::write(&root.join("init"), INIT.as_bytes())?;
-    fs::set_permissions(root.join("init"), fs::Permissions::from_mode(0o755)).map_err(|e| Error::io("chmod", e))?;
+    fs::set_permissions(root.join("init"), fs::Permissions::from_mode(0o755))
+        .map_err(|e| Error::io("chmod", e))?;
 
     let cpio = root.parent().unwrap_or(&root).join("initramfs.cpio");
     let ok = util::run_logged(
@@ -201,12 +231,25 @@ pub fn assemble(ctx: &Ctx, name: &str, install: Option<&Path>, opts: &GuestOptio
         });
     }
     let size = fs::metadata(&cpio).map(|m| m.len()).unwrap_or(0);
-    info(&format!("initramfs {} ({} MiB, {} test binaries)", cpio.display(), size >> 20, plan.len()));
-    Ok(Guest { initramfs: cpio, plan })
+    info(&format!(
+        "initramfs {} ({} MiB, {} test binaries)",
+        cpio.display(),
+        size >> 20,
+        plan.len()
+    ));
+    Ok(Guest {
+        initramfs: cpio,
+        plan,
+    })
 }
 
 /// Convenience for callers that only need the tree and a config.
-pub fn build_and_prepare(ctx: &Ctx, tree: &Path, config: &str, opts: &GuestOptions) -> Result<(Built, Guest)> {
+pub fn build_and_prepare(
+    ctx: &Ctx,
+    tree: &Path,
+    config: &str,
+    opts: &GuestOptions,
+) -> Result<(Built, Guest)> {
     let built = build::build(ctx, tree, config)?;
     let guest = prepare(ctx, tree, &built, opts)?;
     Ok((built, guest))

@@ -57,13 +57,18 @@ pub fn parse(text: &str) -> BTreeMap<String, Value> {
 }
 
 /// Returns one line per requested option that `.config` does not honour.
-pub fn verify(requested: &BTreeMap<String, Value>, config: &BTreeMap<String, Value>) -> Vec<String> {
+pub fn verify(
+    requested: &BTreeMap<String, Value>,
+    config: &BTreeMap<String, Value>,
+) -> Vec<String> {
     let mut missing = Vec::new();
     for (name, want) in requested {
         let have = config.get(name).cloned().unwrap_or(Value::NotSet);
         if &have != want {
             let why = match (&have, config.contains_key(name)) {
-                (Value::NotSet, false) => "absent from .config (unknown symbol or unmet dependency)".to_string(),
+                (Value::NotSet, false) => {
+                    "absent from .config (unknown symbol or unmet dependency)".to_string()
+                }
                 _ => format!("is {}", have.describe()),
             };
             missing.push(format!("{name}={} ({why})", want.describe()));
@@ -100,7 +105,10 @@ mod tests {
         let cfg = parse("CONFIG_PID_NS=m\nCONFIG_MODULES=y\nCONFIG_NR_CPUS=4\nCONFIG_CMDLINE=\"a b\"\nCONFIG_FS_PID=y\n");
         let m = verify(&parse(FRAGMENT), &cfg);
         assert_eq!(m.len(), 4, "{m:?}");
-        assert!(m[0].starts_with("CONFIG_FS_PID=n") && m[0].contains("is y"), "{m:?}");
+        assert!(
+            m[0].starts_with("CONFIG_FS_PID=n") && m[0].contains("is y"),
+            "{m:?}"
+        );
         assert!(m[1].starts_with("CONFIG_MODULES=n") && m[1].contains("is y"));
         assert!(m[2].starts_with("CONFIG_PID_NS=y") && m[2].contains("is m"));
         assert!(m[3].starts_with("CONFIG_RUST=y") && m[3].contains("absent"));

@@ -105,7 +105,9 @@ pub fn strip_printk_prefix(line: &str) -> &str {
                         .chars()
                         .all(|c| c.is_ascii_digit() || c == '.' || c == 'T' || c == 'C');
                 if looks_like_prefix {
-                    rest = stripped[end + 1..].strip_prefix(' ').unwrap_or(&stripped[end + 1..]);
+                    rest = stripped[end + 1..]
+                        .strip_prefix(' ')
+                        .unwrap_or(&stripped[end + 1..]);
                     continue;
                 }
             }
@@ -141,7 +143,10 @@ fn parse_result(s: &str) -> Option<ResultLine> {
             let d = desc[pos + 1..].trim();
             let word: String = d.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
             let reason = d[word.len()..].trim().to_string();
-            (desc[..pos].trim().to_string(), Some((word.to_ascii_uppercase(), reason)))
+            (
+                desc[..pos].trim().to_string(),
+                Some((word.to_ascii_uppercase(), reason)),
+            )
         }
         _ => (desc.to_string(), None),
     };
@@ -331,7 +336,7 @@ pub fn parse(text: &str) -> Doc {
         }
     }
     if let Some(mut top) = stack.pop() {
-        top.cases.extend(top.pending.drain(..));
+        top.cases.append(&mut top.pending);
         fill_missing(top.plan, &mut top.cases);
         doc.plan = top.plan;
         doc.cases = top.cases;
@@ -402,7 +407,9 @@ mod tests {
 
     #[test]
     fn kunit_cut_off_inside_suite() {
-        let d = parse("KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: s\n    1..2\n    ok 1 a\n");
+        let d = parse(
+            "KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: s\n    1..2\n    ok 1 a\n",
+        );
         assert_eq!(d.cases.len(), 1);
         assert_eq!(d.cases[0].outcome, Outcome::Missing);
         let leaves = d.leaves();
@@ -412,7 +419,8 @@ mod tests {
 
     #[test]
     fn bail_out_and_directives() {
-        let d = parse("TAP version 13\n1..2\nBail out! no pidfd support\nnot ok 1 x # TIMEOUT 30s\n");
+        let d =
+            parse("TAP version 13\n1..2\nBail out! no pidfd support\nnot ok 1 x # TIMEOUT 30s\n");
         assert_eq!(d.bail_out.as_deref(), Some("no pidfd support"));
         assert_eq!(d.cases[0].outcome, Outcome::Timeout);
         assert_eq!(d.cases[1].outcome, Outcome::Missing);

@@ -122,10 +122,17 @@ pub struct BootArgs {
 fn boot_args(a: &mut Args) -> Result<BootArgs> {
     let config = a.value("--config")?.unwrap_or_else(|| "fs-pid-n".into());
     let only = a.values("--only")?;
-    let extra: Vec<PathBuf> = a.values("--extra")?.into_iter().map(PathBuf::from).collect();
+    let extra: Vec<PathBuf> = a
+        .values("--extra")?
+        .into_iter()
+        .map(PathBuf::from)
+        .collect();
     for x in &extra {
         if !x.is_file() {
-            return Err(Error::Usage(format!("--extra {}: no such file", x.display())));
+            return Err(Error::Usage(format!(
+                "--extra {}: no such file",
+                x.display()
+            )));
         }
     }
     let kernel = a.value("--kernel")?.map(PathBuf::from);
@@ -154,7 +161,10 @@ pub fn boot_and_judge(ctx: &ctx::Ctx, b: &BootArgs) -> Result<(bool, verdict::Co
     let (bzimage, g, label) = match &b.kernel {
         Some(k) => {
             if !k.is_file() {
-                return Err(Error::Usage(format!("--kernel {}: no such file", k.display())));
+                return Err(Error::Usage(format!(
+                    "--kernel {}: no such file",
+                    k.display()
+                )));
             }
             let g = guest::assemble(ctx, "custom", None, &b.guest)?;
             (k.clone(), g, "custom".to_string())
@@ -211,13 +221,20 @@ fn judge_dir(
         ("run_dir", dir.display().to_string()),
         (
             "qemu_exit",
-            qemu_exit.map(|c| c.to_string()).unwrap_or_else(|| "killed".into()),
+            qemu_exit
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "killed".into()),
         ),
     ];
     util::write(&dir.join("verdict.json"), v.json(&meta).as_bytes())?;
     util::write(
         &dir.join("run.txt"),
-        format!("qemu_exit={}\ndeadline_hit={}\n", qemu_exit.map(|c| c.to_string()).unwrap_or("none".into()), deadline_hit as u8).as_bytes(),
+        format!(
+            "qemu_exit={}\ndeadline_hit={}\n",
+            qemu_exit.map(|c| c.to_string()).unwrap_or("none".into()),
+            deadline_hit as u8
+        )
+        .as_bytes(),
     )?;
     println!();
     print!("{}", v.collection_table());
@@ -278,7 +295,11 @@ fn real_main() -> Result<i32> {
     let mut argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.is_empty() || argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h" {
         print!("{HELP}");
-        return Ok(if argv.is_empty() { error::exit::USAGE } else { 0 });
+        return Ok(if argv.is_empty() {
+            error::exit::USAGE
+        } else {
+            0
+        });
     }
     let cmd = argv.remove(0);
     let repo = ctx::find_repo()?;
@@ -297,7 +318,11 @@ fn real_main() -> Result<i32> {
             true
         }
         "series" => {
-            let sub = if a.rest.is_empty() { String::new() } else { a.rest.remove(0) };
+            let sub = if a.rest.is_empty() {
+                String::new()
+            } else {
+                a.rest.remove(0)
+            };
             match sub.as_str() {
                 "apply" => {
                     let upto = a.number("--upto")?.map(|n| n as usize);
@@ -347,7 +372,10 @@ fn real_main() -> Result<i32> {
             boot_and_judge(&ctx, &b)?.0
         }
         "verdict" => {
-            let dir = a.rest.pop().ok_or_else(|| Error::Usage("verdict needs a run directory".into()))?;
+            let dir = a
+                .rest
+                .pop()
+                .ok_or_else(|| Error::Usage("verdict needs a run directory".into()))?;
             a.done()?;
             verdict_again(PathBuf::from(dir))?.0
         }

@@ -64,7 +64,16 @@ pub fn boot(bzimage: &Path, guest: &Guest, run_dir: &Path, opts: &BootOptions) -
     );
     let mut cmd = Command::new(qemu);
     cmd.args(accel)
-        .args(["-m", "1024", "-smp", "2", "-nodefaults", "-display", "none", "-no-reboot"])
+        .args([
+            "-m",
+            "1024",
+            "-smp",
+            "2",
+            "-nodefaults",
+            "-display",
+            "none",
+            "-no-reboot",
+        ])
         .arg("-kernel")
         .arg(bzimage)
         .arg("-initrd")
@@ -76,7 +85,8 @@ pub fn boot(bzimage: &Path, guest: &Guest, run_dir: &Path, opts: &BootOptions) -
         .arg("-serial")
         .arg(format!("file:{}", ktap.display()))
         .stdin(Stdio::null());
-    let qlog = fs::File::create(&qemu_log).map_err(|e| Error::io(format!("create {}", qemu_log.display()), e))?;
+    let qlog = fs::File::create(&qemu_log)
+        .map_err(|e| Error::io(format!("create {}", qemu_log.display()), e))?;
     let qlog2 = qlog.try_clone().map_err(|e| Error::io("dup", e))?;
     cmd.stdout(qlog).stderr(qlog2);
     step(&format!(
@@ -93,7 +103,10 @@ pub fn boot(bzimage: &Path, guest: &Guest, run_dir: &Path, opts: &BootOptions) -
     let mut seen = 0usize;
     let mut started_at = Instant::now();
     let (exit, deadline_hit) = loop {
-        if let Some(st) = child.try_wait().map_err(|e| Error::io("wait for qemu", e))? {
+        if let Some(st) = child
+            .try_wait()
+            .map_err(|e| Error::io("wait for qemu", e))?
+        {
             break (st.code(), false);
         }
         if start.elapsed() > opts.deadline {
@@ -110,16 +123,26 @@ pub fn boot(bzimage: &Path, guest: &Guest, run_dir: &Path, opts: &BootOptions) -
                 started_at = Instant::now();
                 info(&format!("[{}] {} …", fmt_duration(start.elapsed()), id));
             } else if let Some(rest) = ev.strip_prefix("# wb: end ") {
-                info(&format!("        {rest} ({})", fmt_duration(started_at.elapsed())));
+                info(&format!(
+                    "        {rest} ({})",
+                    fmt_duration(started_at.elapsed())
+                ));
             }
         }
         seen = seen.max(events.len());
     };
     let elapsed = start.elapsed();
     if deadline_hit {
-        info(&format!("deadline of {} reached: QEMU killed", fmt_duration(opts.deadline)));
+        info(&format!(
+            "deadline of {} reached: QEMU killed",
+            fmt_duration(opts.deadline)
+        ));
     } else {
-        info(&format!("QEMU exited ({}) after {}", exit.map(|c| c.to_string()).unwrap_or("signal".into()), fmt_duration(elapsed)));
+        info(&format!(
+            "QEMU exited ({}) after {}",
+            exit.map(|c| c.to_string()).unwrap_or("signal".into()),
+            fmt_duration(elapsed)
+        ));
     }
     if exit.is_some_and(|c| c != 0) {
         for l in util::tail(&qemu_log, 5) {

@@ -106,7 +106,9 @@ mod tests {
 
     #[test]
     fn rejects_duplicates_and_escapes() {
-        let e = parse("a.patch\nb.patch\na.patch\n").unwrap_err().to_string();
+        let e = parse("a.patch\nb.patch\na.patch\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 3") && e.contains("first on line 1"), "{e}");
         assert!(parse("../x.patch").is_err());
         assert!(parse("/etc/x.patch").is_err());

@@ -62,7 +62,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         match installed_version(pkg) {
             Some(v) if ver.is_empty() || v == *ver => {}
             Some(v) => {
-                info(&format!("{pkg} is {v}, pinned {ver}: will install the pinned version"));
+                info(&format!(
+                    "{pkg} is {v}, pinned {ver}: will install the pinned version"
+                ));
                 want.push(format!("{pkg}={ver}"));
             }
             None if ver.is_empty() => want.push(pkg.to_string()),
@@ -118,7 +120,13 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         }
         let log = ctx.cache.join("logs/bindgen.log");
         let ok = util::run_logged(
-            Command::new("cargo").args(["install", "--locked", "bindgen-cli", "--version", BINDGEN_VERSION]),
+            Command::new("cargo").args([
+                "install",
+                "--locked",
+                "bindgen-cli",
+                "--version",
+                BINDGEN_VERSION,
+            ]),
             &log,
             "cargo install bindgen-cli",
         )?;
@@ -135,7 +143,11 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let pip = venv.join("bin/pip");
     if !pip.exists() {
         let log = ctx.cache.join("logs/venv.log");
-        if !util::run_logged(Command::new("python3").args(["-m", "venv"]).arg(&venv), &log, "python3 -m venv")? {
+        if !util::run_logged(
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            &log,
+            "python3 -m venv",
+        )? {
             return Err(Error::Setup {
                 what: "creating the venv failed".into(),
                 hint: format!("see {} ; install python3-venv", log.display()),
@@ -153,7 +165,11 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         info("all present");
     } else {
         let log = ctx.cache.join("logs/pip.log");
-        if !util::run_logged(Command::new(&pip).args(["install", "-q"]).args(&missing), &log, "pip install")? {
+        if !util::run_logged(
+            Command::new(&pip).args(["install", "-q"]).args(&missing),
+            &log,
+            "pip install",
+        )? {
             return Err(Error::Setup {
                 what: format!("pip install {} failed", missing.join(" ")),
                 hint: format!("see {}", log.display()),

@@ -28,7 +28,11 @@ const PATTERNS: &[(&str, &str, bool)] = &[
     ("bug", "BUG: ", true),
     ("warning", "WARNING: ", true),
     ("ubsan", "UBSAN: ", true),
-    ("lockdep", "possible circular locking dependency detected", false),
+    (
+        "lockdep",
+        "possible circular locking dependency detected",
+        false,
+    ),
     ("lockdep", "possible recursive locking detected", false),
     ("lockdep", "inconsistent lock state", false),
     ("lockdep", "suspicious RCU usage", false),
@@ -103,7 +107,10 @@ mod tests {
                    [ 4.0] rust_kernel: panicked at fs/pidfs_rs.rs:10:5:\n\
                    [ 5.0] UBSAN: shift-out-of-bounds in fs/pidfs.c:1:1\n";
         let kinds: Vec<_> = scan(log).into_iter().map(|s| s.kind).collect();
-        assert_eq!(kinds, ["kasan", "warning", "hung-task", "rust-panic", "ubsan"]);
+        assert_eq!(
+            kinds,
+            ["kasan", "warning", "hung-task", "rust-panic", "ubsan"]
+        );
     }
 
     #[test]

@@ -22,10 +22,14 @@ pub fn parse_cargo_test(out: &str) -> (usize, usize) {
     let mut pass = 0;
     let mut fail = 0;
     for l in out.lines() {
-        let Some(rest) = l.trim().strip_prefix("test result: ") else { continue };
+        let Some(rest) = l.trim().strip_prefix("test result: ") else {
+            continue;
+        };
         for part in rest.split(';') {
             let mut w = part.split_whitespace().rev();
-            let (Some(label), Some(n)) = (w.next(), w.next()) else { continue };
+            let (Some(label), Some(n)) = (w.next(), w.next()) else {
+                continue;
+            };
             let n: usize = n.parse().unwrap_or(0);
             match label.trim_end_matches('.') {
                 "passed" => pass += n,
@@ -50,7 +54,15 @@ impl Tally {
         } else {
             self.fail += 1;
         }
-        let l = format!("{} {name}{}", if ok { "PASS" } else { "FAIL" }, if detail.is_empty() { String::new() } else { format!(": {detail}") });
+        let l = format!(
+            "{} {name}{}",
+            if ok { "PASS" } else { "FAIL" },
+            if detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {detail}")
+            }
+        );
         println!("{l}");
         self.lines.push(l);
     }
@@ -72,7 +84,11 @@ fn wb(ctx: &Ctx, args: &[&str], env: &[(&str, &Path)]) -> Result<Outcome> {
     let out = c.output().map_err(|e| Error::io("run wb", e))?;
     Ok(Outcome {
         code: out.status.code().unwrap_or(-1),
-        text: format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        text: format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
     })
 }
 
@@ -86,7 +102,15 @@ fn expect(t: &mut Tally, name: &str, o: &Outcome, code: i32, needles: &[&str]) {
             "exit {} (want {code}), missing text {:?}; output tail:\n{}",
             o.code,
             missing,
-            o.text.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+            o.text
+                .lines()
+                .rev()
+                .take(15)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n")
         )
     };
     t.record(name, ok, &detail);
@@ -104,16 +128,27 @@ fn unit_tests(ctx: &Ctx, t: &mut Tally) -> Result<()> {
             what: format!("cannot run cargo: {e}"),
             hint: "put ~/.cargo/bin on PATH".into(),
         })?;
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (p, f) = parse_cargo_test(&text);
-    for l in text.lines().filter(|l| l.contains("FAILED") || l.starts_with("test result")) {
+    for l in text
+        .lines()
+        .filter(|l| l.contains("FAILED") || l.starts_with("test result"))
+    {
         info(l);
     }
     t.pass += p;
     t.fail += f;
     if !out.status.success() && f == 0 {
         // A build failure of the tests is a failure, not zero tests.
-        t.record("cargo test", false, "cargo test failed without a test failure (does it build?)");
+        t.record(
+            "cargo test",
+            false,
+            "cargo test failed without a test failure (does it build?)",
+        );
     }
     t.lines.push(format!("unit tests: {p} passed, {f} failed"));
     Ok(())
@@ -131,38 +166,112 @@ fn failure_paths(ctx: &Ctx, t: &mut Tally, bzimage: Option<&Path>) -> Result<()>
 
     // A patch that does not apply: its context is not in fs/Makefile.
     let patches = scratch.join("patches");
-    util::write(&patches.join("series"), b"0001-good.patch\n0002-bad.patch\n")?;
+    util::write(
+        &patches.join("series"),
+        b"0001-good.patch\n0002-bad.patch\n",
+    )?;
     util::write(&patches.join("0001-good.patch"), GOOD_PATCH.as_bytes())?;
     util::write(&patches.join("0002-bad.patch"), BAD_PATCH.as_bytes())?;
-    let o = wb(ctx, &["series", "apply", "--discard"], &[("WB_PATCHES", &patches), ("WB_WORKTREE", &worktree)])?;
-    expect(t, "a patch that does not apply stops the run and names patch and files", &o, 5, &["0002-bad.patch", "2 of 2", "fs/Makefile"]);
+    let o = wb(
+        ctx,
+        &["series", "apply", "--discard"],
+        &[("WB_PATCHES", &patches), ("WB_WORKTREE", &worktree)],
+    )?;
+    expect(
+        t,
+        "a patch that does not apply stops the run and names patch and files",
+        &o,
+        5,
+        &["0002-bad.patch", "2 of 2", "fs/Makefile"],
+    );
 
     // Drift: a kernel-path file in the repository that the series does not add.
     let repo = scratch.join("repo");
     util::write(&repo.join("patches/series"), b"0001-good.patch\n")?;
     util::write(&repo.join("patches/0001-good.patch"), GOOD_PATCH.as_bytes())?;
     util::write(&repo.join("scripts/pidfs-wb/.keep"), b"")?;
-    util::write(&repo.join("Documentation/wb-selftest.txt"), b"added by the good patch\n")?;
+    util::write(
+        &repo.join("Documentation/wb-selftest.txt"),
+        b"added by the good patch\n",
+    )?;
     util::write(&repo.join("fs/pidfs_rs.rs"), b"// not in the series\n")?;
-    let _ = util::output(Command::new("git").arg("-C").arg(&repo).args(["init", "-q"]));
-    let o = wb(ctx, &["series", "check", "--discard"], &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)])?;
-    expect(t, "a file in the repository that the series does not add is drift", &o, 10, &["fs/pidfs_rs.rs: in the repository but not added by the series"]);
+    let _ = util::output(
+        Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(["init", "-q"]),
+    );
+    let o = wb(
+        ctx,
+        &["series", "check", "--discard"],
+        &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)],
+    )?;
+    expect(
+        t,
+        "a file in the repository that the series does not add is drift",
+        &o,
+        10,
+        &["fs/pidfs_rs.rs: in the repository but not added by the series"],
+    );
     util::write(&repo.join("fs/pidfs_rs.rs"), b"")?;
     std::fs::remove_file(repo.join("fs/pidfs_rs.rs")).map_err(|e| Error::io("remove", e))?;
-    util::write(&repo.join("Documentation/wb-selftest.txt"), b"edited here only\n")?;
-    let o = wb(ctx, &["series", "check", "--discard"], &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)])?;
-    expect(t, "an in-tree file edited outside the series is drift", &o, 10, &["Documentation/wb-selftest.txt: differs"]);
-    util::write(&repo.join("Documentation/wb-selftest.txt"), b"added by the good patch\n")?;
-    let o = wb(ctx, &["series", "check", "--discard"], &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)])?;
-    expect(t, "in-tree files equal to the applied series pass the drift check", &o, 0, &["in-tree files match"]);
+    util::write(
+        &repo.join("Documentation/wb-selftest.txt"),
+        b"edited here only\n",
+    )?;
+    let o = wb(
+        ctx,
+        &["series", "check", "--discard"],
+        &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)],
+    )?;
+    expect(
+        t,
+        "an in-tree file edited outside the series is drift",
+        &o,
+        10,
+        &["Documentation/wb-selftest.txt: differs"],
+    );
+    util::write(
+        &repo.join("Documentation/wb-selftest.txt"),
+        b"added by the good patch\n",
+    )?;
+    let o = wb(
+        ctx,
+        &["series", "check", "--discard"],
+        &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)],
+    )?;
+    expect(
+        t,
+        "in-tree files equal to the applied series pass the drift check",
+        &o,
+        0,
+        &["in-tree files match"],
+    );
 
     // Unexported edits are never thrown away silently.
-    util::write(&worktree.join("Documentation/wb-selftest.txt"), b"an edit\n")?;
-    let o = wb(ctx, &["series", "apply"], &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)])?;
-    expect(t, "apply refuses to reset a work tree with unexported edits", &o, 5, &["not in patches/", "--discard"]);
+    util::write(
+        &worktree.join("Documentation/wb-selftest.txt"),
+        b"an edit\n",
+    )?;
+    let o = wb(
+        ctx,
+        &["series", "apply"],
+        &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)],
+    )?;
+    expect(
+        t,
+        "apply refuses to reset a work tree with unexported edits",
+        &o,
+        5,
+        &["not in patches/", "--discard"],
+    );
 
     let Some(bz) = bzimage else {
-        t.record("boot failure paths", false, "no kernel was built, so the boot failure paths could not run");
+        t.record(
+            "boot failure paths",
+            false,
+            "no kernel was built, so the boot failure paths could not run",
+        );
         return Ok(());
     };
     let bz = bz.to_string_lossy().into_owned();
@@ -171,14 +280,74 @@ fn failure_paths(ctx: &Ctx, t: &mut Tally, bzimage: Option<&Path>) -> Result<()>
     let panic = guest_script(ctx, "panic.sh").to_string_lossy().into_owned();
     let out = scratch.join("out");
 
-    let o = wb(ctx, &["boot", "--kernel", &bz, "--extra", &pass], &[("WB_OUT", &out)])?;
-    expect(t, "a guest whose tests pass gives exit 0", &o, 0, &["VERDICT: PASS", "wb/pass.sh"]);
-    let o = wb(ctx, &["boot", "--kernel", &bz, "--extra", &hang, "--extra", &pass, "--timeout", "5"], &[("WB_OUT", &out)])?;
-    expect(t, "a hanging test binary is killed at its timeout and fails the run", &o, 1, &["wb/hang.sh (timeout)", "VERDICT: FAIL"]);
-    let o = wb(ctx, &["boot", "--kernel", &bz, "--extra", &panic, "--extra", &pass], &[("WB_OUT", &out)])?;
-    expect(t, "a kernel panic fails the run and is named", &o, 1, &["splat: panic", "VERDICT: FAIL", "wb/pass.sh (missing)"]);
-    let o = wb(ctx, &["boot", "--kernel", &bz, "--extra", &hang, "--timeout", "600", "--deadline", "20"], &[("WB_OUT", &out)])?;
-    expect(t, "the overall deadline kills QEMU and fails the run", &o, 1, &["deadline", "VERDICT: FAIL"]);
+    let o = wb(
+        ctx,
+        &["boot", "--kernel", &bz, "--extra", &pass],
+        &[("WB_OUT", &out)],
+    )?;
+    expect(
+        t,
+        "a guest whose tests pass gives exit 0",
+        &o,
+        0,
+        &["VERDICT: PASS", "wb/pass.sh"],
+    );
+    let o = wb(
+        ctx,
+        &[
+            "boot",
+            "--kernel",
+            &bz,
+            "--extra",
+            &hang,
+            "--extra",
+            &pass,
+            "--timeout",
+            "5",
+        ],
+        &[("WB_OUT", &out)],
+    )?;
+    expect(
+        t,
+        "a hanging test binary is killed at its timeout and fails the run",
+        &o,
+        1,
+        &["wb/hang.sh (timeout)", "VERDICT: FAIL"],
+    );
+    let o = wb(
+        ctx,
+        &["boot", "--kernel", &bz, "--extra", &panic, "--extra", &pass],
+        &[("WB_OUT", &out)],
+    )?;
+    expect(
+        t,
+        "a kernel panic fails the run and is named",
+        &o,
+        1,
+        &["splat: panic", "VERDICT: FAIL", "wb/pass.sh (missing)"],
+    );
+    let o = wb(
+        ctx,
+        &[
+            "boot",
+            "--kernel",
+            &bz,
+            "--extra",
+            &hang,
+            "--timeout",
+            "600",
+            "--deadline",
+            "20",
+        ],
+        &[("WB_OUT", &out)],
+    )?;
+    expect(
+        t,
+        "the overall deadline kills QEMU and fails the run",
+        &o,
+        1,
+        &["deadline", "VERDICT: FAIL"],
+    );
     Ok(())
 }
 

@@ -51,9 +51,14 @@ pub fn read_series(ctx: &Ctx) -> Result<Vec<series::Entry>> {
 
 fn git_am_cmd(tree: &Path) -> Command {
     let mut c = git(tree);
-    c.args(["-c", &format!("user.name={PROJECT_NAME}"), "-c", &format!("user.email={PROJECT_EMAIL}")])
-        .env("GIT_COMMITTER_NAME", PROJECT_NAME)
-        .env("GIT_COMMITTER_EMAIL", PROJECT_EMAIL);
+    c.args([
+        "-c",
+        &format!("user.name={PROJECT_NAME}"),
+        "-c",
+        &format!("user.email={PROJECT_EMAIL}"),
+    ])
+    .env("GIT_COMMITTER_NAME", PROJECT_NAME)
+    .env("GIT_COMMITTER_EMAIL", PROJECT_EMAIL);
     c
 }
 
@@ -112,9 +117,11 @@ fn reset_work_tree(ctx: &Ctx, repo: &Path, base_id: &str, discard: bool) -> Resu
             info(&format!("discarding {what} in {}", tree.display()));
         }
         let _ = output(git(&tree).args(["am", "--abort"]));
-        output(git(&tree).args(["checkout", "-q", "-f", "--detach", base_id])).map_err(|e| Error::Series {
-            what: e,
-            hint: format!("remove {} and run again", tree.display()),
+        output(git(&tree).args(["checkout", "-q", "-f", "--detach", base_id])).map_err(|e| {
+            Error::Series {
+                what: e,
+                hint: format!("remove {} and run again", tree.display()),
+            }
         })?;
         output(git(&tree).args(["clean", "-q", "-f", "-d"])).map_err(|e| Error::Series {
             what: e,
@@ -127,7 +134,10 @@ fn reset_work_tree(ctx: &Ctx, repo: &Path, base_id: &str, discard: bool) -> Resu
         util::mkdir(tree.parent().unwrap_or(Path::new("/")))?;
         let log = ctx.cache.join("logs/worktree.log");
         let ok = util::run_logged(
-            git(repo).args(["worktree", "add", "--detach"]).arg(&tree).arg(base_id),
+            git(repo)
+                .args(["worktree", "add", "--detach"])
+                .arg(&tree)
+                .arg(base_id),
             &log,
             "git worktree add",
         )?;
@@ -146,7 +156,11 @@ pub fn apply(ctx: &Ctx, upto: Option<usize>, discard: bool) -> Result<Applied> {
     let entries = read_series(ctx)?;
     let (repo, base_id) = base::ensure(ctx)?;
     let n = upto.unwrap_or(entries.len()).min(entries.len());
-    step(&format!("series: applying {n} of {} patch(es) onto {}", entries.len(), &base_id[..12]));
+    step(&format!(
+        "series: applying {n} of {} patch(es) onto {}",
+        entries.len(),
+        &base_id[..12]
+    ));
     let tree = reset_work_tree(ctx, &repo, &base_id, discard)?;
     let mut commits = Vec::new();
     for (i, e) in entries.iter().take(n).enumerate() {
@@ -192,11 +206,16 @@ pub fn apply(ctx: &Ctx, upto: Option<usize>, discard: bool) -> Result<Applied> {
 
 /// Files the series adds, relative paths.
 fn added_files(tree: &Path, base: &str) -> Result<Vec<String>> {
-    let out = output(git(tree).args(["diff", "--name-only", "--no-renames", "--diff-filter=A"]).arg(base).arg("HEAD"))
-        .map_err(|e| Error::Series {
-            what: e,
-            hint: "check the work tree".into(),
-        })?;
+    let out = output(
+        git(tree)
+            .args(["diff", "--name-only", "--no-renames", "--diff-filter=A"])
+            .arg(base)
+            .arg("HEAD"),
+    )
+    .map_err(|e| Error::Series {
+        what: e,
+        hint: "check the work tree".into(),
+    })?;
     Ok(out.lines().map(str::to_string).collect())
 }
 
@@ -210,9 +229,13 @@ fn is_project_path(p: &str) -> bool {
 
 /// Kernel-path files present in the repository (tracked or untracked, not ignored).
 fn mirror_files(ctx: &Ctx) -> Result<Vec<String>> {
-    let out = output(
-        git(&ctx.repo).args(["ls-files", "--cached", "--others", "--exclude-standard", "--deduplicate"]),
-    )
+    let out = output(git(&ctx.repo).args([
+        "ls-files",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+        "--deduplicate",
+    ]))
     .map_err(|e| Error::Series {
         what: e,
         hint: "run inside the project's git checkout".into(),
@@ -231,17 +254,22 @@ pub fn drift(ctx: &Ctx, applied: &Applied) -> Result<Vec<String>> {
     let mirror: BTreeSet<String> = mirror_files(ctx)?.into_iter().collect();
     let mut items = Vec::new();
     for f in &added {
-        let theirs = fs::read(applied.tree.join(f)).map_err(|e| Error::io(format!("read {f}"), e))?;
+        let theirs =
+            fs::read(applied.tree.join(f)).map_err(|e| Error::io(format!("read {f}"), e))?;
         match fs::read(ctx.repo.join(f)) {
             Ok(ours) if ours == theirs => {}
             Ok(_) => items.push(format!("{f}: differs from the applied series")),
-            Err(_) => items.push(format!("{f}: added by the series but missing in the repository")),
+            Err(_) => items.push(format!(
+                "{f}: added by the series but missing in the repository"
+            )),
         }
     }
     let added: BTreeSet<&String> = added.iter().collect();
     for f in &mirror {
         if !added.contains(f) {
-            items.push(format!("{f}: in the repository but not added by the series"));
+            items.push(format!(
+                "{f}: in the repository but not added by the series"
+            ));
         }
     }
     Ok(items)
@@ -275,30 +303,50 @@ pub fn export(ctx: &Ctx) -> Result<()> {
     if !status.trim().is_empty() {
         return Err(Error::Series {
             what: format!("the work tree {} has uncommitted changes", tree.display()),
-            hint: "commit them (git commit --amend or git commit --fixup + rebase) and export again".into(),
+            hint:
+                "commit them (git commit --amend or git commit --fixup + rebase) and export again"
+                    .into(),
         });
     }
     let (_, base_id) = base::ensure(ctx)?;
-    let count = output(git(&tree).args(["rev-list", "--count"]).arg(format!("{base_id}..HEAD")))
-        .map_err(|e| Error::Series {
-            what: format!("the work tree does not descend from the base: {e}"),
-            hint: "rebase the work tree onto the base".into(),
-        })?;
+    let count = output(
+        git(&tree)
+            .args(["rev-list", "--count"])
+            .arg(format!("{base_id}..HEAD")),
+    )
+    .map_err(|e| Error::Series {
+        what: format!("the work tree does not descend from the base: {e}"),
+        hint: "rebase the work tree onto the base".into(),
+    })?;
     step(&format!("series: exporting {} commit(s)", count.trim()));
     // Authors other than the project identity are normalised: checked-in
     // patches never carry a person's name.
-    let authors = output(git(&tree).args(["log", "--format=%an <%ae>"]).arg(format!("{base_id}..HEAD"))).unwrap_or_default();
+    let authors = output(
+        git(&tree)
+            .args(["log", "--format=%an <%ae>"])
+            .arg(format!("{base_id}..HEAD")),
+    )
+    .unwrap_or_default();
     let neutral = format!("{PROJECT_NAME} <{PROJECT_EMAIL}>");
     for a in authors.lines().collect::<BTreeSet<_>>() {
         if a != neutral {
-            info(&format!("note: author `{a}` becomes `{neutral}` in patches/"));
+            info(&format!(
+                "note: author `{a}` becomes `{neutral}` in patches/"
+            ));
         }
     }
     let tmp = ctx.cache.join("export.tmp");
     util::remove_dir_all_if_exists(&tmp)?;
     output(
         git(&tree)
-            .args(["format-patch", "-q", "--zero-commit", "--no-signature", "-N", "-o"])
+            .args([
+                "format-patch",
+                "-q",
+                "--zero-commit",
+                "--no-signature",
+                "-N",
+                "-o",
+            ])
             .arg(&tmp)
             .arg(format!("{base_id}..HEAD")),
     )
@@ -321,7 +369,10 @@ pub fn export(ctx: &Ctx) -> Result<()> {
         let text = neutral_from(&text, &neutral);
         util::write(&ctx.patches_dir().join(n), text.as_bytes())?;
     }
-    util::write(&ctx.patches_dir().join("series"), series::render(&names).as_bytes())?;
+    util::write(
+        &ctx.patches_dir().join("series"),
+        series::render(&names).as_bytes(),
+    )?;
     util::remove_dir_all_if_exists(&tmp)?;
     // Mirror files.
     let added = added_files(&tree, &base_id)?;

@@ -62,7 +62,8 @@ pub fn run_logged(cmd: &mut Command, log: &Path, label: &str) -> Result<bool> {
         mkdir(dir)?;
     }
     let desc = describe(cmd);
-    let mut f = fs::File::create(log).map_err(|e| Error::io(format!("create {}", log.display()), e))?;
+    let mut f =
+        fs::File::create(log).map_err(|e| Error::io(format!("create {}", log.display()), e))?;
     let _ = writeln!(f, "$ {desc}");
     let start = Instant::now();
     let mut child = cmd
@@ -113,7 +114,10 @@ pub fn run_logged(cmd: &mut Command, log: &Path, label: &str) -> Result<bool> {
             if shown.len() > 90 {
                 shown.truncate(90);
             }
-            info(&format!("{label}: {} … {shown}", fmt_duration(start.elapsed())));
+            info(&format!(
+                "{label}: {} … {shown}",
+                fmt_duration(start.elapsed())
+            ));
             last_report = Instant::now();
         }
     }
@@ -125,7 +129,11 @@ pub fn run_logged(cmd: &mut Command, log: &Path, label: &str) -> Result<bool> {
         .map_err(|e| Error::io(format!("wait for `{desc}`"), e))?;
     let _ = writeln!(f, "# exit: {status}, {}", fmt_duration(start.elapsed()));
     if !status.success() {
-        eprintln!("    {label} failed after {}; last lines of {}:", fmt_duration(start.elapsed()), log.display());
+        eprintln!(
+            "    {label} failed after {}; last lines of {}:",
+            fmt_duration(start.elapsed()),
+            log.display()
+        );
         for l in tail(log, 25) {
             eprintln!("    | {l}");
         }
@@ -176,7 +184,11 @@ pub fn sha256(p: &Path) -> Result<String> {
         what: e,
         hint: "install coreutils".into(),
     })?;
-    Ok(out.split_whitespace().next().unwrap_or_default().to_string())
+    Ok(out
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string())
 }
 
 /// Lists regular files under `dir`, relative to it, sorted.

@@ -97,7 +97,11 @@ fn judge_inner(item: &PlanItem, body: Option<&str>, end: Option<&str>) -> Binary
     let doc = ktap::parse(body);
     for (name, c) in doc.leaves() {
         r.tests.push(TestResult {
-            name: if name.is_empty() { format!("test {}", c.number) } else { name },
+            name: if name.is_empty() {
+                format!("test {}", c.number)
+            } else {
+                name
+            },
             outcome: c.outcome,
             reason: c.reason.clone(),
         });
@@ -113,13 +117,22 @@ fn judge_inner(item: &PlanItem, body: Option<&str>, end: Option<&str>) -> Binary
     let any_fail = r.tests.iter().any(|t| t.outcome.is_failure());
     let all_skip = !r.tests.is_empty() && r.tests.iter().all(|t| t.outcome == Outcome::Skip);
     r.outcome = if timed_out {
-        r.note = format!("killed after {}s (timeout {}s)", r.seconds.unwrap_or(0), item.timeout);
+        r.note = format!(
+            "killed after {}s (timeout {}s)",
+            r.seconds.unwrap_or(0),
+            item.timeout
+        );
         Outcome::Timeout
     } else if let Some(b) = &doc.bail_out {
         r.note = format!("Bail out! {b}");
         Outcome::Fail
     } else if any_fail {
-        let first = r.tests.iter().find(|t| t.outcome.is_failure()).map(|t| t.name.clone()).unwrap_or_default();
+        let first = r
+            .tests
+            .iter()
+            .find(|t| t.outcome.is_failure())
+            .map(|t| t.name.clone())
+            .unwrap_or_default();
         r.note = format!("first failing test: {first}");
         Outcome::Fail
     } else {
@@ -154,7 +167,11 @@ pub fn judge_guest(plan: &[PlanItem], guest_log: &str) -> (Vec<BinaryResult>, bo
             continue;
         }
         if let Some(rest) = line.strip_prefix("# wb: end ") {
-            let id = rest.split_whitespace().next().unwrap_or_default().to_string();
+            let id = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
             ends.insert(id, rest.to_string());
             current = None;
             continue;
@@ -177,7 +194,11 @@ pub fn judge_guest(plan: &[PlanItem], guest_log: &str) -> (Vec<BinaryResult>, bo
         .iter()
         .map(|p| {
             let id = p.id();
-            judge(p, bodies.get(&id).map(String::as_str), ends.get(&id).map(String::as_str))
+            judge(
+                p,
+                bodies.get(&id).map(String::as_str),
+                ends.get(&id).map(String::as_str),
+            )
         })
         .collect();
     (results, done)
@@ -223,13 +244,16 @@ pub fn judge_run(f: &RunFacts<'_>) -> Verdict {
         problems: Vec::new(),
     };
     if f.deadline_hit {
-        v.problems.push("the overall deadline was hit; QEMU was killed".into());
+        v.problems
+            .push("the overall deadline was hit; QEMU was killed".into());
     }
     if f.console.trim().is_empty() {
-        v.problems.push("the kernel printed nothing on the console".into());
+        v.problems
+            .push("the kernel printed nothing on the console".into());
     }
     if !done {
-        v.problems.push("the guest did not report completion (`# wb: done` missing)".into());
+        v.problems
+            .push("the guest did not report completion (`# wb: done` missing)".into());
     }
     if let Some(code) = f.qemu_exit {
         if code != 0 {
@@ -284,7 +308,11 @@ impl Verdict {
             .map(|b| format!("{} ({})", b.id(), b.outcome))
             .collect();
         if !bad.is_empty() {
-            parts.push(format!("{} binary(ies) failed: {}", bad.len(), bad.join(", ")));
+            parts.push(format!(
+                "{} binary(ies) failed: {}",
+                bad.len(),
+                bad.join(", ")
+            ));
         }
         let kbad = self.kunit.iter().filter(|t| t.outcome.is_failure()).count();
         if kbad > 0 {
@@ -307,7 +335,10 @@ impl Verdict {
     /// The per-binary summary table (Markdown).
     pub fn binary_table(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "| binary | result | pass | fail | skip | exit | time | note |");
+        let _ = writeln!(
+            s,
+            "| binary | result | pass | fail | skip | exit | time | note |"
+        );
         let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---|");
         for b in &self.binaries {
             let mut c = Counts::default();
@@ -349,18 +380,35 @@ impl Verdict {
         let _ = writeln!(s, "|---|---|---|---|");
         for b in &self.binaries {
             for t in &b.tests {
-                let _ = writeln!(s, "| {} | {} | {} | {} |", b.id(), t.name, t.outcome, t.reason.replace('|', "\\|"));
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} |",
+                    b.id(),
+                    t.name,
+                    t.outcome,
+                    t.reason.replace('|', "\\|")
+                );
             }
         }
         for t in &self.kunit {
-            let _ = writeln!(s, "| kunit | {} | {} | {} |", t.name, t.outcome, t.reason.replace('|', "\\|"));
+            let _ = writeln!(
+                s,
+                "| kunit | {} | {} | {} |",
+                t.name,
+                t.outcome,
+                t.reason.replace('|', "\\|")
+            );
         }
         s
     }
 
     pub fn markdown(&self, title: &str) -> String {
         let mut s = format!("# {title}\n\n");
-        let _ = writeln!(s, "Verdict: **{}**\n", if self.passed() { "PASS" } else { "FAIL" });
+        let _ = writeln!(
+            s,
+            "Verdict: **{}**\n",
+            if self.passed() { "PASS" } else { "FAIL" }
+        );
         if !self.passed() {
             let _ = writeln!(s, "{}\n", self.failure_summary());
         }
@@ -387,12 +435,24 @@ impl Verdict {
         }
         let _ = writeln!(s, "  \"passed\": {},", self.passed());
         let t = self.totals();
-        let _ = writeln!(s, "  \"totals\": {{\"pass\": {}, \"fail\": {}, \"skip\": {}}},", t.pass, t.fail, t.skip);
+        let _ = writeln!(
+            s,
+            "  \"totals\": {{\"pass\": {}, \"fail\": {}, \"skip\": {}}},",
+            t.pass, t.fail, t.skip
+        );
         s.push_str("  \"collections\": {");
         let cols: Vec<String> = self
             .counts_by_collection()
             .iter()
-            .map(|(k, c)| format!("{}: {{\"pass\": {}, \"fail\": {}, \"skip\": {}}}", jstr(k), c.pass, c.fail, c.skip))
+            .map(|(k, c)| {
+                format!(
+                    "{}: {{\"pass\": {}, \"fail\": {}, \"skip\": {}}}",
+                    jstr(k),
+                    c.pass,
+                    c.fail,
+                    c.skip
+                )
+            })
             .collect();
         s.push_str(&cols.join(", "));
         s.push_str("},\n  \"binaries\": [\n");
@@ -421,7 +481,14 @@ impl Verdict {
         let sp: Vec<String> = self
             .splats
             .iter()
-            .map(|x| format!("{{\"kind\": {}, \"line\": {}, \"text\": {}}}", jstr(x.kind), x.line, jstr(&x.text)))
+            .map(|x| {
+                format!(
+                    "{{\"kind\": {}, \"line\": {}, \"text\": {}}}",
+                    jstr(x.kind),
+                    x.line,
+                    jstr(&x.text)
+                )
+            })
             .collect();
         s.push_str(&sp.join(", "));
         s.push_str("],\n  \"problems\": [");
@@ -467,17 +534,22 @@ mod tests {
     use super::*;
 
     fn plan() -> Vec<PlanItem> {
-        ["pidfd:pidfd_info_test", "pidfd:pidfd_wait", "filesystems/nsfs:owner", "pidfd:pidfd_poll_test"]
-            .iter()
-            .map(|s| {
-                let (c, b) = s.split_once(':').unwrap();
-                PlanItem {
-                    collection: c.into(),
-                    binary: b.into(),
-                    timeout: 60,
-                }
-            })
-            .collect()
+        [
+            "pidfd:pidfd_info_test",
+            "pidfd:pidfd_wait",
+            "filesystems/nsfs:owner",
+            "pidfd:pidfd_poll_test",
+        ]
+        .iter()
+        .map(|s| {
+            let (c, b) = s.split_once(':').unwrap();
+            PlanItem {
+                collection: c.into(),
+                binary: b.into(),
+                timeout: 60,
+            }
+        })
+        .collect()
     }
 
     const GUEST: &str = include_str!("../tests/data/guest_mixed.txt");
@@ -489,9 +561,21 @@ mod tests {
         let (r, done) = judge_guest(&plan(), GUEST);
         assert!(!done);
         let o: Vec<_> = r.iter().map(|b| b.outcome).collect();
-        assert_eq!(o, [Outcome::Fail, Outcome::Timeout, Outcome::Pass, Outcome::Missing]);
+        assert_eq!(
+            o,
+            [
+                Outcome::Fail,
+                Outcome::Timeout,
+                Outcome::Pass,
+                Outcome::Missing
+            ]
+        );
         assert_eq!(r[0].tests.len(), 4);
-        assert!(r[0].note.contains("pidfd_info.sigkill_reaped"), "{}", r[0].note);
+        assert!(
+            r[0].note.contains("pidfd_info.sigkill_reaped"),
+            "{}",
+            r[0].note
+        );
         // No-TAP program: the binary is the test.
         assert_eq!(r[2].tests.len(), 1);
         assert_eq!(r[2].tests[0].name, "owner");
@@ -514,11 +598,22 @@ mod tests {
         };
         let v = judge_run(&f);
         assert!(v.passed(), "{}", v.failure_summary());
-        assert_eq!(v.totals(), Counts { pass: 1, fail: 0, skip: 0 });
+        assert_eq!(
+            v.totals(),
+            Counts {
+                pass: 1,
+                fail: 0,
+                skip: 0
+            }
+        );
         f.console = WARN;
         let v = judge_run(&f);
         assert!(!v.passed());
-        assert!(v.failure_summary().contains("warning at console.log:4"), "{}", v.failure_summary());
+        assert!(
+            v.failure_summary().contains("warning at console.log:4"),
+            "{}",
+            v.failure_summary()
+        );
     }
 
     #[test]
