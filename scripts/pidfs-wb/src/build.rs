@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Instant;
 
 /// Fragments every configuration starts from.
-pub const COMMON_FRAGMENTS: &[&str] = &["base.config", "selftests.config"];
+pub const COMMON_FRAGMENTS: &[&str] = &["base.config", "selftests.config", "kunit.config"];
 
 pub struct Built {
     pub config: String,
