@@ -141,6 +141,31 @@ pub fn run_logged(cmd: &mut Command, log: &Path, label: &str) -> Result<bool> {
     Ok(status.success())
 }
 
+/// The first compiler/make errors of a build log with a few lines of context
+/// each (parallel builds put the first error far from the end), at most `max`
+/// lines.
+pub fn first_errors(text: &str, max: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let is_error = |l: &str| {
+        l.starts_with("error") || l.contains(": error:") || l.contains(": fatal error:") || l.starts_with("ERROR:")
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() && out.len() < max {
+        if is_error(lines[i]) {
+            let end = (i + 8).min(lines.len());
+            for l in &lines[i..end] {
+                out.push(l.to_string());
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out.truncate(max);
+    out
+}
+
 /// The last `n` lines of a file.
 pub fn tail(path: &Path, n: usize) -> Vec<String> {
     let text = fs::read_to_string(path).unwrap_or_default();
@@ -208,4 +233,17 @@ pub fn list_files(dir: &Path) -> Vec<PathBuf> {
     walk(dir, dir, &mut out);
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn first_errors_finds_rustc_and_gcc_errors() {
+        let log = "  CC a.o\n  CC b.o\nerror[E0308]: mismatched types\n --> x.rs:1:1\n  CC c.o\nfs/x.c:3:1: error: expected ';'\nmake: *** Error 2\n";
+        let e = super::first_errors(log, 30);
+        assert_eq!(e[0], "error[E0308]: mismatched types");
+        assert!(e.iter().any(|l| l.contains("fs/x.c:3:1: error")));
+        assert!(super::first_errors("  CC a.o\nmake: *** [x] Error 2\n", 30).is_empty());
+        assert_eq!(super::first_errors(log, 2).len(), 2);
+    }
 }
