@@ -129,12 +129,19 @@ pub fn run_logged(cmd: &mut Command, log: &Path, label: &str) -> Result<bool> {
         .map_err(|e| Error::io(format!("wait for `{desc}`"), e))?;
     let _ = writeln!(f, "# exit: {status}, {}", fmt_duration(start.elapsed()));
     if !status.success() {
+        let text = fs::read_to_string(log).unwrap_or_default();
+        let errors = first_errors(&text, 30);
+        let (what, lines) = if errors.is_empty() {
+            ("last lines", tail(log, 25))
+        } else {
+            ("first errors", errors)
+        };
         eprintln!(
-            "    {label} failed after {}; last lines of {}:",
+            "    {label} failed after {}; {what} of {}:",
             fmt_duration(start.elapsed()),
             log.display()
         );
-        for l in tail(log, 25) {
+        for l in lines {
             eprintln!("    | {l}");
         }
     }
@@ -147,7 +154,10 @@ pub fn run_logged(cmd: &mut Command, log: &Path, label: &str) -> Result<bool> {
 pub fn first_errors(text: &str, max: usize) -> Vec<String> {
     let lines: Vec<&str> = text.lines().collect();
     let is_error = |l: &str| {
-        l.starts_with("error") || l.contains(": error:") || l.contains(": fatal error:") || l.starts_with("ERROR:")
+        l.starts_with("error")
+            || l.contains(": error:")
+            || l.contains(": fatal error:")
+            || l.starts_with("ERROR:")
     };
     let mut out = Vec::new();
     let mut i = 0;
