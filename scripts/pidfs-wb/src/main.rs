@@ -9,6 +9,7 @@ mod error;
 mod guest;
 mod kconfig;
 mod ktap;
+mod matrix;
 mod qemu;
 mod series;
 mod setup;
@@ -46,6 +47,9 @@ commands:
         [--kvm]           use KVM (only if /dev/kvm works; TCG is default)
   run   [--config C]    the main job: setup, series check, build, boot,
                         verdict (accepts the boot options)
+  ci                    per-patch matrix: for k = 1..n apply patches 1..k,
+                        build each configuration that exists, boot, test
+                        (smoke set; everything on the last patch)
   verdict DIR           judge the logs saved in a run directory again
   test                  the test command: unit tests, failure-path tests and
                         a real build→boot→selftest run; ends `N passed, N failed`
@@ -370,6 +374,14 @@ fn real_main() -> Result<i32> {
             setup::run(&ctx)?;
             tree::check(&ctx, false)?;
             boot_and_judge(&ctx, &b)?.0
+        }
+        "ci" => {
+            a.done()?;
+            setup::run(&ctx)?;
+            let m = matrix::run(&ctx)?;
+            println!("\n{}", m.markdown());
+            println!("report: {}", m.dir.join("report.md").display());
+            m.ok()
         }
         "verdict" => {
             let dir = a

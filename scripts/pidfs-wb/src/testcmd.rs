@@ -2,7 +2,9 @@
 //! `wb test`: the project's test command.
 //!
 //! 1. the tool's unit tests (`cargo test`, canned inputs);
-//! 2. a real run: setup, series check, build, boot, upstream selftests;
+//! 2. setup, the series/drift check and the per-patch matrix (`wb ci`):
+//!    every patch built and booted with a smoke set, the last one with the
+//!    upstream selftests and KUnit in full, in every configuration;
 //! 3. failure paths, each through the real binary and, where it needs a
 //!    kernel, the kernel built in 2: a patch that does not apply, in-tree
 //!    drift, a hanging test binary, a kernel panic, the overall deadline.
@@ -12,10 +14,10 @@
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::util::{self, info, step};
-use crate::{boot_and_judge, qemu, setup, tree, BootArgs};
+use crate::{matrix, setup, tree};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Sums the `test result:` lines of cargo test output.
 pub fn parse_cargo_test(out: &str) -> (usize, usize) {
@@ -404,39 +406,40 @@ pub fn run(ctx: &Ctx) -> Result<bool> {
     };
     unit_tests(ctx, &mut t)?;
 
-    step("test: real run (setup, series check, build, boot, selftests)");
-    let real = (|| -> Result<(bool, crate::verdict::Counts)> {
-        setup::run(ctx)?;
-        tree::check(ctx, false)?;
-        boot_and_judge(
-            ctx,
-            &BootArgs {
-                config: "fs-pid-n".into(),
-                guest: Default::default(),
-                kernel: None,
-                boot: qemu::BootOptions {
-                    kvm: false,
-                    deadline: Duration::from_secs(1800),
-                    extra_cmdline: String::new(),
-                },
-            },
-        )
-    })();
+    step("test: per-patch matrix (setup, series check, build, boot, tests)");
     let mut bz = None;
+    let real = setup::run(ctx)
+        .and_then(|()| tree::check(ctx, false))
+        .and_then(|_| matrix::run(ctx));
     match real {
-        Ok((ok, counts)) => {
-            t.pass += counts.pass;
-            t.fail += counts.fail;
+        Ok(m) => {
+            println!("\n{}", m.markdown());
+            for c in &m.cells {
+                let what = format!("patch {} {} [{}]", c.patch, c.name, c.config);
+                t.record(&what, c.ok(), &c.note);
+                if c.full {
+                    if let Some(k) = c.counts {
+                        t.pass += k.pass;
+                        t.fail += k.fail;
+                        t.lines.push(format!(
+                            "full run, {what}: {} passed, {} failed, {} skipped",
+                            k.pass, k.fail, k.skip
+                        ));
+                    }
+                }
+            }
             t.lines.push(format!(
-                "real run fs-pid-n: {} passed, {} failed, {} skipped",
-                counts.pass, counts.fail, counts.skip
+                "matrix report: {}",
+                m.dir.join("report.md").display()
             ));
-            t.record("real run verdict (fs-pid-n)", ok, "");
-            bz = Some(ctx.build_dir("fs-pid-n").join("arch/x86/boot/bzImage"));
+            let fs_pid_n = ctx.build_dir("fs-pid-n").join("arch/x86/boot/bzImage");
+            if fs_pid_n.is_file() {
+                bz = Some(fs_pid_n);
+            }
         }
         Err(e) => {
             eprintln!("error: {e}");
-            t.record("real run (fs-pid-n)", false, &e.to_string());
+            t.record("per-patch matrix", false, &e.to_string());
         }
     }
     failure_paths(ctx, &mut t, bz.as_deref())?;
