@@ -47,9 +47,13 @@ pub fn fragments(ctx: &Ctx, config: &str) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// make variables that select the pinned Rust toolchain.
+/// make variables that select the pinned Rust toolchain. Every build is a
+/// clippy build (`CLIPPY=1`): clippy-driver compiles exactly what rustc
+/// would and adds its lints, so the per-patch checks read clippy's warnings
+/// from the ordinary build log.
 pub fn toolchain_vars(ctx: &Ctx) -> Vec<String> {
     vec![
+        "CLIPPY=1".into(),
         "RUSTC=/usr/bin/rustc".into(),
         "HOSTRUSTC=/usr/bin/rustc".into(),
         "RUSTDOC=/usr/bin/rustdoc".into(),

@@ -19,6 +19,8 @@ pub mod exit {
     pub const BOOT: i32 = 9;
     pub const DRIFT: i32 = 10;
     pub const IO: i32 = 11;
+    pub const IDENTITY: i32 = 12;
+    pub const EXPORT: i32 = 13;
 }
 
 #[derive(Debug)]
@@ -59,6 +61,10 @@ pub enum Error {
     },
     /// A run produced a failing verdict (already reported).
     VerdictFailed(String),
+    /// No usable sender identity for mail (`git config user.name/email`).
+    Identity { what: String },
+    /// Preparing mail (b4, cover letter, versions) failed.
+    Export { what: String, hint: String },
 }
 
 impl Error {
@@ -77,6 +83,8 @@ impl Error {
             Error::Drift { .. } => exit::DRIFT,
             Error::Io { .. } => exit::IO,
             Error::VerdictFailed(_) => exit::VERDICT_FAILED,
+            Error::Identity { .. } => exit::IDENTITY,
+            Error::Export { .. } => exit::EXPORT,
         }
     }
 
@@ -148,6 +156,13 @@ impl fmt::Display for Error {
             }
             Error::Io { what, source } => write!(f, "{what}: {source}"),
             Error::VerdictFailed(m) => write!(f, "verdict: {m}"),
+            Error::Identity { what } => write!(
+                f,
+                "identity: {what}\n  what to do: set the sender, who signs the patches off: \
+                 `git config user.name \"Your Name\"` and `git config user.email you@example.org` \
+                 (in this repository or with --global); the tool never makes one up"
+            ),
+            Error::Export { what, hint } => write!(f, "export: {what}\n  what to do: {hint}"),
         }
     }
 }

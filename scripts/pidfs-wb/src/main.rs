@@ -4,9 +4,11 @@
 
 mod base;
 mod build;
+mod checks;
 mod ctx;
 mod error;
 mod guest;
+mod ident;
 mod kconfig;
 mod ktap;
 mod matrix;
@@ -269,7 +271,14 @@ fn judge_dir(
     Ok((v.passed(), v.totals()))
 }
 
-fn verdict_again(dir: PathBuf) -> Result<(bool, verdict::Counts)> {
+/// What a run directory holds: the plan and how QEMU ended.
+struct SavedRun {
+    plan: Vec<guest::PlanItem>,
+    qemu_exit: Option<i32>,
+    deadline_hit: bool,
+}
+
+fn saved_run(dir: &std::path::Path) -> Result<SavedRun> {
     let plan_text = util::read(&dir.join("plan.txt"))?;
     let plan: Vec<guest::PlanItem> = plan_text
         .lines()
@@ -288,11 +297,34 @@ fn verdict_again(dir: PathBuf) -> Result<(bool, verdict::Counts)> {
         .find_map(|l| l.strip_prefix("qemu_exit="))
         .and_then(|v| v.parse().ok());
     let deadline_hit = run.lines().any(|l| l == "deadline_hit=1");
+    Ok(SavedRun {
+        plan,
+        qemu_exit,
+        deadline_hit,
+    })
+}
+
+/// The verdict of a saved run directory, judged again from its logs.
+pub fn load_verdict(dir: &std::path::Path) -> Result<verdict::Verdict> {
+    let r = saved_run(dir)?;
+    let console = std::fs::read_to_string(dir.join("console.log")).unwrap_or_default();
+    let guest_log = std::fs::read_to_string(dir.join("guest.log")).unwrap_or_default();
+    Ok(verdict::judge_run(&verdict::RunFacts {
+        plan: &r.plan,
+        guest_log: &guest_log,
+        console: &console,
+        qemu_exit: r.qemu_exit,
+        deadline_hit: r.deadline_hit,
+    }))
+}
+
+fn verdict_again(dir: PathBuf) -> Result<(bool, verdict::Counts)> {
+    let r = saved_run(&dir)?;
     let label = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    judge_dir(&dir, &label, &plan, qemu_exit, deadline_hit)
+    judge_dir(&dir, &label, &r.plan, r.qemu_exit, r.deadline_hit)
 }
 
 fn real_main() -> Result<i32> {

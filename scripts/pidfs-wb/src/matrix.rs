@@ -4,11 +4,18 @@
 //! `fs-pid-y` once the tree defines `CONFIG_FS_PID`), build incrementally,
 //! boot and run the guest tests: a quick smoke set on intermediate patches,
 //! everything on the last one.
+//!
+//! Every patch also gets the static checks of `checks.rs` (checkpatch and
+//! rustfmtcheck once per patch, clippy, W=1 and rustdoc per configuration),
+//! and on the last patch the `fs-pid-y` verdict is compared test for test
+//! with the `fs-pid-n` verdict; any difference fails the matrix.
 
+use crate::checks::{self, Check};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::verdict::{jstr, Counts};
-use crate::{boot_and_judge, guest, qemu, tree, util, BootArgs};
+use crate::verdict::{self, jstr, Counts};
+use crate::{boot_and_judge, guest, ident, load_verdict, qemu, tree, util, BootArgs};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -42,11 +49,30 @@ pub struct Cell {
     pub seconds: f64,
     pub note: String,
     pub log: String,
+    /// Static checks of this patch in this configuration, in the order run.
+    pub checks: Vec<Check>,
+    /// The run directory of the boot, if it got that far.
+    pub run_dir: Option<PathBuf>,
 }
 
 impl Cell {
     pub fn ok(&self) -> bool {
-        self.failed.is_none()
+        self.failed.is_none() && self.checks_ok()
+    }
+
+    pub fn checks_ok(&self) -> bool {
+        !self.checks.is_empty() && self.checks.iter().all(|c| c.ok)
+    }
+
+    /// The `checks` column: `ok (n)`, or the first failing check and its log.
+    pub fn checks_mark(&self) -> String {
+        if let Some(c) = checks::first_failure(&self.checks) {
+            return format!("FAIL {}: {} ({})", c.name, c.summary, c.log.display());
+        }
+        if self.checks.is_empty() {
+            return "-".into();
+        }
+        format!("ok ({})", self.checks.len())
     }
 
     fn mark(&self, stage: Stage) -> &'static str {
@@ -77,23 +103,41 @@ fn classify(e: &Error) -> Stage {
     }
 }
 
+/// The fs-pid-y against fs-pid-n comparison of the last patch.
+#[derive(Debug, Clone)]
+pub struct VerdictDiff {
+    pub compared: usize,
+    pub rows: Vec<verdict::DiffRow>,
+    pub markdown: String,
+}
+
 pub struct Matrix {
     pub cells: Vec<Cell>,
     pub dir: PathBuf,
+    /// Present when both configurations ran on the last patch.
+    pub diff: Option<VerdictDiff>,
+    /// Why there is no comparison, when there is none.
+    pub diff_note: String,
 }
 
 impl Matrix {
     pub fn ok(&self) -> bool {
-        !self.cells.is_empty() && self.cells.iter().all(Cell::ok)
+        !self.cells.is_empty()
+            && self.cells.iter().all(Cell::ok)
+            && self
+                .diff
+                .as_ref()
+                .map(|d| d.rows.is_empty())
+                .unwrap_or(true)
     }
 
     pub fn markdown(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "| patch | config | applies | builds | boots | tests | pass/fail/skip | time | note |"
+            "| patch | config | applies | builds | boots | tests | checks | pass/fail/skip | time | note |"
         );
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|---:|---|");
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---:|---|");
         for c in &self.cells {
             let counts = c
                 .counts
@@ -109,7 +153,7 @@ impl Matrix {
                 .unwrap_or_else(|| "-".into());
             let _ = writeln!(
                 s,
-                "| {} {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 c.patch,
                 c.name,
                 c.config,
@@ -117,10 +161,27 @@ impl Matrix {
                 c.mark(Stage::Builds),
                 c.mark(Stage::Boots),
                 c.mark(Stage::Tests),
+                c.checks_mark().replace('|', "\\|"),
                 counts,
                 util::fmt_duration(Duration::from_secs_f64(c.seconds)),
                 c.note.replace('|', "\\|")
             );
+        }
+        match &self.diff {
+            Some(d) => {
+                let _ = writeln!(
+                    s,
+                    "\nfs-pid-y against fs-pid-n on the last patch: {}",
+                    d.markdown
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "\nfs-pid-y against fs-pid-n on the last patch: not compared ({})",
+                    self.diff_note
+                );
+            }
         }
         s
     }
@@ -131,7 +192,7 @@ impl Matrix {
             .iter()
             .map(|c| {
                 format!(
-                    "  {{\"patch\": {}, \"name\": {}, \"config\": {}, \"ok\": {}, \"failed_stage\": {}, \"full\": {}, \"pass\": {}, \"fail\": {}, \"skip\": {}, \"seconds\": {:.1}, \"note\": {}, \"log\": {}}}",
+                    "  {{\"patch\": {}, \"name\": {}, \"config\": {}, \"ok\": {}, \"failed_stage\": {}, \"full\": {}, \"pass\": {}, \"fail\": {}, \"skip\": {}, \"seconds\": {:.1}, \"note\": {}, \"log\": {}, \"checks_ok\": {}, \"checks\": [{}]}}",
                     c.patch,
                     jstr(&c.name),
                     jstr(&c.config),
@@ -143,21 +204,111 @@ impl Matrix {
                     c.counts.map(|k| k.skip.to_string()).unwrap_or("null".into()),
                     c.seconds,
                     jstr(&c.note),
-                    jstr(&c.log)
+                    jstr(&c.log),
+                    c.checks_ok(),
+                    c.checks
+                        .iter()
+                        .map(|k| format!(
+                            "{{\"name\": {}, \"ok\": {}, \"summary\": {}, \"log\": {}}}",
+                            jstr(k.name),
+                            k.ok,
+                            jstr(&k.summary),
+                            jstr(&k.log.display().to_string())
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })
             .collect();
+        let diff = match &self.diff {
+            Some(d) => format!(
+                "{{\"compared\": {}, \"differences\": [{}], \"file\": {}}}",
+                d.compared,
+                d.rows
+                    .iter()
+                    .map(|r| format!(
+                        "{{\"binary\": {}, \"test\": {}, \"fs-pid-n\": {}, \"fs-pid-y\": {}}}",
+                        jstr(&r.binary),
+                        jstr(&r.test),
+                        r.left.map(|o| jstr(o.as_str())).unwrap_or("null".into()),
+                        r.right.map(|o| jstr(o.as_str())).unwrap_or("null".into())
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                jstr(&self.dir.join("verdict-diff.md").display().to_string())
+            ),
+            None => format!("{{\"not_compared\": {}}}", jstr(&self.diff_note)),
+        };
         format!(
-            "{{\"ok\": {}, \"cells\": [\n{}\n]}}\n",
+            "{{\"ok\": {}, \"cells\": [\n{}\n],\n\"verdict_diff\": {}}}\n",
             self.ok(),
-            rows.join(",\n")
+            rows.join(",\n"),
+            diff
         )
     }
+}
+
+/// Checks that need only the applied tree: checkpatch and rustfmtcheck.
+fn patch_checks(
+    ctx: &Ctx,
+    tree: &std::path::Path,
+    entry_name: &str,
+    allow: &[checks::AllowEntry],
+    dir: &std::path::Path,
+) -> Result<Vec<Check>> {
+    let text = util::read(&ctx.patches_dir().join(entry_name))?;
+    let sender = ident::sender_or_neutral(&ctx.repo).to_string();
+    let cp = checks::checkpatch(ctx, tree, entry_name, &text, &sender, allow, dir)?;
+    util::info(&format!("checkpatch: {}", cp.summary));
+    let fmt_dir = ctx.build_dir("rustfmt");
+    util::mkdir(&fmt_dir)?;
+    let fmt = checks::rustfmtcheck(ctx, tree, &fmt_dir, &dir.join("rustfmtcheck.log"))?;
+    util::info(&format!("rustfmtcheck: {}", fmt.summary));
+    Ok(vec![cp, fmt])
+}
+
+/// Checks of one configuration's build: clippy (from the build log), W=1
+/// and rustdoc.
+fn config_checks(
+    ctx: &Ctx,
+    tree: &std::path::Path,
+    config: &str,
+    touched: &BTreeSet<String>,
+    dir: &std::path::Path,
+) -> Result<Vec<Check>> {
+    let build_dir = ctx.build_dir(config);
+    let build_log = ctx.out_dir().join("logs").join(config).join("build.log");
+    // Keep the build log of this cell: the next build overwrites it.
+    let saved = dir.join(format!("build-{config}.log"));
+    let _ = std::fs::copy(&build_log, &saved);
+    let clippy = checks::clippy(&saved, &build_dir, touched);
+    util::info(&format!("clippy[{config}]: {}", clippy.summary));
+    let w1 = checks::w1(
+        ctx,
+        tree,
+        &build_dir,
+        touched,
+        &dir.join(format!("w1-{config}.log")),
+    )?;
+    let rustdoc = checks::rustdoc(
+        ctx,
+        tree,
+        &build_dir,
+        touched,
+        &dir.join(format!("rustdoc-{config}.log")),
+    )?;
+    util::info(&format!("rustdoc[{config}]: {}", rustdoc.summary));
+    Ok(vec![clippy, w1, rustdoc])
 }
 
 /// Runs the matrix over the whole series.
 pub fn run(ctx: &Ctx) -> Result<Matrix> {
     let entries = tree::read_series(ctx)?;
+    let allow_path = ctx.repo.join(checks::ALLOW_FILE);
+    let allow = match std::fs::read_to_string(&allow_path) {
+        Ok(t) => checks::parse_allow(&t)?,
+        Err(_) => Vec::new(),
+    };
     let n = entries.len();
     let stamp = util::output(std::process::Command::new("date").arg("+%Y%m%d-%H%M%S"))
         .map(|s| s.trim().to_string())
@@ -165,6 +316,8 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
     let dir = ctx.out_dir().join("ci").join(stamp);
     util::mkdir(&dir)?;
     let mut cells = Vec::new();
+    // Files touched by the patches applied so far.
+    let mut touched: BTreeSet<String> = BTreeSet::new();
     let ks: Vec<usize> = if n == 0 { vec![0] } else { (1..=n).collect() };
     'patches: for k in ks {
         let name = if k == 0 {
@@ -188,16 +341,47 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
                     seconds: start.elapsed().as_secs_f64(),
                     note: e.to_string().lines().next().unwrap_or_default().to_string(),
                     log: ctx.out_dir().join("logs/git-am.log").display().to_string(),
+                    checks: Vec::new(),
+                    run_dir: None,
                 });
                 // Later patches cannot apply on top of a missing one.
                 break 'patches;
             }
         };
+        let check_dir = dir.join("checks").join(format!("{k:04}"));
+        util::mkdir(&check_dir)?;
+        let mut per_patch = Vec::new();
+        if k > 0 {
+            let text = util::read(&ctx.patches_dir().join(&name))?;
+            touched.extend(checks::touched_files(&text));
+            // Make sure every Rust file of the series is compiled again, so
+            // its warnings are in this build's log.
+            for f in touched.iter().filter(|f| f.ends_with(".rs")) {
+                let p = applied.tree.join(f);
+                if p.is_file() {
+                    let _ = std::fs::File::options()
+                        .append(true)
+                        .open(&p)
+                        .and_then(|fh| fh.set_modified(std::time::SystemTime::now()));
+                }
+            }
+            util::step(&format!("ci: static checks of patch {k}"));
+            per_patch = match patch_checks(ctx, &applied.tree, &name, &allow, &check_dir) {
+                Ok(c) => c,
+                Err(e) => vec![Check {
+                    name: "checkpatch",
+                    ok: false,
+                    summary: e.to_string().lines().next().unwrap_or_default().to_string(),
+                    log: check_dir.clone(),
+                }],
+            };
+        }
+        let patch_seconds = start.elapsed().as_secs_f64();
         let mut configs = vec!["fs-pid-n".to_string()];
         if defines_fs_pid(&applied.tree) {
             configs.push("fs-pid-y".into());
         }
-        for config in configs {
+        for (ci, config) in configs.into_iter().enumerate() {
             let start = Instant::now();
             let args = BootArgs {
                 config: config.clone(),
@@ -231,9 +415,13 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
                     .join(format!("latest-{config}"))
                     .display()
                     .to_string(),
+                checks: per_patch.clone(),
+                run_dir: None,
             };
+            let built;
             match boot_and_judge(ctx, &args) {
                 Ok((passed, counts)) => {
+                    built = true;
                     cell.counts = Some(counts);
                     if !passed {
                         cell.failed = Some(Stage::Tests);
@@ -243,11 +431,14 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
                         std::fs::read_link(ctx.out_dir().join(format!("latest-{config}")))
                     {
                         cell.log = p.join("verdict.md").display().to_string();
+                        cell.run_dir = Some(p);
                     }
                 }
                 Err(e) => {
                     eprintln!("error: {e}");
-                    cell.failed = Some(classify(&e));
+                    let stage = classify(&e);
+                    built = stage == Stage::Boots;
+                    cell.failed = Some(stage);
                     cell.note = e.to_string().lines().next().unwrap_or_default().to_string();
                     cell.log = ctx
                         .out_dir()
@@ -257,14 +448,93 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
                         .to_string();
                 }
             }
-            cell.seconds = start.elapsed().as_secs_f64();
+            if built && k > 0 {
+                util::step(&format!("ci: checks of patch {k} in {config}"));
+                match config_checks(ctx, &applied.tree, &config, &touched, &check_dir) {
+                    Ok(c) => cell.checks.extend(c),
+                    Err(e) => cell.checks.push(Check {
+                        name: "build checks",
+                        ok: false,
+                        summary: e.to_string().lines().next().unwrap_or_default().to_string(),
+                        log: check_dir.clone(),
+                    }),
+                }
+            } else if k > 0 {
+                cell.checks.push(Check {
+                    name: "build checks",
+                    ok: false,
+                    summary: "clippy, W=1 and rustdoc need a build, and the build failed".into(),
+                    log: PathBuf::from(&cell.log),
+                });
+            }
+            if k == 0 {
+                cell.checks.push(Check {
+                    name: "series",
+                    ok: true,
+                    summary: "the series is empty: nothing to check".into(),
+                    log: dir.clone(),
+                });
+            }
+            cell.seconds =
+                start.elapsed().as_secs_f64() + if ci == 0 { patch_seconds } else { 0.0 };
             cells.push(cell);
         }
     }
-    let m = Matrix { cells, dir };
+    let (diff, diff_note) = compare_last(&cells, n, &dir)?;
+    let m = Matrix {
+        cells,
+        dir,
+        diff,
+        diff_note,
+    };
     util::write(&m.dir.join("report.md"), m.markdown().as_bytes())?;
     util::write(&m.dir.join("report.json"), m.json().as_bytes())?;
     Ok(m)
+}
+
+/// Compares the fs-pid-y verdict of the last patch with fs-pid-n, test for
+/// test, and saves the table as verdict-diff.md.
+fn compare_last(cells: &[Cell], n: usize, dir: &Path) -> Result<(Option<VerdictDiff>, String)> {
+    let last: Vec<&Cell> = cells.iter().filter(|c| c.patch == n && c.full).collect();
+    let find = |cfg: &str| last.iter().find(|c| c.config == cfg);
+    let (Some(cn), Some(cy)) = (find("fs-pid-n"), find("fs-pid-y")) else {
+        let note = if last.is_empty() {
+            "the last patch was not reached".to_string()
+        } else {
+            "fs-pid-y does not exist at the last patch (no `config FS_PID` in fs/Kconfig)".into()
+        };
+        return Ok((None, note));
+    };
+    let (Some(dn), Some(dy)) = (&cn.run_dir, &cy.run_dir) else {
+        return Ok((
+            None,
+            "a configuration of the last patch did not boot, so there is nothing to compare".into(),
+        ));
+    };
+    let vn = load_verdict(dn)?;
+    let vy = load_verdict(dy)?;
+    let rows = verdict::diff(&vn, &vy);
+    let compared = vn.keyed().len().max(vy.keyed().len());
+    let md = verdict::diff_markdown("fs-pid-n", "fs-pid-y", compared, &rows);
+    let file = dir.join("verdict-diff.md");
+    util::write(
+        &file,
+        format!(
+            "# fs-pid-y against fs-pid-n, last patch\n\nfs-pid-n: {}\nfs-pid-y: {}\n\n{md}",
+            dn.display(),
+            dy.display()
+        )
+        .as_bytes(),
+    )?;
+    print!("\n{md}");
+    Ok((
+        Some(VerdictDiff {
+            compared,
+            rows,
+            markdown: md,
+        }),
+        String::new(),
+    ))
 }
 
 #[cfg(test)]
@@ -286,6 +556,13 @@ mod tests {
             seconds: 61.0,
             note: String::new(),
             log: "out/x".into(),
+            checks: vec![Check {
+                name: "checkpatch",
+                ok: true,
+                summary: "0 findings".into(),
+                log: "out/cp.log".into(),
+            }],
+            run_dir: None,
         }
     }
 
@@ -302,15 +579,24 @@ mod tests {
 
     #[test]
     fn report_rows() {
+        let mut bad_check = cell(None);
+        bad_check.checks.push(Check {
+            name: "clippy",
+            ok: false,
+            summary: "1 diagnostic(s), first: rust/kernel/pidfs.rs:3: warning: x".into(),
+            log: "out/build.log".into(),
+        });
         let m = Matrix {
-            cells: vec![cell(None), cell(Some(Stage::Builds))],
+            cells: vec![cell(None), cell(Some(Stage::Builds)), bad_check],
             dir: PathBuf::from("/tmp"),
+            diff: None,
+            diff_note: "fs-pid-y does not exist".into(),
         };
         assert!(!m.ok());
         let md = m.markdown();
         assert!(
             md.contains(
-                "| 1 0001-x.patch | fs-pid-n | ok | ok | ok | ok | 3/0/1 (smoke) | 1m01s |"
+                "| 1 0001-x.patch | fs-pid-n | ok | ok | ok | ok | ok (1) | 3/0/1 (smoke) | 1m01s |"
             ),
             "{md}"
         );
@@ -318,6 +604,34 @@ mod tests {
         let j = m.json();
         assert!(j.contains("\"failed_stage\": \"builds\""), "{j}");
         assert!(j.starts_with("{\"ok\": false"));
+        // A failing check fails the cell and names the check and its log.
+        assert!(!m.cells[2].ok());
+        assert!(
+            md.contains("| ok | ok | ok | ok | FAIL clippy: 1 diagnostic(s), first: rust/kernel/pidfs.rs:3: warning: x (out/build.log) |"),
+            "{md}"
+        );
+        assert!(j.contains("\"checks_ok\": false"), "{j}");
+        assert!(
+            md.contains("not compared (fs-pid-y does not exist)"),
+            "{md}"
+        );
+        let with_diff = Matrix {
+            cells: vec![cell(None)],
+            dir: PathBuf::from("/tmp"),
+            diff: Some(VerdictDiff {
+                compared: 2,
+                rows: vec![verdict::DiffRow {
+                    binary: "pidfd/pidfd_wait".into(),
+                    test: "x".into(),
+                    left: Some(crate::ktap::Outcome::Pass),
+                    right: Some(crate::ktap::Outcome::Fail),
+                }],
+                markdown: String::new(),
+            }),
+            diff_note: String::new(),
+        };
+        assert!(!with_diff.ok(), "a verdict difference fails the matrix");
+        assert!(with_diff.json().contains("\"fs-pid-y\": \"fail\""));
     }
 
     #[test]

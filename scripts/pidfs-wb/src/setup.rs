@@ -32,7 +32,14 @@ const PACKAGES: &[(&str, &str)] = &[
 ];
 
 const BINDGEN_VERSION: &str = "0.71.1";
-const PIP_PACKAGES: &[(&str, &str)] = &[("libclang", "18.1.1"), ("b4", "0.16.0")];
+/// libclang for bindgen, b4 for the export, ply and GitPython for checkpatch's
+/// spdxcheck.py (run with this venv first on PATH).
+const PIP_PACKAGES: &[(&str, &str)] = &[
+    ("libclang", "18.1.1"),
+    ("b4", "0.16.0"),
+    ("ply", "3.11"),
+    ("GitPython", "3.2.1"),
+];
 
 fn installed_version(pkg: &str) -> Option<String> {
     let out = output(
@@ -138,7 +145,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         }
     }
 
-    step("setup: Python venv (libclang, b4)");
+    step("setup: Python venv (libclang, b4, ply, GitPython)");
     let venv = ctx.venv();
     let pip = venv.join("bin/pip");
     if !pip.exists() {

@@ -499,6 +499,100 @@ impl Verdict {
     }
 }
 
+/// One test that differs between two verdicts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffRow {
+    pub binary: String,
+    pub test: String,
+    /// Outcome on the left and right side; `None`: the test is absent.
+    pub left: Option<Outcome>,
+    pub right: Option<Outcome>,
+}
+
+impl Verdict {
+    /// Every test with a stable key: (binary id or `kunit`, test name). A
+    /// name that occurs more than once in a binary gets `#2`, `#3`, … in
+    /// order of appearance.
+    pub fn keyed(&self) -> Vec<((String, String), &TestResult)> {
+        let mut out = Vec::new();
+        let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+        let all = self
+            .binaries
+            .iter()
+            .flat_map(|b| b.tests.iter().map(move |t| (b.id(), t)))
+            .chain(self.kunit.iter().map(|t| ("kunit".to_string(), t)));
+        for (bin, t) in all {
+            let n = seen.entry((bin.clone(), t.name.clone())).or_insert(0);
+            *n += 1;
+            let name = if *n == 1 {
+                t.name.clone()
+            } else {
+                format!("{}#{}", t.name, n)
+            };
+            out.push(((bin, name), t));
+        }
+        out
+    }
+}
+
+/// Test-for-test comparison: every test whose outcome differs, or that
+/// exists on one side only.
+pub fn diff(left: &Verdict, right: &Verdict) -> Vec<DiffRow> {
+    let l: BTreeMap<(String, String), Outcome> = left
+        .keyed()
+        .into_iter()
+        .map(|(k, t)| (k, t.outcome))
+        .collect();
+    let r: BTreeMap<(String, String), Outcome> = right
+        .keyed()
+        .into_iter()
+        .map(|(k, t)| (k, t.outcome))
+        .collect();
+    let mut keys: Vec<&(String, String)> = l.keys().chain(r.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| l.get(*k) != r.get(*k))
+        .map(|k| DiffRow {
+            binary: k.0.clone(),
+            test: k.1.clone(),
+            left: l.get(k).copied(),
+            right: r.get(k).copied(),
+        })
+        .collect()
+}
+
+/// The comparison as Markdown: a summary line, then the differing tests.
+pub fn diff_markdown(left: &str, right: &str, compared: usize, rows: &[DiffRow]) -> String {
+    let mut s = String::new();
+    if rows.is_empty() {
+        let _ = writeln!(
+            s,
+            "{compared} tests compared, {left} and {right} agree on every one."
+        );
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "{compared} tests compared, {} differ between {left} and {right}:\n",
+        rows.len()
+    );
+    let _ = writeln!(s, "| binary | test | {left} | {right} |");
+    let _ = writeln!(s, "|---|---|---|---|");
+    let show = |o: Option<Outcome>| o.map(|o| o.to_string()).unwrap_or("(absent)".into());
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            r.binary,
+            r.test,
+            show(r.left),
+            show(r.right)
+        );
+    }
+    s
+}
+
 fn test_json(t: &TestResult) -> String {
     format!(
         "{{\"name\": {}, \"outcome\": {}, \"reason\": {}}}",
@@ -660,5 +754,46 @@ mod tests {
         let j = v.json(&[("config", "fs-pid-n".into())]);
         assert!(j.contains("\"config\": \"fs-pid-n\""));
         assert!(j.contains("\"passed\": true"));
+    }
+
+    #[test]
+    fn verdict_diff_test_for_test() {
+        let guest_n = "# wb: begin pidfd/pidfd_wait\nTAP version 13\n1..3\nok 1 a\nok 2 b\nok 3 b\n# wb: end pidfd/pidfd_wait exit=0 seconds=1 timeout=0\n# wb: done\n";
+        let guest_y = "# wb: begin pidfd/pidfd_wait\nTAP version 13\n1..3\nok 1 a\nok 2 b\nnot ok 3 b\n# wb: end pidfd/pidfd_wait exit=1 seconds=1 timeout=0\n# wb: done\n";
+        let p = &plan()[1..2];
+        let mk = |g: &str| {
+            judge_run(&RunFacts {
+                plan: p,
+                guest_log: g,
+                console: CLEAN,
+                qemu_exit: Some(0),
+                deadline_hit: false,
+            })
+        };
+        let n = mk(guest_n);
+        let y = mk(guest_y);
+        assert!(diff(&n, &n).is_empty());
+        let d = diff(&n, &y);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].binary, "pidfd/pidfd_wait");
+        assert_eq!(d[0].test, "b#2");
+        assert_eq!(d[0].left, Some(Outcome::Pass));
+        assert_eq!(d[0].right, Some(Outcome::Fail));
+        // A test present on one side only is a difference too.
+        let mut y2 = n.clone();
+        y2.kunit.push(TestResult {
+            name: "rust_doctests_kernel.x".into(),
+            outcome: Outcome::Pass,
+            reason: String::new(),
+        });
+        let d = diff(&n, &y2);
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].binary.as_str(), d[0].left), ("kunit", None));
+        let md = diff_markdown("fs-pid-n", "fs-pid-y", 4, &d);
+        assert!(
+            md.contains("| kunit | rust_doctests_kernel.x | (absent) | pass |"),
+            "{md}"
+        );
+        assert!(diff_markdown("a", "b", 3, &[]).contains("agree on every one"));
     }
 }
