@@ -78,6 +78,14 @@ impl Ctx {
             .unwrap_or_else(|| self.repo.join("patches"))
     }
 
+    /// Records of exported versions (`WB_VERSIONS` overrides
+    /// `ci/versions/`).
+    pub fn versions_dir(&self) -> PathBuf {
+        std::env::var_os("WB_VERSIONS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.repo.join("ci/versions"))
+    }
+
     pub fn kconfig_dir(&self) -> PathBuf {
         self.repo.join("kconfig")
     }

@@ -7,8 +7,10 @@ mod build;
 mod checks;
 mod ctx;
 mod error;
+mod export;
 mod guest;
 mod ident;
+mod json;
 mod kconfig;
 mod ktap;
 mod matrix;
@@ -414,6 +416,14 @@ fn real_main() -> Result<i32> {
             println!("\n{}", m.markdown());
             println!("report: {}", m.dir.join("report.md").display());
             m.ok()
+        }
+        "export" => {
+            let rfc = a.flag("--rfc");
+            let version = a.number("--version")?.unwrap_or(1) as u32;
+            let out = a.value("--out")?.map(PathBuf::from);
+            a.done()?;
+            export::run(&ctx, &export::Options { rfc, version, out })?;
+            true
         }
         "verdict" => {
             let dir = a

@@ -118,6 +118,10 @@ pub struct Matrix {
     pub diff: Option<VerdictDiff>,
     /// Why there is no comparison, when there is none.
     pub diff_note: String,
+    /// `tree::fingerprint` of the series the matrix ran on.
+    pub series: String,
+    pub base: String,
+    pub seconds: f64,
 }
 
 impl Matrix {
@@ -240,8 +244,11 @@ impl Matrix {
             None => format!("{{\"not_compared\": {}}}", jstr(&self.diff_note)),
         };
         format!(
-            "{{\"ok\": {}, \"cells\": [\n{}\n],\n\"verdict_diff\": {}}}\n",
+            "{{\"ok\": {}, \"series_sha256\": {}, \"base_commit\": {}, \"seconds\": {:.1}, \"cells\": [\n{}\n],\n\"verdict_diff\": {}}}\n",
             self.ok(),
+            jstr(&self.series),
+            jstr(&self.base),
+            self.seconds,
             rows.join(",\n"),
             diff
         )
@@ -303,7 +310,10 @@ fn config_checks(
 
 /// Runs the matrix over the whole series.
 pub fn run(ctx: &Ctx) -> Result<Matrix> {
+    let started = Instant::now();
     let entries = tree::read_series(ctx)?;
+    let series = tree::fingerprint(&ctx.patches_dir())?;
+    let mut base = String::new();
     let allow_path = ctx.repo.join(checks::ALLOW_FILE);
     let allow = match std::fs::read_to_string(&allow_path) {
         Ok(t) => checks::parse_allow(&t)?,
@@ -329,7 +339,10 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
         util::step(&format!("ci: patch {k}/{n} {name}"));
         let start = Instant::now();
         let applied = match tree::apply(ctx, Some(k), false) {
-            Ok(a) => a,
+            Ok(a) => {
+                base = a.base.clone();
+                a
+            }
             Err(e) => {
                 cells.push(Cell {
                     patch: k,
@@ -486,6 +499,9 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
         dir,
         diff,
         diff_note,
+        series,
+        base,
+        seconds: started.elapsed().as_secs_f64(),
     };
     util::write(&m.dir.join("report.md"), m.markdown().as_bytes())?;
     util::write(&m.dir.join("report.json"), m.json().as_bytes())?;
@@ -591,6 +607,9 @@ mod tests {
             dir: PathBuf::from("/tmp"),
             diff: None,
             diff_note: "fs-pid-y does not exist".into(),
+            series: "abc".into(),
+            base: "def".into(),
+            seconds: 1.0,
         };
         assert!(!m.ok());
         let md = m.markdown();
@@ -611,6 +630,11 @@ mod tests {
             "{md}"
         );
         assert!(j.contains("\"checks_ok\": false"), "{j}");
+        let parsed = crate::json::parse(&j).expect("report.json parses");
+        assert_eq!(
+            parsed.get("series_sha256").and_then(|v| v.str()),
+            Some("abc")
+        );
         assert!(
             md.contains("not compared (fs-pid-y does not exist)"),
             "{md}"
@@ -629,6 +653,9 @@ mod tests {
                 markdown: String::new(),
             }),
             diff_note: String::new(),
+            series: String::new(),
+            base: String::new(),
+            seconds: 0.0,
         };
         assert!(!with_diff.ok(), "a verdict difference fails the matrix");
         assert!(with_diff.json().contains("\"fs-pid-y\": \"fail\""));

@@ -49,6 +49,22 @@ pub fn read_series(ctx: &Ctx) -> Result<Vec<series::Entry>> {
     Ok(entries)
 }
 
+/// A fingerprint of the series: sha256 over `series` and every patch file
+/// in order. Reports carry it, so figures are only ever quoted for the
+/// series they were measured on.
+pub fn fingerprint(dir: &Path) -> Result<String> {
+    let series = util::read(&dir.join("series"))?;
+    let mut data = series.clone().into_bytes();
+    for e in series::parse(&series)? {
+        data.extend_from_slice(e.name.as_bytes());
+        data.push(0);
+        data.extend(
+            fs::read(dir.join(&e.name)).map_err(|x| Error::io(format!("read {}", e.name), x))?,
+        );
+    }
+    util::sha256_bytes(&data)
+}
+
 fn git_am_cmd(tree: &Path) -> Command {
     let mut c = git(tree);
     c.args([

@@ -226,6 +226,27 @@ pub fn sha256(p: &Path) -> Result<String> {
         .to_string())
 }
 
+/// sha256 of bytes, through sha256sum(1).
+pub fn sha256_bytes(data: &[u8]) -> Result<String> {
+    let mut child = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io("run sha256sum", e))?;
+    if let Some(mut i) = child.stdin.take() {
+        i.write_all(data)
+            .map_err(|e| Error::io("write to sha256sum", e))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::io("run sha256sum", e))?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string())
+}
+
 /// Lists regular files under `dir`, relative to it, sorted.
 pub fn list_files(dir: &Path) -> Vec<PathBuf> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) {

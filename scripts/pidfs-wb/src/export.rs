@@ -1,0 +1,895 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `wb export`: the series as mailing-list-ready mail, made by b4.
+//!
+//! In a scratch clone of the base repository (the cache's, never the work
+//! tree), the series is applied *as sent* (the sender in `From:` and a
+//! `Signed-off-by:` of the sender, see `checks::as_sent`), then:
+//!
+//! 1. `b4 prep -n pidfs-rs -f <base>` creates the prep branch with b4's
+//!    cover-letter commit; its message becomes our cover letter
+//!    (`ci/cover-letter.txt` with the CI figures and the changelog filled
+//!    in), and its tracking data gets the project's change-id
+//!    (`ci/versions/change-id`) so every version of the series shares one;
+//! 2. the patches are picked onto it, `b4 prep --force-revision N`,
+//!    `--set-prefixes RFC` (with `--rfc`), `--auto-to-cc` (the base tree's
+//!    scripts/get_maintainer.pl), `--check` (saved; b4 always exits 0, the
+//!    gate is checkpatch in `wb ci`);
+//! 3. `b4 send --no-sign -o DIR` writes one `.eml` per message; the tool
+//!    adds `series.mbox` (all of them, mboxrd).
+//!
+//! Versions: exporting vN records `patches/` as it is in
+//! `ci/versions/vN/`; for N ≥ 2 the cover letter gets the range-diff
+//! against `ci/versions/v(N-1)/` (applied onto the base in the scratch
+//! clone, so it works from a fresh clone of this repository) and
+//! `ci/versions/changelog.txt` must say what changed in vN.
+
+use crate::base::{self, git};
+use crate::checks;
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::ident::{self, Ident};
+use crate::json;
+use crate::series;
+use crate::tree;
+use crate::util::{self, info, step};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The cover-letter template, relative to the repository.
+pub const COVER_TEMPLATE: &str = "ci/cover-letter.txt";
+/// The prep branch's name (b4 makes it `b4/pidfs-rs`).
+const PREP_NAME: &str = "pidfs-rs";
+const BASE_BRANCH: &str = "pidfs-rs-base";
+/// b4's marker between the cover letter and its tracking data.
+const MAGIC_MARKER: &str = "--- b4-submit-tracking ---";
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub rfc: bool,
+    pub version: u32,
+    pub out: Option<PathBuf>,
+}
+
+pub struct Exported {
+    pub dir: PathBuf,
+    /// The `.eml` files, cover letter first.
+    pub mails: Vec<PathBuf>,
+    pub mbox: PathBuf,
+    pub sender: Ident,
+    pub change_id: String,
+    pub range_diff: Option<PathBuf>,
+}
+
+/// The `[PATCH …]` prefix b4 writes for version `v` (v1 carries no number).
+pub fn subject_prefix(rfc: bool, v: u32, k: usize, n: usize) -> String {
+    let mut s = String::from("[PATCH");
+    if rfc {
+        s.push_str(" RFC");
+    }
+    if v > 1 {
+        let _ = write!(s, " v{v}");
+    }
+    let _ = write!(s, " {k}/{n}]");
+    s
+}
+
+/// The changelog sections for versions ≤ `v`, newest first, rendered as
+/// `Changes in vK:` blocks. `ci/versions/changelog.txt` holds them as
+/// `vK:` lines followed by `- …` items.
+pub fn changelog(text: &str, v: u32) -> std::result::Result<String, String> {
+    let mut sections: Vec<(u32, Vec<String>)> = Vec::new();
+    for l in text.lines() {
+        let t = l.trim_end();
+        if t.starts_with('#') || t.trim().is_empty() {
+            continue;
+        }
+        if let Some(n) = t
+            .strip_prefix('v')
+            .and_then(|r| r.strip_suffix(':'))
+            .and_then(|n| n.parse().ok())
+        {
+            sections.push((n, Vec::new()));
+            continue;
+        }
+        match sections.last_mut() {
+            Some((_, items)) => items.push(t.to_string()),
+            None => return Err(format!("`{t}` comes before any `vN:` line")),
+        }
+    }
+    if v > 1
+        && !sections
+            .iter()
+            .any(|(n, items)| *n == v && items.iter().any(|i| i.trim_start().starts_with("- ")))
+    {
+        return Err(format!("there is no `v{v}:` section with a `- ` item"));
+    }
+    sections.retain(|(n, _)| *n <= v);
+    sections.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut out = String::new();
+    for (n, items) in &sections {
+        let _ = writeln!(out, "Changes in v{n}:");
+        for i in items {
+            let _ = writeln!(out, "{i}");
+        }
+        out.push('\n');
+    }
+    if !sections.iter().any(|(n, _)| *n == 1) {
+        out.push_str("Changes in v1:\n- First version.\n");
+    }
+    Ok(out.trim_end().to_string())
+}
+
+/// "How it was tested", from a `wb ci` report.json, only if the report is
+/// of this very series (`series_sha256`). Never makes figures up: without a
+/// matching report it says so.
+pub fn tested_section(report: Option<(&str, &str)>, fingerprint: &str) -> String {
+    let Some((name, text)) = report else {
+        return "Not measured: there is no `scripts/wb ci` report for this series.".into();
+    };
+    let v = match json::parse(text) {
+        Ok(v) => v,
+        Err(e) => {
+            return format!("Not measured: the latest CI report ({name}) is unreadable: {e}.")
+        }
+    };
+    if v.get("series_sha256").and_then(json::Value::str) != Some(fingerprint) {
+        return format!(
+            "Not measured for this version: the latest CI report ({name}) is of another state \
+             of the series."
+        );
+    }
+    let mut s = String::new();
+    let ok = v.get("ok").and_then(json::Value::bool) == Some(true);
+    let secs = v.get("seconds").and_then(json::Value::num).unwrap_or(0.0);
+    let _ = writeln!(
+        s,
+        "`scripts/wb ci` of the pidfs-rs workbench ran on exactly this series\n\
+         (report {name}, {} in {}m{:02}s on 2 cores), result: {}.\n\
+         For every patch k it applies patches 1..k onto base-commit, builds the\n\
+         kernel in each configuration that exists at that point (fs-pid-n: the C\n\
+         pidfs; fs-pid-y: the Rust one, once CONFIG_FS_PID exists), boots it\n\
+         in QEMU (TCG, x86_64) and runs a smoke set of the upstream selftests;\n\
+         the last patch runs all pidfd, nsfs and pid_namespace selftests, and\n\
+         KUnit with the Rust doctests runs at every boot. Static checks per\n\
+         patch: checkpatch --strict, rustfmtcheck, CLIPPY=1, rustdoc, W=1.\n",
+        v.get("base_commit")
+            .and_then(json::Value::str)
+            .map(|b| format!("base {}", &b[..b.len().min(12)]))
+            .unwrap_or_default(),
+        (secs as u64) / 60,
+        (secs as u64) % 60,
+        if ok { "all green" } else { "NOT all green" }
+    );
+    let _ = writeln!(
+        s,
+        "  patch  config    build boot  tests pass/fail/skip    checks"
+    );
+    for c in v.get("cells").map(json::Value::arr).unwrap_or(&[]) {
+        let n = |k: &str| c.get(k).and_then(json::Value::num).map(|x| x as u64);
+        let failed = c.get("failed_stage").and_then(json::Value::str);
+        let mark = |stage: &str, order: u8| -> &str {
+            let rank = |f: &str| match f {
+                "applies" => 0,
+                "builds" => 1,
+                "boots" => 2,
+                _ => 3,
+            };
+            match failed {
+                None => "ok",
+                Some(f) if f == stage => "FAIL",
+                Some(f) if rank(f) < order => "-",
+                Some(_) => "ok",
+            }
+        };
+        let tests = match (n("pass"), n("fail"), n("skip")) {
+            (Some(p), Some(f), Some(k)) => format!(
+                "{p}/{f}/{k} ({})",
+                if c.get("full").and_then(json::Value::bool) == Some(true) {
+                    "all"
+                } else {
+                    "smoke"
+                }
+            ),
+            _ => "-".into(),
+        };
+        let checks = if c.get("checks_ok").and_then(json::Value::bool) == Some(true) {
+            "ok".to_string()
+        } else {
+            c.get("checks")
+                .map(json::Value::arr)
+                .unwrap_or(&[])
+                .iter()
+                .find(|k| k.get("ok").and_then(json::Value::bool) != Some(true))
+                .and_then(|k| k.get("name").and_then(json::Value::str))
+                .map(|k| format!("FAIL {k}"))
+                .unwrap_or_else(|| "-".into())
+        };
+        let _ = writeln!(
+            s,
+            "  {:<6} {:<9} {:<5} {:<5} {:<23} {}",
+            n("patch").unwrap_or(0),
+            c.get("config").and_then(json::Value::str).unwrap_or("-"),
+            mark("builds", 1),
+            mark("boots", 2),
+            tests,
+            checks
+        );
+    }
+    let d = v.get("verdict_diff");
+    match d.and_then(|d| d.get("compared")).and_then(json::Value::num) {
+        Some(compared) => {
+            let diffs = d
+                .and_then(|d| d.get("differences"))
+                .map(json::Value::arr)
+                .unwrap_or(&[])
+                .len();
+            let _ = writeln!(
+                s,
+                "\nfs-pid-y against fs-pid-n on the last patch, test for test: {} tests\ncompared, {}.",
+                compared as u64,
+                if diffs == 0 {
+                    "no difference".to_string()
+                } else {
+                    format!("{diffs} differ")
+                }
+            );
+        }
+        None => {
+            let why = d
+                .and_then(|d| d.get("not_compared"))
+                .and_then(json::Value::str)
+                .unwrap_or("no comparison in the report");
+            let _ = writeln!(s, "\nfs-pid-y against fs-pid-n: not compared ({why}).");
+        }
+    }
+    s.trim_end().to_string()
+}
+
+/// The newest report.json under out/ci/ (directory names are timestamps).
+fn latest_report(ctx: &Ctx) -> Option<(String, String)> {
+    let dir = ctx.out_dir().join("ci");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .filter(|e| e.path().join("report.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let name = names.pop()?;
+    let text = std::fs::read_to_string(dir.join(&name).join("report.json")).ok()?;
+    Some((format!("out/ci/{name}"), text))
+}
+
+/// Fills the cover-letter template: its `#` lines are dropped, then
+/// `{{tested}}` and `{{changelog}}` are replaced; the range-diff, if any,
+/// is appended.
+pub fn render_cover(
+    template: &str,
+    tested: &str,
+    changes: &str,
+    range_diff: Option<(u32, &str)>,
+) -> std::result::Result<String, String> {
+    let template: String = template
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for key in ["{{tested}}", "{{changelog}}"] {
+        if !template.contains(key) {
+            return Err(format!("the template has no {key}"));
+        }
+    }
+    let mut s = template
+        .replace("{{tested}}", tested)
+        .replace("{{changelog}}", changes);
+    if let Some((prev, rd)) = range_diff {
+        let _ = write!(s, "\nRange-diff against v{prev}:\n{}\n", rd.trim_end());
+    }
+    Ok(s.trim_end().to_string() + "\n")
+}
+
+/// Drops terminal colour sequences (b4 colours its check output).
+pub fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\u{1b}' {
+            if it.peek() == Some(&'[') {
+                it.next();
+                for d in it.by_ref() {
+                    if d.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else if matches!(it.next(), Some('(') | Some(')')) {
+                it.next();
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Turns b4's `.eml` files into one mboxrd file.
+pub fn to_mbox(mails: &[String]) -> String {
+    let mut out = String::new();
+    for m in mails {
+        out.push_str("From mboxrd@z Thu Jan  1 00:00:00 1970\n");
+        for l in m.lines() {
+            if l.trim_start_matches('>').starts_with("From ") {
+                out.push('>');
+            }
+            out.push_str(l);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn export_err(what: impl Into<String>, hint: impl Into<String>) -> Error {
+    Error::Export {
+        what: what.into(),
+        hint: hint.into(),
+    }
+}
+
+fn run_git(dir: &Path, args: &[&str]) -> Result<String> {
+    util::output(git(dir).args(args)).map_err(|e| export_err(e, "see the message"))
+}
+
+/// A fresh scratch clone of the base repository, kept in the cache and
+/// reset for every use (the first checkout takes a while).
+pub fn scratch_clone(ctx: &Ctx, name: &str) -> Result<(PathBuf, String)> {
+    let (repo, base_id) = base::ensure(ctx)?;
+    let dir = ctx.cache.join("scratch").join(name);
+    let valid = base::rev_parse(&dir, &base_id).is_some()
+        && base::rev_parse(&repo, &base_id).is_some()
+        && dir.join(".git").is_dir();
+    if valid {
+        let _ = util::output(git(&dir).args(["am", "--abort"]));
+        let _ = util::output(git(&dir).args(["rebase", "--abort"]));
+        run_git(&dir, &["checkout", "-q", "-f", "--detach", &base_id])?;
+        run_git(&dir, &["clean", "-q", "-f", "-d", "-x"])?;
+        let heads = run_git(
+            &dir,
+            &[
+                "for-each-ref",
+                "--format=%(refname)",
+                "refs/heads",
+                "refs/tags/sent",
+            ],
+        )?;
+        for h in heads.lines() {
+            let _ = util::output(git(&dir).args(["update-ref", "-d", h]));
+        }
+        // b4's per-branch settings.
+        let cfg =
+            util::output(git(&dir).args(["config", "--name-only", "--get-regexp", "^branch\\."]))
+                .unwrap_or_default();
+        let mut sections: Vec<String> = cfg
+            .lines()
+            .filter_map(|k| k.rsplit_once('.').map(|(s, _)| s.to_string()))
+            .collect();
+        sections.dedup();
+        for s in sections {
+            let _ = util::output(git(&dir).args(["config", "--remove-section", &s]));
+        }
+    } else {
+        step(&format!("scratch clone of the base: {}", dir.display()));
+        util::remove_dir_all_if_exists(&dir)?;
+        util::mkdir(dir.parent().unwrap_or(Path::new("/")))?;
+        let log = ctx.cache.join("logs").join(format!("scratch-{name}.log"));
+        let ok = util::run_logged(
+            Command::new("git")
+                .args(["clone", "-q", "--shared", "-n"])
+                .arg(&repo)
+                .arg(&dir),
+            &log,
+            "git clone",
+        )? && util::run_logged(
+            git(&dir).args(["checkout", "-q", "--detach", &base_id]),
+            &log,
+            "git checkout",
+        )?;
+        if !ok {
+            return Err(export_err(
+                "cannot make a scratch clone of the base",
+                format!("see {}", log.display()),
+            ));
+        }
+    }
+    Ok((dir, base_id))
+}
+
+/// Applies patch texts as sent by `who` onto HEAD of `dir` with git am.
+pub fn am_as_sent(dir: &Path, patches: &[(String, String)], who: &Ident, tmp: &Path) -> Result<()> {
+    util::mkdir(tmp)?;
+    for (i, (name, text)) in patches.iter().enumerate() {
+        let p = tmp.join(name);
+        util::write(&p, checks::as_sent(text, &who.to_string()).as_bytes())?;
+        let out = git(dir)
+            .args([
+                "-c",
+                &format!("user.name={}", who.name),
+                "-c",
+                &format!("user.email={}", who.email),
+            ])
+            .args(["am", "-q", "--no-3way"])
+            .arg(&p)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| Error::io("run git am", e))?;
+        if !out.status.success() {
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let log = tmp.join(format!("{name}.am.log"));
+            util::write(&log, text.as_bytes())?;
+            let _ = util::output(git(dir).args(["am", "--abort"]));
+            return Err(Error::PatchDoesNotApply {
+                patch: format!("{name} ({} of {})", i + 1, patches.len()),
+                files: tree::conflict_files(&text),
+                log,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads a quilt series directory: (file name, text) in order.
+pub fn read_patches(dir: &Path) -> Result<Vec<(String, String)>> {
+    let text = util::read(&dir.join("series"))?;
+    series::parse(&text)?
+        .into_iter()
+        .map(|e| {
+            let t = util::read(&dir.join(&e.name))?;
+            Ok((e.name, t))
+        })
+        .collect()
+}
+
+fn b4(ctx: &Ctx, dir: &Path, args: &[&str], log: &Path) -> Result<String> {
+    let b4 = ctx.venv().join("bin/b4");
+    if !b4.exists() {
+        return Err(Error::Setup {
+            what: format!("b4 is not installed ({} is missing)", b4.display()),
+            hint: "run `scripts/wb setup`".into(),
+        });
+    }
+    let mut path = ctx.venv().join("bin").into_os_string();
+    if let Some(p) = std::env::var_os("PATH") {
+        path.push(":");
+        path.push(p);
+    }
+    let out = Command::new(&b4)
+        .current_dir(dir)
+        .env("PATH", path)
+        .args(["--offline-mode", "-n"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::io("run b4", e))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut f = util::read(log).unwrap_or_default();
+    let _ = write!(f, "$ b4 --offline-mode -n {}\n{text}\n", args.join(" "));
+    util::write(log, f.as_bytes())?;
+    if !out.status.success() {
+        return Err(export_err(
+            format!(
+                "`b4 {}` failed: {}",
+                args.join(" "),
+                text.lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or_default()
+            ),
+            format!("see {}", log.display()),
+        ));
+    }
+    Ok(text)
+}
+
+/// A new change-id in b4's format: date, slug, 12 hex digits of entropy.
+fn new_change_id() -> Result<String> {
+    let date = util::output(Command::new("date").args(["-u", "+%Y%m%d"]))
+        .map_err(|e| export_err(e, "check date(1)"))?;
+    let mut buf = [0u8; 6];
+    use std::io::Read as _;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .map_err(|e| Error::io("read /dev/urandom", e))?;
+    let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{}-rust-pidfs-{hex}", date.trim()))
+}
+
+/// Whether two series directories hold the same series.
+fn same_series(a: &Path, b: &Path) -> bool {
+    match (tree::fingerprint(a), tree::fingerprint(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn copy_series(from: &Path, to: &Path) -> Result<()> {
+    util::remove_dir_all_if_exists(to)?;
+    for (name, text) in read_patches(from)? {
+        util::write(&to.join(&name), text.as_bytes())?;
+    }
+    std::fs::copy(from.join("series"), to.join("series"))
+        .map_err(|e| Error::io("copy series", e))?;
+    Ok(())
+}
+
+/// `wb export`.
+pub fn run(ctx: &Ctx, opts: &Options) -> Result<Exported> {
+    let sender = ident::sender(&ctx.repo)?;
+    if opts.version == 0 {
+        return Err(Error::Usage("--version starts at 1".into()));
+    }
+    let v = opts.version;
+    let patches_dir = ctx.patches_dir();
+    let patches = read_patches(&patches_dir)?;
+    if patches.is_empty() {
+        return Err(export_err(
+            "patches/series is empty",
+            "there is nothing to send",
+        ));
+    }
+    let versions = ctx.versions_dir();
+    let template = util::read(&ctx.repo.join(COVER_TEMPLATE)).map_err(|_| {
+        export_err(
+            format!("{COVER_TEMPLATE} is missing"),
+            "restore it from git",
+        )
+    })?;
+    let changes_text = std::fs::read_to_string(versions.join("changelog.txt")).unwrap_or_default();
+    let changes = changelog(&changes_text, v).map_err(|e| {
+        export_err(
+            format!("{}/changelog.txt: {e}", versions.display()),
+            format!(
+                "say what changed since v{} under a `v{v}:` line",
+                v.saturating_sub(1)
+            ),
+        )
+    })?;
+    // The version record: vN must be this series, v(N-1) must exist.
+    let this = versions.join(format!("v{v}"));
+    if this.join("series").is_file() && !same_series(&this, &patches_dir) {
+        return Err(export_err(
+            format!(
+                "{} records a different series than patches/",
+                this.display()
+            ),
+            format!(
+                "if v{v} was sent, export this series as v{} (--version {}); if it was not, \
+                 remove {} and export again",
+                v + 1,
+                v + 1,
+                this.display()
+            ),
+        ));
+    }
+    let prev = versions.join(format!("v{}", v - 1));
+    if v > 1 && !prev.join("series").is_file() {
+        return Err(export_err(
+            format!("there is no record of v{} in {}", v - 1, prev.display()),
+            format!(
+                "v{v} needs v{} to compare with; export it first (--version {})",
+                v - 1,
+                v - 1
+            ),
+        ));
+    }
+    let cid_file = versions.join("change-id");
+    let change_id = match std::fs::read_to_string(&cid_file) {
+        Ok(c) if !c.trim().is_empty() => c.trim().to_string(),
+        _ if v == 1 => {
+            let c = new_change_id()?;
+            util::write(&cid_file, format!("{c}\n").as_bytes())?;
+            info(&format!("new change-id {c} in {}", cid_file.display()));
+            c
+        }
+        _ => {
+            return Err(export_err(
+                format!("{} is missing", cid_file.display()),
+                "every version of a series keeps v1's change-id; restore the file from git",
+            ))
+        }
+    };
+
+    let fingerprint = tree::fingerprint(&patches_dir)?;
+    let report = latest_report(ctx);
+    let tested = tested_section(
+        report.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+        &fingerprint,
+    );
+
+    let out = opts.out.clone().unwrap_or_else(|| {
+        ctx.out_dir()
+            .join("mail")
+            .join(format!("v{v}{}", if opts.rfc { "-rfc" } else { "" }))
+    });
+    util::remove_dir_all_if_exists(&out)?;
+    util::mkdir(&out)?;
+    let log = out.join("export.log");
+    step(&format!(
+        "export: v{v}{} as {sender}",
+        if opts.rfc { " RFC" } else { "" }
+    ));
+    let (dir, base_id) = scratch_clone(ctx, "export")?;
+    run_git(&dir, &["config", "user.name", &sender.name])?;
+    run_git(&dir, &["config", "user.email", &sender.email])?;
+    // b4 send -o never sends; this makes sure nothing could.
+    run_git(&dir, &["config", "sendemail.sendmailcmd", "/bin/false"])?;
+    run_git(&dir, &["branch", "-f", BASE_BRANCH, &base_id])?;
+
+    // The series as sent, on its own branch.
+    run_git(&dir, &["checkout", "-q", "-b", "pidfs-rs-new", &base_id])?;
+    am_as_sent(&dir, &patches, &sender, &out.join("as-sent"))?;
+    let mut range_diff = None;
+    let mut rd_text = String::new();
+    if v > 1 {
+        let old = read_patches(&prev)?;
+        run_git(&dir, &["checkout", "-q", "-b", "pidfs-rs-prev", &base_id])?;
+        am_as_sent(&dir, &old, &sender, &out.join("previous"))?;
+        rd_text = run_git(
+            &dir,
+            &[
+                "range-diff",
+                "--no-color",
+                &format!("{base_id}..pidfs-rs-prev"),
+                &format!("{base_id}..pidfs-rs-new"),
+            ],
+        )?;
+        let p = out.join(format!("range-diff-v{}-v{v}.txt", v - 1));
+        util::write(&p, rd_text.as_bytes())?;
+        range_diff = Some(p);
+    }
+    let cover = render_cover(
+        &template,
+        &tested,
+        &changes,
+        if v > 1 {
+            Some((v - 1, rd_text.as_str()))
+        } else {
+            None
+        },
+    )
+    .map_err(|e| export_err(format!("{COVER_TEMPLATE}: {e}"), "restore the placeholders"))?;
+    if let Some(l) = cover.lines().find(|l| l.starts_with('#')) {
+        // b4 would drop it as a comment.
+        return Err(export_err(
+            format!("a line of the cover letter starts with #: `{l}`"),
+            "reword it in the template, changelog or CI report",
+        ));
+    }
+
+    // b4's prep branch, its cover commit carrying our cover and change-id.
+    run_git(&dir, &["checkout", "-q", BASE_BRANCH])?;
+    b4(
+        ctx,
+        &dir,
+        &["prep", "-n", PREP_NAME, "-f", BASE_BRANCH],
+        &log,
+    )?;
+    let msg = run_git(&dir, &["log", "-1", "--format=%B"])?;
+    let (_, tracking) = msg.split_once(MAGIC_MARKER).ok_or_else(|| {
+        export_err(
+            "b4's cover commit has no tracking data",
+            "check the b4 version (0.16.0)",
+        )
+    })?;
+    let old_id = tracking
+        .split("\"change-id\": \"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .ok_or_else(|| {
+            export_err(
+                "b4's tracking data has no change-id",
+                "check the b4 version (0.16.0)",
+            )
+        })?;
+    let tracking = tracking.replace(
+        &format!("\"change-id\": \"{old_id}\""),
+        &format!("\"change-id\": \"{change_id}\""),
+    );
+    let new_msg = format!("{}\n\n{MAGIC_MARKER}{tracking}", cover.trim_end());
+    let msg_file = out.join("cover-commit.txt");
+    util::write(&msg_file, new_msg.as_bytes())?;
+    run_git(
+        &dir,
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "--allow-empty",
+            "--cleanup=verbatim",
+            "-F",
+            &msg_file.to_string_lossy(),
+        ],
+    )?;
+    util::output(git(&dir).args([
+        "cherry-pick",
+        "--allow-empty",
+        &format!("{base_id}..pidfs-rs-new"),
+    ]))
+    .map_err(|e| {
+        export_err(
+            e,
+            "the series applied on its own branch, so this should not happen",
+        )
+    })?;
+    if v > 1 {
+        b4(
+            ctx,
+            &dir,
+            &["prep", "--force-revision", &v.to_string()],
+            &log,
+        )?;
+    }
+    if opts.rfc {
+        b4(ctx, &dir, &["prep", "--set-prefixes", "RFC"], &log)?;
+    }
+    b4(ctx, &dir, &["prep", "--auto-to-cc"], &log)?;
+    let check = b4(ctx, &dir, &["prep", "--check", "-C"], &log)?;
+    let check = strip_ansi(&check);
+    util::write(&out.join("b4-check.txt"), check.as_bytes())?;
+    let summary = check
+        .lines()
+        .find(|l| l.starts_with("Success:"))
+        .unwrap_or("no summary line")
+        .to_string();
+    info(&format!(
+        "b4 prep --check: {summary} (details: b4-check.txt)"
+    ));
+    let mail_dir = out.join("mail");
+    b4(
+        ctx,
+        &dir,
+        &["send", "--no-sign", "-o", &mail_dir.to_string_lossy()],
+        &log,
+    )?;
+    let mut mails: Vec<PathBuf> = util::list_files(&mail_dir)
+        .into_iter()
+        .filter(|p| p.extension().map(|e| e == "eml").unwrap_or(false))
+        .map(|p| mail_dir.join(p))
+        .collect();
+    mails.sort();
+    if mails.len() != patches.len() + 1 {
+        return Err(export_err(
+            format!(
+                "b4 wrote {} message(s), expected {}",
+                mails.len(),
+                patches.len() + 1
+            ),
+            format!("see {}", log.display()),
+        ));
+    }
+    let texts: Vec<String> = mails.iter().map(|m| util::read(m)).collect::<Result<_>>()?;
+    let mbox = out.join("series.mbox");
+    util::write(&mbox, to_mbox(&texts).as_bytes())?;
+    // Record this version's series.
+    if !this.join("series").is_file() {
+        copy_series(&patches_dir, &this)?;
+        info(&format!(
+            "recorded v{v} in {} (commit it with the change-id)",
+            this.display()
+        ));
+    }
+    let _ = run_git(&dir, &["checkout", "-q", "--detach", &base_id]);
+    println!("mail for v{v}: {}", mail_dir.display());
+    for m in &mails {
+        println!("  {}", m.file_name().unwrap_or_default().to_string_lossy());
+    }
+    println!("mbox: {}", mbox.display());
+    if let Some(r) = &range_diff {
+        println!("range-diff against v{}: {}", v - 1, r.display());
+    }
+    println!("b4 prep --check: {summary}");
+    Ok(Exported {
+        dir: out,
+        mails,
+        mbox,
+        sender,
+        change_id,
+        range_diff,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(subject_prefix(false, 1, 1, 3), "[PATCH 1/3]");
+        assert_eq!(subject_prefix(false, 2, 0, 3), "[PATCH v2 0/3]");
+        assert_eq!(subject_prefix(true, 3, 2, 3), "[PATCH RFC v3 2/3]");
+    }
+
+    #[test]
+    fn changelog_sections() {
+        let t = "# comment\nv2:\n- Rebased.\n- Fixed x.\n\nv1:\n- First version.\n";
+        let c = changelog(t, 2).unwrap();
+        assert_eq!(
+            c,
+            "Changes in v2:\n- Rebased.\n- Fixed x.\n\nChanges in v1:\n- First version."
+        );
+        assert_eq!(changelog(t, 1).unwrap(), "Changes in v1:\n- First version.");
+        assert_eq!(
+            changelog("", 1).unwrap(),
+            "Changes in v1:\n- First version."
+        );
+        assert!(changelog(t, 3).unwrap_err().contains("v3:"));
+        assert!(changelog("- orphan\n", 1).is_err());
+    }
+
+    const REPORT: &str = r#"{"ok": true, "series_sha256": "f00", "base_commit": "2653414bcbe73f9e1ffac590249bcd904a2ffd78", "seconds": 1830.0, "cells": [
+  {"patch": 1, "name": "0001-a.patch", "config": "fs-pid-n", "ok": true, "failed_stage": null, "full": false, "pass": 40, "fail": 0, "skip": 2, "seconds": 300.0, "note": "", "log": "x", "checks_ok": true, "checks": []},
+  {"patch": 2, "name": "0002-b.patch", "config": "fs-pid-y", "ok": false, "failed_stage": "boots", "full": true, "pass": null, "fail": null, "skip": null, "seconds": 300.0, "note": "", "log": "x", "checks_ok": false, "checks": [{"name": "checkpatch", "ok": true, "summary": "", "log": ""}, {"name": "clippy", "ok": false, "summary": "", "log": ""}]}
+],
+"verdict_diff": {"compared": 120, "differences": [], "file": "x"}}"#;
+
+    #[test]
+    fn tested_from_report() {
+        let s = tested_section(Some(("out/ci/20261126-120000", REPORT)), "f00");
+        assert!(
+            s.contains("report out/ci/20261126-120000, base 2653414bcbe7 in 30m30s"),
+            "{s}"
+        );
+        assert!(s.contains("result: all green"), "{s}");
+        assert!(
+            s.contains("  1      fs-pid-n  ok    ok    40/0/2 (smoke)          ok"),
+            "{s}"
+        );
+        assert!(
+            s.contains("  2      fs-pid-y  ok    FAIL  -                       FAIL clippy"),
+            "{s}"
+        );
+        assert!(s.contains("120 tests\ncompared, no difference."), "{s}");
+        // Figures are never quoted for another state of the series.
+        let other = tested_section(Some(("out/ci/x", REPORT)), "bar");
+        assert!(
+            other.starts_with("Not measured for this version"),
+            "{other}"
+        );
+        assert!(!other.contains("40/0/2"));
+        assert!(tested_section(None, "f00").starts_with("Not measured"));
+    }
+
+    #[test]
+    fn cover_rendering() {
+        let t = "# {{tested}} is replaced\nsubject\n\nWhy.\n\n{{tested}}\n\n{{changelog}}\n";
+        let c = render_cover(t, "T", "C", Some((1, "1:  a = 1:  b x\n"))).unwrap();
+        assert_eq!(
+            c,
+            "subject\n\nWhy.\n\nT\n\nC\n\nRange-diff against v1:\n1:  a = 1:  b x\n"
+        );
+        assert!(render_cover("no placeholders", "T", "C", None).is_err());
+    }
+
+    #[test]
+    fn ansi() {
+        assert_eq!(strip_ansi("\u{1b}[31;5m●\u{1b}[0m x\u{1b}(B"), "● x");
+    }
+
+    #[test]
+    fn mboxrd() {
+        let m = to_mbox(&[
+            "From: A <a@example.org>\nSubject: x\n\nFrom the start\n>From quoted\n".into(),
+        ]);
+        assert_eq!(
+            m,
+            "From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: A <a@example.org>\nSubject: x\n\n>From the start\n>>From quoted\n\n"
+        );
+    }
+}
