@@ -51,16 +51,6 @@ pub struct Options {
     pub out: Option<PathBuf>,
 }
 
-pub struct Exported {
-    pub dir: PathBuf,
-    /// The `.eml` files, cover letter first.
-    pub mails: Vec<PathBuf>,
-    pub mbox: PathBuf,
-    pub sender: Ident,
-    pub change_id: String,
-    pub range_diff: Option<PathBuf>,
-}
-
 /// The `[PATCH …]` prefix b4 writes for version `v` (v1 carries no number).
 pub fn subject_prefix(rfc: bool, v: u32, k: usize, n: usize) -> String {
     let mut s = String::from("[PATCH");
@@ -105,7 +95,7 @@ pub fn changelog(text: &str, v: u32) -> std::result::Result<String, String> {
         return Err(format!("there is no `v{v}:` section with a `- ` item"));
     }
     sections.retain(|(n, _)| *n <= v);
-    sections.sort_by(|a, b| b.0.cmp(&a.0));
+    sections.sort_by_key(|s| std::cmp::Reverse(s.0));
     let mut out = String::new();
     for (n, items) in &sections {
         let _ = writeln!(out, "Changes in v{n}:");
@@ -530,7 +520,7 @@ fn copy_series(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// `wb export`.
-pub fn run(ctx: &Ctx, opts: &Options) -> Result<Exported> {
+pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
     let sender = ident::sender(&ctx.repo)?;
     if opts.version == 0 {
         return Err(Error::Usage("--version starts at 1".into()));
@@ -795,16 +785,8 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<Exported> {
         println!("range-diff against v{}: {}", v - 1, r.display());
     }
     println!("b4 prep --check: {summary}");
-    Ok(Exported {
-        dir: out,
-        mails,
-        mbox,
-        sender,
-        change_id,
-        range_diff,
-    })
+    Ok(out)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -155,10 +155,7 @@ impl P<'_> {
                                         .and_then(|h| std::str::from_utf8(h).ok())
                                         .and_then(|h| u32::from_str_radix(h, 16).ok());
                                     self.i += 4;
-                                    match hex.and_then(char::from_u32) {
-                                        Some(c) => c,
-                                        None => '\u{fffd}',
-                                    }
+                                    hex.and_then(char::from_u32).unwrap_or('\u{fffd}')
                                 }
                                 _ => return self.err("bad escape"),
                             };

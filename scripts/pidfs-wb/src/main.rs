@@ -13,7 +13,9 @@ mod ident;
 mod json;
 mod kconfig;
 mod ktap;
+mod mailtest;
 mod matrix;
+mod onto;
 mod qemu;
 mod series;
 mod setup;
@@ -425,6 +427,41 @@ fn real_main() -> Result<i32> {
             export::run(&ctx, &export::Options { rfc, version, out })?;
             true
         }
+        "onto" => {
+            let reference = a.value("--ref")?.unwrap_or_else(|| "HEAD".into());
+            let branch = a
+                .value("--branch")?
+                .unwrap_or_else(|| onto::DEFAULT_BRANCH.into());
+            let tree = a
+                .rest
+                .pop()
+                .ok_or_else(|| Error::Usage("onto needs a kernel git tree".into()))?;
+            a.done()?;
+            let r = onto::run(&ctx, std::path::Path::new(&tree), &reference, &branch)?;
+            if r.ok() {
+                // fall through
+            } else if let Some((i, (name, res))) = r
+                .rows
+                .iter()
+                .enumerate()
+                .find(|(_, (_, x))| matches!(x, onto::AmResult::Failed(_)))
+            {
+                let files = match res {
+                    onto::AmResult::Failed(f) => f.clone(),
+                    _ => Vec::new(),
+                };
+                return Err(Error::PatchDoesNotApply {
+                    patch: format!(
+                        "{name} ({} of {}) onto {tree} at {reference}",
+                        i + 1,
+                        r.rows.len()
+                    ),
+                    files,
+                    log: ctx.out_dir().join("onto").join(format!("{name}.log")),
+                });
+            }
+            true
+        }
         "verdict" => {
             let dir = a
                 .rest
@@ -434,8 +471,9 @@ fn real_main() -> Result<i32> {
             verdict_again(PathBuf::from(dir))?.0
         }
         "test" => {
+            let quick = a.flag("--quick");
             a.done()?;
-            testcmd::run(&ctx)?
+            testcmd::run(&ctx, quick)?
         }
         other => return Err(Error::Usage(format!("unknown command `{other}`"))),
     };

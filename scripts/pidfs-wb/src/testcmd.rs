@@ -43,14 +43,14 @@ pub fn parse_cargo_test(out: &str) -> (usize, usize) {
     (pass, fail)
 }
 
-struct Tally {
+pub struct Tally {
     pass: usize,
     fail: usize,
     lines: Vec<String>,
 }
 
 impl Tally {
-    fn record(&mut self, name: &str, ok: bool, detail: &str) {
+    pub fn record(&mut self, name: &str, ok: bool, detail: &str) {
         if ok {
             self.pass += 1;
         } else {
@@ -70,9 +70,9 @@ impl Tally {
     }
 }
 
-struct Outcome {
-    code: i32,
-    text: String,
+pub struct Outcome {
+    pub code: i32,
+    pub text: String,
 }
 
 /// Runs this very binary with arguments and environment, capturing output.
@@ -94,7 +94,16 @@ fn wb(ctx: &Ctx, args: &[&str], env: &[(&str, &Path)]) -> Result<Outcome> {
     })
 }
 
-fn expect(t: &mut Tally, name: &str, o: &Outcome, code: i32, needles: &[&str]) {
+/// Runs this very binary with owned environment pairs.
+pub fn wb_env(ctx: &Ctx, args: &[&str], env: &[(String, String)]) -> Result<Outcome> {
+    let pairs: Vec<(&str, &Path)> = env
+        .iter()
+        .map(|(k, v)| (k.as_str(), Path::new(v.as_str())))
+        .collect();
+    wb(ctx, args, &pairs)
+}
+
+pub fn expect(t: &mut Tally, name: &str, o: &Outcome, code: i32, needles: &[&str]) {
     let missing: Vec<&&str> = needles.iter().filter(|n| !o.text.contains(**n)).collect();
     let ok = o.code == code && missing.is_empty();
     let detail = if ok {
@@ -160,7 +169,7 @@ fn guest_script(ctx: &Ctx, name: &str) -> PathBuf {
     ctx.repo.join("scripts/pidfs-wb/guest/tests").join(name)
 }
 
-fn failure_paths(ctx: &Ctx, t: &mut Tally, bzimage: Option<&Path>) -> Result<()> {
+fn failure_paths(ctx: &Ctx, t: &mut Tally, bzimage: Option<&Path>, quick: bool) -> Result<()> {
     step("test: failure paths");
     let scratch = ctx.cache.join("selftest");
     util::remove_dir_all_if_exists(&scratch)?;
@@ -269,6 +278,9 @@ fn failure_paths(ctx: &Ctx, t: &mut Tally, bzimage: Option<&Path>) -> Result<()>
     );
 
     let Some(bz) = bzimage else {
+        if quick {
+            return Ok(());
+        }
         t.record(
             "boot failure paths",
             false,
@@ -397,7 +409,9 @@ diff --git a/fs/Makefile b/fs/Makefile
 
 ";
 
-pub fn run(ctx: &Ctx) -> Result<bool> {
+/// `quick`: no matrix and no boot (for working on the tool); the summary
+/// says what did not run.
+pub fn run(ctx: &Ctx, quick: bool) -> Result<bool> {
     let start = Instant::now();
     let mut t = Tally {
         pass: 0,
@@ -405,14 +419,26 @@ pub fn run(ctx: &Ctx) -> Result<bool> {
         lines: Vec::new(),
     };
     unit_tests(ctx, &mut t)?;
+    if quick {
+        setup::run(ctx)?;
+        failure_paths(ctx, &mut t, None, true)?;
+        if let Err(e) = crate::mailtest::run(ctx, &mut t, false) {
+            t.record("export, round trip and onto", false, &e.to_string());
+        }
+        t.lines
+            .push("quick mode: the matrix and the boot failure paths did not run".into());
+        return Ok(finish(&t, start));
+    }
 
     step("test: per-patch matrix (setup, series check, build, boot, tests)");
     let mut bz = None;
+    let mut matrix_ran = false;
     let real = setup::run(ctx)
         .and_then(|()| tree::check(ctx, false))
         .and_then(|_| matrix::run(ctx));
     match real {
         Ok(m) => {
+            matrix_ran = true;
             println!("\n{}", m.markdown());
             for c in &m.cells {
                 let what = format!("patch {} {} [{}]", c.patch, c.name, c.config);
@@ -442,8 +468,15 @@ pub fn run(ctx: &Ctx) -> Result<bool> {
             t.record("per-patch matrix", false, &e.to_string());
         }
     }
-    failure_paths(ctx, &mut t, bz.as_deref())?;
+    failure_paths(ctx, &mut t, bz.as_deref(), false)?;
+    if let Err(e) = crate::mailtest::run(ctx, &mut t, matrix_ran) {
+        t.record("export, round trip and onto", false, &e.to_string());
+    }
 
+    Ok(finish(&t, start))
+}
+
+fn finish(t: &Tally, start: Instant) -> bool {
     println!("\nsummary ({}):", util::fmt_duration(start.elapsed()));
     for l in &t.lines {
         if !l.starts_with("PASS") {
@@ -451,7 +484,7 @@ pub fn run(ctx: &Ctx) -> Result<bool> {
         }
     }
     println!("{} passed, {} failed", t.pass, t.fail);
-    Ok(t.fail == 0)
+    t.fail == 0
 }
 
 #[cfg(test)]
