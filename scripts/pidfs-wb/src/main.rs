@@ -54,20 +54,41 @@ commands:
   run   [--config C]    the main job: setup, series check, build, boot,
                         verdict (accepts the boot options)
   ci                    per-patch matrix: for k = 1..n apply patches 1..k,
-                        build each configuration that exists, boot, test
-                        (smoke set; everything on the last patch)
+                        static checks (checkpatch --strict as sent,
+                        rustfmtcheck, CLIPPY=1, rustdoc, W=1), build each
+                        configuration that exists, boot, test (smoke set;
+                        everything on the last patch, where fs-pid-y is
+                        compared test for test with fs-pid-n); report in
+                        out/ci/<time>/report.{md,json}
+  export                the series as mail through b4 (sender = git config
+                        user.name/user.email, never the neutral identity)
+        [--version N]     version (default 1); N >= 2 needs ci/versions/v(N-1)
+                          and a `vN:` entry in ci/versions/changelog.txt
+        [--rfc]           [PATCH RFC …]
+        [--out DIR]       default out/mail/vN[-rfc]
+  onto TREE             apply the series with git am -3 onto a kernel git tree
+        [--ref REF]       commit to apply onto (default HEAD)
+        [--branch NAME]   branch left on success (default pidfs-rs/onto);
+                          on failure TREE is left exactly as it was
   verdict DIR           judge the logs saved in a run directory again
-  test                  the test command: unit tests, failure-path tests and
-                        a real build→boot→selftest run; ends `N passed, N failed`
+  test                  the test command: unit tests, failure-path tests, the
+                        per-patch matrix, export/round-trip/onto tests;
+                        ends `N passed, N failed`
+        [--quick]         without the matrix and the boots (for tool work)
 
 environment:
   WB_CACHE        cache directory (default ~/.cache/pidfs-rs)
   WB_KERNEL_TREE  use this kernel git tree as the base (e.g. linux-next)
   WB_BASE_REF     commit in WB_KERNEL_TREE to apply onto (default HEAD)
   WB_OUT          where run logs and verdicts go (default ./out)
+  WB_PATCHES      series directory (default ./patches)
+  WB_VERSIONS     records of exported versions (default ./ci/versions)
+  WB_WORKTREE     the work tree (default in the cache)
 
-exit codes: 0 ok, 1 tests failed, 2 usage, 3 setup, 4 base, 5 series,
-  6 config, 7 build, 8 guest, 9 boot, 10 drift, 11 I/O
+exit codes: 0 ok, 1 tests or checks failed, 2 usage, 3 setup, 4 base,
+  5 series (a patch does not apply, also in `onto`), 6 config, 7 build,
+  8 guest, 9 boot, 10 drift, 11 I/O, 12 no usable sender identity,
+  13 export (b4, cover letter, version records)
 ";
 
 struct Args {
