@@ -624,33 +624,58 @@ pub fn diags_in_series(diags: &[Diag], touched: &BTreeSet<String>) -> Vec<Diag> 
 pub fn clippy(build_log: &Path, build_dir: &Path, touched: &BTreeSet<String>) -> Check {
     let text = std::fs::read_to_string(build_log).unwrap_or_default();
     let rust: Vec<&String> = touched.iter().filter(|f| f.ends_with(".rs")).collect();
-    let not_compiled: Vec<&&String> = rust.iter().filter(|f| !compiled_in(build_dir, f)).collect();
-    let clippy_on = text.contains("CLIPPY") || text.contains("clippy-driver");
+    let (compiled, not_compiled): (Vec<&String>, Vec<&String>) =
+        rust.iter().partition(|f| compiled_in(build_dir, f));
     let bad = diags_in_series(&parse_rust_diags(&text), touched);
-    let mut summary = if !clippy_on {
-        "the build log shows no clippy run".to_string()
+    clippy_verdict(&text, &compiled, &not_compiled, &bad, build_log)
+}
+
+/// The clippy check from its facts. A build that compiled a Rust file of
+/// the series must show clippy at work (`CLIPPY` lines of kbuild).
+pub fn clippy_verdict(
+    log_text: &str,
+    compiled: &[&String],
+    not_compiled: &[&String],
+    bad: &[Diag],
+    build_log: &Path,
+) -> Check {
+    let clippy_on = log_text
+        .lines()
+        .any(|l| l.trim_start().starts_with("CLIPPY ") || l.contains("clippy-driver"));
+    let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    let (ok, mut summary) = if compiled.is_empty() {
+        (
+            bad.is_empty(),
+            "no Rust file of the series is compiled in this configuration".to_string(),
+        )
+    } else if !clippy_on {
+        (
+            false,
+            format!(
+                "the build log shows no clippy run, though it compiled {}",
+                list(compiled)
+            ),
+        )
     } else if bad.is_empty() {
-        format!(
-            "0 warnings in the series' {} Rust file(s)",
-            rust.len() - not_compiled.len()
+        (
+            true,
+            format!(
+                "0 warnings in {} Rust file(s) of the series",
+                compiled.len()
+            ),
         )
     } else {
-        format!("{} diagnostic(s), first: {}", bad.len(), bad[0].render())
+        (
+            false,
+            format!("{} diagnostic(s), first: {}", bad.len(), bad[0].render()),
+        )
     };
     if !not_compiled.is_empty() {
-        let _ = write!(
-            summary,
-            "; not compiled in this configuration: {}",
-            not_compiled
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let _ = write!(summary, "; not compiled here: {}", list(not_compiled));
     }
     Check {
         name: "clippy",
-        ok: clippy_on && bad.is_empty(),
+        ok,
         summary,
         log: build_log.to_path_buf(),
     }
@@ -951,6 +976,23 @@ warning[clippy::x]: y\n\
         assert_eq!(bad.len(), 2);
         assert_eq!(bad[0].message, "unneeded `return` statement");
         assert_eq!(series_file("xrust/kernel/pidfs/pid.rs", &touched), None);
+    }
+
+    #[test]
+    fn clippy_needs_a_clippy_build() {
+        let a = "rust/kernel/pidfs.rs".to_string();
+        let b = "fs/pidfs_rs.rs".to_string();
+        let log = Path::new("build.log");
+        let c = clippy_verdict("  CLIPPY L rust/kernel.o\n", &[&a], &[&b], &[], log);
+        assert!(c.ok, "{c:?}");
+        assert!(c.summary.contains("not compiled here: fs/pidfs_rs.rs"));
+        let c = clippy_verdict("  RUSTC L rust/kernel.o\n", &[&a], &[], &[], log);
+        assert!(!c.ok && c.summary.contains("no clippy run"), "{c:?}");
+        let c = clippy_verdict("", &[], &[&a], &[], log);
+        assert!(c.ok && c.summary.starts_with("no Rust file"), "{c:?}");
+        let d = parse_rust_diags(RUST_LOG);
+        let c = clippy_verdict("  CLIPPY L rust/kernel.o\n", &[&a], &[], &d[1..2], log);
+        assert!(!c.ok && c.summary.contains("pid.rs:42"), "{c:?}");
     }
 
     #[test]
