@@ -213,7 +213,9 @@ pub fn tested_section(report: Option<(&str, &str)>, fingerprint: &str) -> String
                 .and_then(|d| d.get("differences"))
                 .map(json::Value::arr)
                 .unwrap_or(&[])
-                .len();
+                .iter()
+                .filter(|r| r.get("counted").and_then(json::Value::bool) != Some(false))
+                .count();
             let _ = writeln!(
                 s,
                 "\nfs-pid-y against fs-pid-n on the last patch, test for test: {} tests\ncompared, {}.",

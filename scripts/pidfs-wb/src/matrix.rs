@@ -231,9 +231,10 @@ impl Matrix {
                 d.rows
                     .iter()
                     .map(|r| format!(
-                        "{{\"binary\": {}, \"test\": {}, \"fs-pid-n\": {}, \"fs-pid-y\": {}}}",
+                        "{{\"binary\": {}, \"test\": {}, \"counted\": {}, \"fs-pid-n\": {}, \"fs-pid-y\": {}}}",
                         jstr(&r.binary),
                         jstr(&r.test),
+                        r.counts(),
                         r.left.map(|o| jstr(o.as_str())).unwrap_or("null".into()),
                         r.right.map(|o| jstr(o.as_str())).unwrap_or("null".into())
                     ))

@@ -509,6 +509,16 @@ pub struct DiffRow {
     pub right: Option<Outcome>,
 }
 
+impl DiffRow {
+    /// Whether the row is a difference in behaviour. A test that exists on
+    /// the right side only (say, a doctest of code that only the right
+    /// configuration builds) and passes there is listed but not counted; a
+    /// test the right side lost, or whose outcome changed, is counted.
+    pub fn counts(&self) -> bool {
+        self.left.is_some() || self.right != Some(Outcome::Pass)
+    }
+}
+
 impl Verdict {
     /// Every test with a stable key: (binary id or `kunit`, test name). A
     /// name that occurs more than once in a binary gets `#2`, `#3`, … in
@@ -572,10 +582,18 @@ pub fn diff_markdown(left: &str, right: &str, compared: usize, rows: &[DiffRow])
         );
         return s;
     }
+    let counted = rows.iter().filter(|r| r.counts()).count();
     let _ = writeln!(
         s,
-        "{compared} tests compared, {} differ between {left} and {right}:\n",
-        rows.len()
+        "{compared} tests compared, {counted} differ between {left} and {right}{}:\n",
+        if counted == rows.len() {
+            String::new()
+        } else {
+            format!(
+                " ({} more exist only in {right} and pass there, not counted)",
+                rows.len() - counted
+            )
+        }
     );
     let _ = writeln!(s, "| binary | test | {left} | {right} |");
     let _ = writeln!(s, "|---|---|---|---|");
@@ -789,11 +807,17 @@ mod tests {
         let d = diff(&n, &y2);
         assert_eq!(d.len(), 1);
         assert_eq!((d[0].binary.as_str(), d[0].left), ("kunit", None));
+        // It passes there, so it is listed but not counted.
+        assert!(!d[0].counts());
         let md = diff_markdown("fs-pid-n", "fs-pid-y", 4, &d);
         assert!(
             md.contains("| kunit | rust_doctests_kernel.x | (absent) | pass |"),
             "{md}"
         );
+        assert!(md.contains("0 differ between fs-pid-n and fs-pid-y (1 more exist only in fs-pid-y and pass there, not counted)"), "{md}");
+        // A test fs-pid-y lost is counted.
+        let d = diff(&y2, &n);
+        assert!(d[0].counts());
         assert!(diff_markdown("a", "b", 3, &[]).contains("agree on every one"));
     }
 }
