@@ -7,5 +7,10 @@
 //!
 //! C header: [`include/linux/pidfs.h`](srctree/include/linux/pidfs.h)
 
+pub mod attr;
+pub mod fs;
+pub mod ino;
 pub mod pid;
+pub mod task;
+
 pub use self::pid::{PidType, StructPid};

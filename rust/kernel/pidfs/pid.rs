@@ -14,7 +14,10 @@ use crate::{
     task::{Pid, Task},
     types::Opaque, //
 };
-use core::ptr;
+use core::{
+    ptr,
+    sync::atomic::{AtomicPtr, AtomicU64, Ordering},
+};
 
 /// The ways a task can be attached to a [`StructPid`] (`enum pid_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,9 +108,150 @@ impl StructPid {
     /// before that.
     #[inline]
     pub fn ino(&self) -> u64 {
-        // SAFETY: The type invariants guarantee that `self` points to a valid `struct pid`. `ino`
-        // is written once, by `pidfs_add_pid()`, before the pid is published.
-        unsafe { (*self.as_ptr()).__bindgen_anon_1.ino }
+        self.ino_atomic().load(Ordering::Relaxed)
+    }
+
+    /// Sets the pidfs inode number (`pid->ino`).
+    ///
+    /// Only pidfs writes it: `pidfs_prepare_pid()` clears it and `pidfs_add_pid()` assigns it
+    /// before the pid can be looked up by number.
+    #[inline]
+    pub fn set_ino(&self, ino: u64) {
+        self.ino_atomic().store(ino, Ordering::Relaxed)
+    }
+
+    fn ino_atomic(&self) -> &AtomicU64 {
+        // SAFETY: The type invariants guarantee that `self` points to a valid `struct pid`, so the
+        // field is valid and suitably aligned for the lifetime of `&self`. pidfs is the only user
+        // of the field and only accesses it atomically through this function.
+        unsafe { AtomicU64::from_ptr(ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.ino)) }
+    }
+
+    /// Returns the address of the pidfs dentry stash of this pid (`&pid->stashed`).
+    ///
+    /// The slot is managed by `path_from_stashed()` and `stashed_dentry_prune()` in C.
+    #[inline]
+    pub fn stashed(&self) -> *mut *mut bindings::dentry {
+        // SAFETY: The pointer is valid by the type invariants; only an address is computed.
+        unsafe { ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.stashed) }
+    }
+
+    /// Returns whether a dentry is stashed in this pid.
+    #[inline]
+    pub fn has_stashed_dentry(&self) -> bool {
+        // SAFETY: The slot is valid (see `stashed()`); it is only read here, atomically with
+        // respect to the C side's `cmpxchg()` on it, as `READ_ONCE()` would.
+        !unsafe { ptr::read_volatile(self.stashed()) }.is_null()
+    }
+
+    /// Returns the address of the hash table linkage pidfs uses to find a pid by inode number.
+    #[inline]
+    pub(crate) fn pidfs_hash(&self) -> *mut bindings::rhash_head {
+        // SAFETY: The pointer is valid by the type invariants; only an address is computed.
+        unsafe { ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.pidfs_hash) }
+    }
+
+    /// Returns the per-pid pidfs state pointer (`pid->attr`) as an atomic.
+    #[inline]
+    pub(crate) fn attr_atomic(&self) -> &AtomicPtr<bindings::pidfs_attr> {
+        // SAFETY: The type invariants guarantee that `self` points to a valid `struct pid`, so the
+        // field is valid and aligned for the lifetime of `&self`. pidfs is the only user of the
+        // field and only accesses it atomically through this function.
+        unsafe { AtomicPtr::from_ptr(ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.attr)) }
+    }
+
+    /// Returns the number of this pid at pid namespace nesting level `level`
+    /// (`pid->numbers[level].nr`), or [`None`] if the pid was allocated above that level.
+    pub fn nr_at_level(&self, level: u32) -> Option<Pid> {
+        if level > self.level() {
+            return None;
+        }
+        // SAFETY: `numbers` has `level() + 1` entries that never change after allocation, and
+        // `level` is within bounds as checked above.
+        Some(unsafe { (*self.upid(level)).nr })
+    }
+
+    /// Returns whether this pid has a number in `ns`, i.e. `ns` is the namespace the pid was
+    /// allocated in or one of its ancestors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::pidfs::{PidType, StructPid};
+    ///
+    /// let task = current!();
+    /// let pid = StructPid::from_task(task, PidType::Pid).ok_or(ESRCH)?;
+    /// let ns = task.active_pid_ns().ok_or(ESRCH)?;
+    /// assert!(pid.is_in_ns(ns));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn is_in_ns(&self, ns: &PidNamespace) -> bool {
+        let level = pid_ns_level(ns);
+        if level > self.level() {
+            return false;
+        }
+        // SAFETY: `level` is within `numbers` as checked above; the entries never change.
+        ptr::eq(unsafe { (*self.upid(level)).ns }, ns.as_ptr())
+    }
+
+    fn upid(&self, level: u32) -> *const bindings::upid {
+        // SAFETY: The pointer is valid by the type invariants; only an address is computed, the
+        // callers check `level` before dereferencing it.
+        unsafe {
+            ptr::addr_of!((*self.as_ptr()).numbers)
+                .cast::<bindings::upid>()
+                .add(level as usize)
+        }
+    }
+
+    /// Takes the lock of the `wait_pidfd` wait queue, with interrupts disabled, as
+    /// `spin_lock_irq(&pid->wait_pidfd.lock)` does.
+    ///
+    /// The C side uses this lock to keep a task from detaching from the pid while a pidfd is
+    /// prepared (`pidfd_prepare()`); pidfs uses it to order per-pid registration against exit.
+    pub fn lock_wait_pidfd(&self) -> WaitPidfdGuard<'_> {
+        // SAFETY: The wait queue and its lock are valid for the lifetime of `&self`, and were
+        // initialised by `alloc_pid()`.
+        unsafe { bindings::spin_lock_irq(ptr::addr_of_mut!((*self.wait_pidfd()).lock)) };
+        WaitPidfdGuard { pid: self }
+    }
+}
+
+/// Returns the nesting level of a pid namespace (`ns->level`); the initial namespace is 0.
+pub fn pid_ns_level(ns: &PidNamespace) -> u32 {
+    // SAFETY: `ns` is a valid pid namespace; `level` never changes after creation.
+    unsafe { (*ns.as_ptr()).level }
+}
+
+/// Proof that the lock of a pid's `wait_pidfd` wait queue is held; see
+/// [`StructPid::lock_wait_pidfd`]. Dropping it releases the lock.
+///
+/// # Invariants
+///
+/// The lock of `pid.wait_pidfd()` is held, with interrupts disabled, while this exists.
+pub struct WaitPidfdGuard<'a> {
+    pid: &'a StructPid,
+}
+
+impl WaitPidfdGuard<'_> {
+    /// Returns the pid whose lock is held.
+    pub fn pid(&self) -> &StructPid {
+        self.pid
+    }
+}
+
+impl Drop for WaitPidfdGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: The type invariants guarantee that the lock is held by us.
+        unsafe { bindings::spin_unlock_irq(ptr::addr_of_mut!((*self.pid.wait_pidfd()).lock)) };
+    }
+}
+
+impl StructPid {
+    /// Returns the `struct pid` of `task` (`task_pid()`), borrowed from the task.
+    pub fn of_task(task: &Task) -> &StructPid {
+        // SAFETY: `task` is valid; a task's `thread_pid` stays valid while the task is.
+        unsafe { StructPid::from_ptr(bindings::task_pid(task.as_ptr())) }
     }
 
     /// Returns the nesting level of the pid namespace this pid was allocated in.

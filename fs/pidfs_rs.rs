@@ -1,0 +1,903 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! pidfs: the pseudo filesystem behind pidfds, in Rust.
+//!
+//! A drop-in replacement for `fs/pidfs.c`, selected with `CONFIG_FS_PID`: the same C entry
+//! points (`include/linux/pidfs.h`, `pidfd_pid()`, `pidfs_get_root()`), the same behaviour. The
+//! functions below mirror those of `fs/pidfs.c` and keep their names. Like the C version, it does
+//! not manage dentries itself: the one inode and dentry of a `struct pid` come from the C
+//! `path_from_stashed()` that nsfs uses too.
+
+use kernel::{
+    bindings,
+    error::code::*,
+    ffi::{c_int, c_uint},
+    fs::File,
+    ioctl::{_IO, _IOC_NR, _IOC_SIZE, _IOR, _IOWR},
+    pidfs::{
+        attr::{AttrState, CoredumpInfo, ExitInfo, PidfsAttr},
+        fs::{
+            self as pfs, DentryOperations, ExportOperations, FdInfo, FileOperations,
+            FileSystemType, Inode, InodeOperations, Mount, NewInode, Path, PidfdInfo, PollTable,
+            PseudoFs, StashedOperations, SuperOperations, Tables, XattrBuf, XattrHandler,
+            XattrHandlers,
+        },
+        ino::PidInoTable,
+        pid::pid_ns_level,
+        task::{self as ptask, NsKind},
+        PidType, StructPid,
+    },
+    prelude::*,
+    sync::{aref::ARef, rcu, SetOnce},
+    task::Task,
+    uaccess::{UserPtr, UserSlice},
+};
+
+const __LOG_PREFIX: &[u8] = b"pidfs\0";
+
+/// The pidfs filesystem; its inodes stand for `struct pid`s.
+struct PidFs;
+
+static PIDFS_INO_HT: PidInoTable = PidInoTable::new();
+static PIDFS_MNT: SetOnce<Mount<PidFs>> = SetOnce::new();
+
+/// The inode number allocator (`pidfs_ino_cookie` in C): numbers are unique, start at 1 and
+/// are never reused.
+static PIDFS_INO_NR: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+
+static PIDFS_SOPS: SuperOperations = SuperOperations::new::<PidFs>();
+static PIDFS_EXPORT_OPERATIONS: ExportOperations = ExportOperations::new::<PidFs>();
+static PIDFS_INODE_OPERATIONS: InodeOperations = InodeOperations::new::<PidFs>();
+static PIDFS_FILE_OPERATIONS: FileOperations = FileOperations::new::<PidFs>();
+static PIDFS_STASHED_OPS: StashedOperations = StashedOperations::new::<PidFs>();
+static PIDFS_TRUSTED_XATTR_HANDLER: XattrHandler = XattrHandler::new::<PidFs>(c"trusted.");
+static PIDFS_XATTR_HANDLERS: XattrHandlers = XattrHandlers::new(&PIDFS_TRUSTED_XATTR_HANDLER);
+static PIDFS_TYPE: FileSystemType = FileSystemType::new::<PidFs>(c"pidfs");
+
+/// The dentry operations of pidfs. C compares dentries' `d_op` with this symbol's address
+/// (`may_copy_tree()` allows `open_tree()` clones of pidfds), so it is exported under its C name.
+#[no_mangle]
+pub static pidfs_dentry_operations: DentryOperations = DentryOperations::new::<PidFs>();
+
+static PIDFS_TABLES: Tables = Tables {
+    sops: &PIDFS_SOPS,
+    dops: &pidfs_dentry_operations,
+    eops: &PIDFS_EXPORT_OPERATIONS,
+    iops: &PIDFS_INODE_OPERATIONS,
+    fops: &PIDFS_FILE_OPERATIONS,
+    stashed_ops: &PIDFS_STASHED_OPS,
+    xattr: &PIDFS_XATTR_HANDLERS,
+};
+
+const PIDFS_IOCTL_MAGIC: u32 = 0xFF;
+const PIDFD_GET_CGROUP_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 1);
+const PIDFD_GET_IPC_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 2);
+const PIDFD_GET_MNT_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 3);
+const PIDFD_GET_NET_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 4);
+const PIDFD_GET_PID_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 5);
+const PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 6);
+const PIDFD_GET_TIME_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 7);
+const PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 8);
+const PIDFD_GET_USER_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 9);
+const PIDFD_GET_UTS_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 10);
+const PIDFD_GET_INFO: u32 = _IOWR::<bindings::pidfd_info>(PIDFS_IOCTL_MAGIC, 11);
+const FS_IOC_GETVERSION: u32 = _IOR::<kernel::ffi::c_long>(b'v' as u32, 1);
+#[cfg(CONFIG_COMPAT)]
+const FS_IOC32_GETVERSION: u32 = _IOR::<c_int>(b'v' as u32, 1);
+
+const PIDFD_INFO_SIZE_VER0: usize = bindings::PIDFD_INFO_SIZE_VER0 as usize;
+const PIDFD_INFO_PID: u64 = bindings::PIDFD_INFO_PID as u64;
+const PIDFD_INFO_CREDS: u64 = bindings::PIDFD_INFO_CREDS as u64;
+const PIDFD_INFO_CGROUPID: u64 = bindings::PIDFD_INFO_CGROUPID as u64;
+const PIDFD_INFO_EXIT: u64 = bindings::PIDFD_INFO_EXIT as u64;
+const PIDFD_INFO_COREDUMP: u64 = bindings::PIDFD_INFO_COREDUMP as u64;
+const PIDFD_INFO_SUPPORTED_MASK: u64 = bindings::PIDFD_INFO_SUPPORTED_MASK as u64;
+const PIDFD_INFO_COREDUMP_SIGNAL: u64 = bindings::PIDFD_INFO_COREDUMP_SIGNAL as u64;
+const PIDFD_INFO_COREDUMP_CODE: u64 = bindings::PIDFD_INFO_COREDUMP_CODE as u64;
+
+/// This must be updated whenever a new flag is added.
+const PIDFD_INFO_SUPPORTED: u64 = PIDFD_INFO_PID
+    | PIDFD_INFO_CREDS
+    | PIDFD_INFO_CGROUPID
+    | PIDFD_INFO_EXIT
+    | PIDFD_INFO_COREDUMP
+    | PIDFD_INFO_SUPPORTED_MASK
+    | PIDFD_INFO_COREDUMP_SIGNAL
+    | PIDFD_INFO_COREDUMP_CODE;
+
+const PIDFD_THREAD: u32 = bindings::O_EXCL;
+const PIDFD_STALE: u32 = bindings::PIDFD_STALE;
+const PIDFD_AUTOKILL: u32 = bindings::O_TRUNC;
+
+// Internal pidfd flags must not overlap with each other or with uapi pidfd flags.
+const _: () =
+    assert!((PIDFD_THREAD | bindings::O_NONBLOCK | PIDFD_STALE | PIDFD_AUTOKILL).count_ones() == 4);
+const _: () = assert!(core::mem::size_of::<bindings::pidfd_info>() == 88);
+
+/// Returns the root of the pidfs mount, with references, for `FD_PIDFS_ROOT` file handles.
+///
+/// # Safety
+///
+/// `path` must be valid for writes.
+#[export]
+pub unsafe extern "C" fn pidfs_get_root(path: *mut bindings::path) {
+    let Some(mnt) = PIDFS_MNT.as_ref() else {
+        return;
+    };
+    // SAFETY: The caller passes a writable path (fs/fhandle.c, `get_path_anchor()`).
+    unsafe { mnt.root().write_to(path) };
+}
+
+/// On 64 bit the inode number is the 64-bit number of the pid.
+fn pidfs_ino(ino: u64) -> u64 {
+    ino
+}
+
+/// On 64 bit the generation number is 0.
+fn pidfs_gen(_ino: u64) -> u32 {
+    0
+}
+
+fn pidfs_alloc_ino() -> u64 {
+    PIDFS_INO_NR.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+}
+
+/// Initialises the pidfs fields of a new `struct pid`.
+///
+/// # Safety
+///
+/// `pid` must be a new, valid `struct pid` (`alloc_pid()`).
+#[export]
+pub unsafe extern "C" fn pidfs_prepare_pid(pid: *mut bindings::pid) {
+    // SAFETY: `alloc_pid()` passes a valid pid that it holds a reference to.
+    let pid = unsafe { StructPid::from_ptr(pid) };
+    pid.pidfs_reset();
+}
+
+/// Gives a published `struct pid` its inode number and makes it findable by it.
+///
+/// # Safety
+///
+/// `pid` must be a valid `struct pid` (`alloc_pid()`).
+#[export]
+pub unsafe extern "C" fn pidfs_add_pid(pid: *mut bindings::pid) -> c_int {
+    // SAFETY: `alloc_pid()` passes a valid pid that it holds a reference to.
+    let pid = unsafe { StructPid::from_ptr(pid) };
+    pid.set_ino(pidfs_alloc_ino());
+    match PIDFS_INO_HT.insert(pid) {
+        Ok(()) => 0,
+        Err(e) => {
+            pid.set_ino(0);
+            e.to_errno()
+        }
+    }
+}
+
+/// Makes a `struct pid` that lost its last task unreachable by inode number.
+///
+/// # Safety
+///
+/// `pid` must be a valid `struct pid` (`free_pid()`).
+#[export]
+pub unsafe extern "C" fn pidfs_remove_pid(pid: *mut bindings::pid) {
+    // SAFETY: `free_pid()` passes a valid pid that is still referenced.
+    let pid = unsafe { StructPid::from_ptr(pid) };
+    if pid.ino() != 0 {
+        PIDFS_INO_HT.remove(pid);
+    }
+}
+
+/// Frees the pidfs state of a `struct pid` whose last reference is gone. Any context.
+///
+/// # Safety
+///
+/// `pid` must be a valid `struct pid` whose reference count dropped to zero (`put_pid()`).
+#[export]
+pub unsafe extern "C" fn pidfs_free_pid(pid: *mut bindings::pid) {
+    // SAFETY: `put_pid()` passes the pid it is about to free; the memory is still valid, but the
+    // reference count is zero, so only the pidfs fields are touched below.
+    let pid = unsafe { StructPid::from_ptr(pid) };
+
+    // Any dentry must've been wiped from the pid by now. Otherwise there's a reference count bug.
+    kernel::warn_on!(pid.has_stashed_dentry());
+
+    // SAFETY: The reference count is zero: no one else can look at `pid->attr`.
+    if let Some(attr) = unsafe { pid.pidfs_take_attr() } {
+        PidfsAttr::free(attr);
+    }
+}
+
+/// Prints `Pid:` and `NSpid:` for a pidfd in `/proc/<pid>/fdinfo/<fd>`.
+fn pidfd_show_fdinfo(pid: &StructPid, m: &FdInfo<'_>) {
+    let ns = m.proc_pid_ns();
+    let mut nr: i32 = -1;
+
+    if pid.has_task(PidType::Pid) {
+        nr = pid.nr_ns(ns);
+    }
+
+    m.put_decimal_ll(c"Pid:\t", nr.into());
+
+    #[cfg(CONFIG_PID_NS)]
+    {
+        m.put_decimal_ll(c"\nNSpid:\t", nr.into());
+        if nr > 0 {
+            // If nr is non-zero, `ns` is in the pid namespace hierarchy of `pid`: print the
+            // numbers below the level already printed.
+            for level in pid_ns_level(ns) + 1..=pid.level() {
+                if let Some(n) = pid.nr_at_level(level) {
+                    m.put_decimal_ll(c"\t", n.into());
+                }
+            }
+        }
+    }
+    m.putc(b'\n');
+}
+
+/// Poll support for process exit notification.
+fn pidfd_poll(pid: &StructPid, file: &File, pts: &PollTable<'_>) -> u32 {
+    let mut poll_flags = 0;
+
+    pts.wait_pidfd(file, pid);
+    // Don't wake waiters if the thread-group leader exited prematurely. They either get notified
+    // when the last subthread exits or not at all if one of the remaining subthreads execs and
+    // assumes the struct pid of the old thread-group leader.
+    let guard = rcu::read_lock();
+    match pid.task(PidType::Pid, &guard) {
+        None => poll_flags = bindings::POLLIN | bindings::POLLRDNORM | bindings::POLLHUP,
+        Some(task) => {
+            if ptask::has_exit_state(task) && !ptask::delay_group_leader(task) {
+                poll_flags = bindings::POLLIN | bindings::POLLRDNORM;
+            }
+        }
+    }
+    poll_flags
+}
+
+fn pid_in_current_pidns(pid: &StructPid) -> bool {
+    match kernel::current!().active_pid_ns() {
+        Some(ns) => pid.is_in_ns(ns),
+        None => false,
+    }
+}
+
+fn pidfs_coredump_mask(dumpable: u32) -> u32 {
+    match dumpable {
+        bindings::task_dumpable_TASK_DUMPABLE_OWNER => bindings::PIDFD_COREDUMP_USER,
+        bindings::task_dumpable_TASK_DUMPABLE_ROOT => bindings::PIDFD_COREDUMP_ROOT,
+        bindings::task_dumpable_TASK_DUMPABLE_OFF => bindings::PIDFD_COREDUMP_SKIP,
+        _ => {
+            kernel::warn_on!(true);
+            0
+        }
+    }
+}
+
+fn pidfs_task_owns_pid(task: &Task, pid: &StructPid) -> bool {
+    let guard = rcu::read_lock();
+    pid.task(PidType::Pid, &guard)
+        .is_some_and(|t| core::ptr::eq(t.as_ptr(), task.as_ptr()))
+}
+
+fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
+    let usize_ = _IOC_SIZE(cmd);
+
+    if arg == 0 {
+        return Err(EINVAL);
+    }
+    if usize_ < PIDFD_INFO_SIZE_VER0 {
+        return Err(EINVAL); // First version, no smaller struct possible.
+    }
+
+    let mask: u64 = UserSlice::new(UserPtr::from_addr(arg), core::mem::size_of::<u64>())
+        .reader()
+        .read()?;
+
+    // Restrict information retrieval to tasks within the caller's pid namespace hierarchy.
+    if !pid_in_current_pidns(pid) {
+        return Err(EREMOTE);
+    }
+
+    let attr = match pid.pidfs_attr() {
+        AttrState::Registered(attr) => Some(attr),
+        _ => None,
+    };
+
+    let kinfo = loop {
+        let mut kinfo = PidfdInfo::default();
+
+        // Look for the task first. pidfs_exit() records the exit information before the task is
+        // unhashed, so if the task is gone the information is there.
+        let task = pid.get_task(PidType::Pid);
+        if task.is_none() {
+            // Pairs with the full barrier after publishing in pidfs_exit().
+            kernel::sync::barrier::smp_mb(kernel::sync::barrier::Read);
+        }
+
+        if mask & PIDFD_INFO_EXIT != 0 {
+            if let Some(exit) = attr.and_then(|a| a.exit_info()) {
+                kinfo.0.mask |= PIDFD_INFO_EXIT;
+                #[cfg(CONFIG_CGROUPS)]
+                {
+                    kinfo.0.cgroupid = exit.cgroupid;
+                    kinfo.0.mask |= PIDFD_INFO_CGROUPID;
+                }
+                kinfo.0.exit_code = exit.exit_code;
+            }
+        }
+
+        if mask & PIDFD_INFO_COREDUMP != 0 {
+            if let Some(cd) = attr.and_then(|a| a.coredump_info()) {
+                kinfo.0.mask |=
+                    PIDFD_INFO_COREDUMP | PIDFD_INFO_COREDUMP_SIGNAL | PIDFD_INFO_COREDUMP_CODE;
+                kinfo.0.__bindgen_anon_1.coredump_mask = cd.mask;
+                kinfo.0.__bindgen_anon_1.coredump_signal = cd.signal;
+                kinfo.0.__bindgen_anon_1.coredump_code = cd.code;
+            }
+        }
+
+        let Some(task) = task else {
+            // If the task has already been reaped, only exit information is available.
+            if mask & PIDFD_INFO_EXIT == 0 {
+                return Err(ESRCH);
+            }
+            break kinfo;
+        };
+
+        let Some(ids) = ptask::cred_ids(&task) else {
+            return Err(ESRCH);
+        };
+
+        if mask & PIDFD_INFO_COREDUMP != 0 && kinfo.0.__bindgen_anon_1.coredump_mask == 0 {
+            kinfo.0.__bindgen_anon_1.coredump_mask = pidfs_coredump_mask(ptask::dumpable(&task));
+            kinfo.0.mask |= PIDFD_INFO_COREDUMP;
+            // No coredump actually took place, so no coredump signal.
+        }
+
+        // Unconditionally return identifiers and credentials, the rest only on request.
+        kinfo.0.ruid = ids.ruid;
+        kinfo.0.rgid = ids.rgid;
+        kinfo.0.euid = ids.euid;
+        kinfo.0.egid = ids.egid;
+        kinfo.0.suid = ids.suid;
+        kinfo.0.sgid = ids.sgid;
+        kinfo.0.fsuid = ids.fsuid;
+        kinfo.0.fsgid = ids.fsgid;
+        kinfo.0.mask |= PIDFD_INFO_CREDS;
+
+        #[cfg(CONFIG_CGROUPS)]
+        if kinfo.0.cgroupid == 0 {
+            let guard = rcu::read_lock();
+            kinfo.0.cgroupid = ptask::dfl_cgroup_id(&task, &guard);
+            kinfo.0.mask |= PIDFD_INFO_CGROUPID;
+        }
+
+        // Copy pid/tgid last, to reduce the chances the information might be stale.
+        kinfo.0.ppid = ptask::ppid_vnr(&task) as u32;
+        kinfo.0.tgid = ptask::tgid_vnr(&task) as u32;
+        kinfo.0.pid = pid.vnr() as u32;
+        kinfo.0.mask |= PIDFD_INFO_PID;
+
+        // The task was reaped, or lost @pid to a sub-thread that called exec, while we were
+        // looking at it. Start over: there is exit information now, or a new task.
+        if !pidfs_task_owns_pid(&task, pid) || kinfo.0.tgid == 0 {
+            continue;
+        }
+        break kinfo;
+    };
+
+    let mut kinfo = kinfo;
+    if mask & PIDFD_INFO_SUPPORTED_MASK != 0 {
+        kinfo.0.mask |= PIDFD_INFO_SUPPORTED_MASK;
+        kinfo.0.supported_mask = PIDFD_INFO_SUPPORTED;
+    }
+
+    // Are there bits in the return mask not present in PIDFD_INFO_SUPPORTED?
+    kernel::warn_on!(!PIDFD_INFO_SUPPORTED & kinfo.0.mask != 0);
+
+    // If userspace and the kernel have the same struct size it can just be copied. An older,
+    // smaller struct gets the bits it knows about; a newer, larger one gets its tail zeroed.
+    kinfo.copy_to_user(UserPtr::from_addr(arg), usize_)?;
+    Ok(0)
+}
+
+fn pidfs_ioctl_valid(cmd: u32) -> bool {
+    matches!(
+        cmd,
+        FS_IOC_GETVERSION
+            | PIDFD_GET_CGROUP_NAMESPACE
+            | PIDFD_GET_IPC_NAMESPACE
+            | PIDFD_GET_MNT_NAMESPACE
+            | PIDFD_GET_NET_NAMESPACE
+            | PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE
+            | PIDFD_GET_TIME_NAMESPACE
+            | PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE
+            | PIDFD_GET_UTS_NAMESPACE
+            | PIDFD_GET_USER_NAMESPACE
+            | PIDFD_GET_PID_NAMESPACE
+    ) || (
+        // Extensible ioctls require some more careful checks: try to prevent performing a pidfd
+        // ioctl when someone erroneously mistook the file descriptor for a pidfd.
+        _IOC_NR(cmd) == _IOC_NR(PIDFD_GET_INFO)
+            && pfs::extensible_ioctl_valid(cmd, PIDFD_GET_INFO, PIDFD_INFO_SIZE_VER0)
+    )
+}
+
+fn pidfd_ioctl(pid: &StructPid, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    if !pidfs_ioctl_valid(cmd) {
+        return Err(ENOIOCTLCMD);
+    }
+
+    if cmd == FS_IOC_GETVERSION {
+        if arg == 0 {
+            return Err(EINVAL);
+        }
+        let generation: u32 = pfs::file_inode(file).generation();
+        UserSlice::new(UserPtr::from_addr(arg), core::mem::size_of::<u32>())
+            .writer()
+            .write(&generation)?;
+        return Ok(0);
+    }
+
+    // Extensible IOCTL that does not open namespace FDs, take a shortcut.
+    if _IOC_NR(cmd) == _IOC_NR(PIDFD_GET_INFO) {
+        return pidfd_info(pid, cmd, arg);
+    }
+
+    let task = pid.get_task(PidType::Pid).ok_or(ESRCH)?;
+
+    if arg != 0 {
+        return Err(EINVAL);
+    }
+
+    // We're trying to open a file descriptor to the namespace so perform a filesystem cred
+    // ptrace check. Hold the task's exec_update_lock for the duration of the ptrace check and
+    // the namespace lookup so that the credentials used for the access decision match those of
+    // the task at the time its namespace is read. We mirror nsfs behavior.
+    let guard = ptask::lock_exec_update_killable(&task)?;
+
+    if !ptask::ptrace_may_access(&task, bindings::PTRACE_MODE_READ_FSCREDS) {
+        return Err(EACCES);
+    }
+
+    let kind = match cmd {
+        // Namespaces that hang off nsproxy.
+        PIDFD_GET_CGROUP_NAMESPACE => NsKind::Cgroup,
+        PIDFD_GET_IPC_NAMESPACE => NsKind::Ipc,
+        PIDFD_GET_MNT_NAMESPACE => NsKind::Mnt,
+        PIDFD_GET_NET_NAMESPACE => NsKind::Net,
+        PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE => NsKind::PidForChildren,
+        PIDFD_GET_TIME_NAMESPACE => NsKind::Time,
+        PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE => NsKind::TimeForChildren,
+        PIDFD_GET_UTS_NAMESPACE => NsKind::Uts,
+        // Namespaces that don't hang off nsproxy.
+        PIDFD_GET_USER_NAMESPACE => NsKind::User,
+        PIDFD_GET_PID_NAMESPACE => NsKind::Pid,
+        _ => return Err(ENOIOCTLCMD),
+    };
+
+    // A missing nsproxy is ESRCH: just pretend it didn't exist.
+    let ns = ptask::get_ns(&guard, kind)?.ok_or(EOPNOTSUPP)?;
+    drop(guard);
+
+    // open_namespace() unconditionally consumes the reference.
+    Ok(ns.open()? as isize)
+}
+
+#[cfg(CONFIG_COMPAT)]
+fn pidfd_compat_ioctl(pid: &StructPid, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    let cmd = if cmd == FS_IOC32_GETVERSION {
+        FS_IOC_GETVERSION
+    } else {
+        cmd
+    };
+    // compat_ptr(): a 32-bit user address, zero-extended.
+    pidfd_ioctl(pid, file, cmd, arg as u32 as usize)
+}
+
+fn pidfs_file_release(pid: &StructPid, file: &File) {
+    if file.flags() & PIDFD_AUTOKILL == 0 {
+        return;
+    }
+
+    let guard = rcu::read_lock();
+    let Some(task) = pid.task(PidType::Tgid, &guard) else {
+        return;
+    };
+
+    // Not available for kthreads or user workers for now.
+    if kernel::warn_on!(ptask::is_kthread_or_user_worker(task)) {
+        return;
+    }
+    ptask::kill_thread_group(task, &guard);
+}
+
+/// Returns the `struct pid` of a pidfd, or `ERR_PTR(-EBADF)` for any other file.
+///
+/// # Safety
+///
+/// `file` must be a valid file that the caller holds a reference to.
+#[export]
+pub unsafe extern "C" fn pidfd_pid(file: *const bindings::file) -> *mut bindings::pid {
+    // SAFETY: The caller holds a reference to the file for the duration of the call.
+    let file = unsafe { File::from_raw_file(file) };
+    if !PIDFS_FILE_OPERATIONS.owns(file) {
+        return EBADF.to_ptr();
+    }
+    // SAFETY: The file is a pidfs file (checked above), so its inode holds a `struct pid`.
+    let pid: &StructPid = unsafe { pfs::file_data::<PidFs>(file) };
+    pid.as_ptr()
+}
+
+/// Records the exit information of a task being reaped, or marks its pid dead if no pidfd was
+/// ever created for it.
+///
+/// We're called from release_task(). We know there's at least one reference to struct pid being
+/// held that won't be released until the task has been reaped which cannot happen until we're
+/// out of release_task().
+///
+/// # Safety
+///
+/// `tsk` must be a valid task being reaped (`release_task()`).
+#[export]
+pub unsafe extern "C" fn pidfs_exit(tsk: *mut bindings::task_struct) {
+    // SAFETY: `release_task()` passes a valid task that it holds a reference to.
+    let tsk = unsafe { &*tsk.cast::<Task>() };
+    let pid = StructPid::of_task(tsk);
+
+    kernel::task::might_sleep();
+
+    // Synchronize with pidfs_register_pid().
+    let attr = {
+        let guard = pid.lock_wait_pidfd();
+        match pid.pidfs_attr_locked(&guard) {
+            AttrState::Registered(attr) => attr,
+            _ => {
+                // No one ever held a pidfd for this struct pid. Mark it as dead so no one can add
+                // a pidfs entry anymore. We're about to be reaped and so no exit information
+                // would be available.
+                pid.pidfs_mark_dead(&guard);
+                return;
+            }
+        }
+    };
+
+    // If pid->attr is set someone might still legitimately hold a pidfd to pid or someone might
+    // concurrently still be getting a reference to an already stashed dentry from pid->stashed.
+    // So defer cleaning pid->attr until the last reference to pid is put.
+    #[cfg(CONFIG_CGROUPS)]
+    let cgroupid = {
+        let guard = rcu::read_lock();
+        ptask::dfl_cgroup_id(tsk, &guard)
+    };
+    #[cfg(not(CONFIG_CGROUPS))]
+    let cgroupid = 0;
+
+    // Ensure that PIDFD_GET_INFO sees either all or nothing, and that whoever sees that the task
+    // is unhashed sees the information.
+    attr.set_exit(ExitInfo {
+        cgroupid,
+        exit_code: ptask::exit_code(tsk),
+    });
+}
+
+/// Records how a task dumped core.
+///
+/// # Safety
+///
+/// `cprm` must be valid, with a registered pid and a valid siginfo (`fs/coredump.c`).
+#[cfg(CONFIG_COREDUMP)]
+#[export]
+pub unsafe extern "C" fn pidfs_coredump(cprm: *const bindings::coredump_params) {
+    // SAFETY: The coredump code passes valid parameters whose pid it holds a reference to and
+    // whose siginfo is the signal being handled.
+    let (pid, dumpable, signo, code) = unsafe {
+        let si = &(*(*cprm).siginfo).__bindgen_anon_1;
+        (
+            StructPid::from_ptr((*cprm).pid),
+            (*cprm).dumpable,
+            si.si_signo as u32,
+            si.si_code as u32,
+        )
+    };
+
+    let AttrState::Registered(attr) = pid.pidfs_attr() else {
+        kernel::warn_on!(true);
+        return;
+    };
+
+    // Note how we were coredumped and that we coredumped.
+    let mask = pidfs_coredump_mask(dumpable) | bindings::PIDFD_COREDUMPED;
+    // If coredumping is set to skip we should never end up here.
+    kernel::warn_on!(mask & bindings::PIDFD_COREDUMP_SKIP != 0);
+    // Expose the signal number and code that caused the coredump.
+    attr.set_coredump(CoredumpInfo {
+        mask,
+        signal: signo,
+        code,
+    });
+}
+
+fn pidfs_listxattr(pid: &StructPid, inode: &Inode, buf: XattrBuf<'_>) -> Result<usize> {
+    match pid.pidfs_attr() {
+        AttrState::Registered(attr) => attr.xattr_list(inode, buf),
+        _ => Err(ENODATA),
+    }
+}
+
+/// Find a struct pid based on the inode number.
+fn pidfs_ino_get_pid(ino: u64) -> Option<ARef<StructPid>> {
+    let guard = rcu::read_lock();
+    let pid = PIDFS_INO_HT.lookup(ino, &guard)?;
+    let AttrState::Registered(attr) = pid.pidfs_attr() else {
+        return None;
+    };
+    if attr.has_exited() {
+        return None;
+    }
+    // Within our pid namespace hierarchy?
+    if pid.vnr() == 0 {
+        return None;
+    }
+    Some(pid.into())
+}
+
+fn pidfs_fh_to_dentry(pid_ino: u64) -> Result<Option<Path>> {
+    let Some(pid) = pidfs_ino_get_pid(pid_ino) else {
+        return Ok(None);
+    };
+    let mnt = PIDFS_MNT.as_ref().ok_or(ENODEV)?;
+    let path = pfs::path_from_stashed(mnt, pid)?;
+    Ok(Some(path))
+}
+
+fn pidfs_dentry_open(path: &Path, flags: u32) -> Result<ARef<File>> {
+    // pidfds are always O_RDWR; do_dentry_open() strips O_EXCL and O_TRUNC.
+    pfs::dentry_open(
+        path,
+        flags | bindings::O_RDWR,
+        PIDFD_THREAD | PIDFD_AUTOKILL,
+    )
+}
+
+/// Make sure that we reject any nonsensical flags that users pass via open_by_handle_at(). Note
+/// that PIDFD_THREAD is defined as O_EXCL, and PIDFD_NONBLOCK as O_NONBLOCK.
+const VALID_FILE_HANDLE_OPEN_FLAGS: u32 = bindings::O_RDONLY
+    | bindings::O_WRONLY
+    | bindings::O_RDWR
+    | bindings::O_NONBLOCK
+    | bindings::O_CLOEXEC
+    | bindings::O_EXCL;
+
+fn pidfs_export_permission(oflags: u32) -> Result {
+    if oflags & !(VALID_FILE_HANDLE_OPEN_FLAGS | bindings::O_LARGEFILE) != 0 {
+        return Err(EINVAL);
+    }
+    // pidfs_ino_get_pid() will verify that the struct pid is part of the caller's pid namespace
+    // hierarchy. No further permission checks are needed.
+    Ok(())
+}
+
+fn pidfs_export_open(path: &Path, oflags: u32) -> Result<ARef<File>> {
+    // Opening via file handle may never raise PIDFD_AUTOKILL. That can only be done at task
+    // creation!
+    if kernel::warn_on!(oflags & PIDFD_AUTOKILL != 0) {
+        return Err(EINVAL);
+    }
+    // Clear O_LARGEFILE as open_by_handle_at() forces it.
+    pidfs_dentry_open(path, oflags & !bindings::O_LARGEFILE)
+}
+
+fn pidfs_init_inode(inode: &NewInode<'_>, pid: &StructPid) {
+    inode.change_flags(
+        bindings::S_PRIVATE | bindings::S_ANON_INODE,
+        // We allow to set xattrs.
+        bindings::S_IMMUTABLE,
+    );
+    inode.add_mode(bindings::S_IRWXU as u16);
+    inode.set_ino(pidfs_ino(pid.ino()), pidfs_gen(pid.ino()));
+}
+
+fn pidfs_register_pid(pid: &StructPid) -> Result {
+    register_pid_gfp(pid, bindings::GFP_KERNEL)
+}
+
+/// Allocates the pidfs state of `pid` once; see `pidfs_register_pid_gfp()`.
+fn register_pid_gfp(pid: &StructPid, gfp: bindings::gfp_t) -> Result {
+    kernel::task::might_sleep();
+
+    match pid.pidfs_attr() {
+        AttrState::Dead => return Err(ESRCH),
+        AttrState::Registered(_) => return Ok(()),
+        AttrState::Unregistered => {}
+    }
+
+    let new_attr = PidfsAttr::new(gfp)?;
+
+    // Synchronize with pidfs_exit().
+    let guard = pid.lock_wait_pidfd();
+    match pid.pidfs_attr_locked(&guard) {
+        AttrState::Dead => Err(ESRCH),
+        AttrState::Registered(_) => Ok(()),
+        // Cannot fail: the state is unregistered and the lock is held. A lost race frees
+        // `new_attr` after the lock is dropped.
+        AttrState::Unregistered => pid.pidfs_set_attr(&guard, new_attr).map_err(|_| EBUSY),
+    }
+}
+
+/// Registers a struct pid in pidfs with custom GFP flags.
+///
+/// Return: On success zero, on error a negative error code is returned.
+///
+/// # Safety
+///
+/// `pid` must be NULL or a valid `struct pid` that the caller holds a reference to.
+#[export]
+pub unsafe extern "C" fn pidfs_register_pid_gfp(
+    pid: *mut bindings::pid,
+    gfp: bindings::gfp_t,
+) -> c_int {
+    if pid.is_null() {
+        return 0;
+    }
+    // SAFETY: The caller passes a valid, referenced pid.
+    let pid = unsafe { StructPid::from_ptr(pid) };
+    match register_pid_gfp(pid, gfp) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+fn pidfs_stash_dentry(pid: &StructPid) -> Result {
+    pidfs_register_pid(pid)
+}
+
+fn pidfs_xattr_get(pid: &StructPid, name: &CStr, buf: XattrBuf<'_>) -> Result<usize> {
+    match pid.pidfs_attr() {
+        AttrState::Registered(attr) => attr.xattr_get(name, buf),
+        _ => Err(ENODATA),
+    }
+}
+
+fn pidfs_xattr_set(
+    pid: &StructPid,
+    inode: &Inode,
+    name: &CStr,
+    value: Option<&[u8]>,
+    flags: i32,
+) -> Result {
+    match pid.pidfs_attr() {
+        AttrState::Registered(attr) => attr.xattr_set(inode, name, value, flags),
+        _ => Err(ENODATA),
+    }
+}
+
+impl PseudoFs for PidFs {
+    type Data = StructPid;
+
+    const MAGIC: u32 = bindings::PID_FS_MAGIC;
+    // 'lsof' has knowledge of our historical anon_inode use, and expects the pidfs dentry name
+    // to start with 'anon_inode'.
+    const DNAME: &'static CStr = c"anon_inode:[pidfd]";
+
+    fn tables() -> &'static Tables {
+        &PIDFS_TABLES
+    }
+
+    fn init_inode(inode: &NewInode<'_>, pid: &StructPid) {
+        pidfs_init_inode(inode, pid)
+    }
+
+    fn stash_dentry(pid: &StructPid) -> Result {
+        pidfs_stash_dentry(pid)
+    }
+
+    fn listxattr(pid: &StructPid, inode: &Inode, buf: XattrBuf<'_>) -> Result<usize> {
+        pidfs_listxattr(pid, inode, buf)
+    }
+
+    fn xattr_get(pid: &StructPid, _inode: &Inode, name: &CStr, buf: XattrBuf<'_>) -> Result<usize> {
+        pidfs_xattr_get(pid, name, buf)
+    }
+
+    fn xattr_set(
+        pid: &StructPid,
+        inode: &Inode,
+        name: &CStr,
+        value: Option<&[u8]>,
+        flags: i32,
+    ) -> Result {
+        pidfs_xattr_set(pid, inode, name, value, flags)
+    }
+
+    fn encode_fh(pid: &StructPid) -> u64 {
+        pid.ino()
+    }
+
+    fn fh_to_dentry(id: u64) -> Result<Option<Path>> {
+        pidfs_fh_to_dentry(id)
+    }
+
+    fn export_permission(oflags: u32) -> Result {
+        pidfs_export_permission(oflags)
+    }
+
+    fn export_open(path: &Path, oflags: u32) -> Result<ARef<File>> {
+        pidfs_export_open(path, oflags)
+    }
+
+    fn release(pid: &StructPid, file: &File) {
+        pidfs_file_release(pid, file)
+    }
+
+    fn poll(pid: &StructPid, file: &File, table: &PollTable<'_>) -> u32 {
+        pidfd_poll(pid, file, table)
+    }
+
+    fn ioctl(pid: &StructPid, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        pidfd_ioctl(pid, file, cmd, arg)
+    }
+
+    #[cfg(CONFIG_COMPAT)]
+    fn compat_ioctl(pid: &StructPid, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        pidfd_compat_ioctl(pid, file, cmd, arg)
+    }
+
+    #[cfg(not(CONFIG_COMPAT))]
+    fn compat_ioctl(_pid: &StructPid, _file: &File, _cmd: u32, _arg: usize) -> Result<isize> {
+        Err(ENOIOCTLCMD)
+    }
+
+    fn show_fdinfo(pid: &StructPid, _file: &File, m: &FdInfo<'_>) {
+        pidfd_show_fdinfo(pid, m)
+    }
+}
+
+fn alloc_file(pid: &StructPid, flags: u32) -> Result<ARef<File>> {
+    let mnt = PIDFS_MNT.as_ref().ok_or(ENODEV)?;
+    let path = pfs::path_from_stashed(mnt, pid.into())?;
+
+    kernel::warn_on!(matches!(pid.pidfs_attr(), AttrState::Unregistered));
+
+    pidfs_dentry_open(&path, flags & !PIDFD_STALE)
+}
+
+/// Creates a pidfd file for `pid`.
+///
+/// # Safety
+///
+/// `pid` must be a valid `struct pid` that the caller holds a reference to.
+#[export]
+pub unsafe extern "C" fn pidfs_alloc_file(
+    pid: *mut bindings::pid,
+    flags: c_uint,
+) -> *mut bindings::file {
+    // SAFETY: The caller passes a valid pid that it holds a reference to.
+    let pid = unsafe { StructPid::from_ptr(pid) };
+    match alloc_file(pid, flags) {
+        Ok(file) => ARef::into_raw(file).as_ptr().cast(),
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// Sets up pidfs at boot, before the first real `alloc_pid()`. Panics on failure, as the C
+/// version does.
+///
+/// # Safety
+///
+/// Called once, from `start_kernel()`.
+#[export]
+pub unsafe extern "C" fn pidfs_init() {
+    if PIDFS_INO_HT.init().is_err() {
+        panic!("Failed to initialize pidfs hashtable");
+    }
+    PidfsAttr::init();
+    match Mount::<PidFs>::kern_mount(&PIDFS_TYPE) {
+        Ok(mnt) => {
+            if !PIDFS_MNT.populate(mnt) {
+                panic!("pidfs initialised twice");
+            }
+        }
+        Err(_) => panic!("Failed to mount pidfs pseudo filesystem"),
+    }
+}
