@@ -275,14 +275,17 @@ fn patch_checks(
     Ok(vec![cp, fmt])
 }
 
-/// Checks of one configuration's build: clippy (from the build log), W=1
-/// and rustdoc.
+/// Checks of one configuration's build: clippy (from the build log),
+/// rustdoc (in one configuration per patch, see below) and W=1. W=1 comes
+/// last: it compiles with other flags, which `make rustdoc` would otherwise
+/// have to undo first.
 fn config_checks(
     ctx: &Ctx,
     tree: &std::path::Path,
     config: &str,
     touched: &BTreeSet<String>,
     dir: &std::path::Path,
+    with_rustdoc: bool,
 ) -> Result<Vec<Check>> {
     let build_dir = ctx.build_dir(config);
     let build_log = ctx.out_dir().join("logs").join(config).join("build.log");
@@ -291,22 +294,26 @@ fn config_checks(
     let _ = std::fs::copy(&build_log, &saved);
     let clippy = checks::clippy(&saved, &build_dir, touched);
     util::info(&format!("clippy[{config}]: {}", clippy.summary));
-    let w1 = checks::w1(
+    let mut out = vec![clippy];
+    if with_rustdoc {
+        let rustdoc = checks::rustdoc(
+            ctx,
+            tree,
+            &build_dir,
+            touched,
+            &dir.join(format!("rustdoc-{config}.log")),
+        )?;
+        util::info(&format!("rustdoc[{config}]: {}", rustdoc.summary));
+        out.push(rustdoc);
+    }
+    out.push(checks::w1(
         ctx,
         tree,
         &build_dir,
         touched,
         &dir.join(format!("w1-{config}.log")),
-    )?;
-    let rustdoc = checks::rustdoc(
-        ctx,
-        tree,
-        &build_dir,
-        touched,
-        &dir.join(format!("rustdoc-{config}.log")),
-    )?;
-    util::info(&format!("rustdoc[{config}]: {}", rustdoc.summary));
-    Ok(vec![clippy, w1, rustdoc])
+    )?);
+    Ok(out)
 }
 
 /// Runs the matrix over the whole series.
@@ -395,6 +402,10 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
         if defines_fs_pid(&applied.tree) {
             configs.push("fs-pid-y".into());
         }
+        // rustdoc documents the same sources in every configuration, and
+        // always from scratch (minutes): it runs once per patch, in the
+        // last configuration, which compiles the most of the series.
+        let n_configs = configs.len();
         for (ci, config) in configs.into_iter().enumerate() {
             let start = Instant::now();
             let args = BootArgs {
@@ -464,7 +475,15 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
             }
             if built && k > 0 {
                 util::step(&format!("ci: checks of patch {k} in {config}"));
-                match config_checks(ctx, &applied.tree, &config, &touched, &check_dir) {
+                let with_rustdoc = ci + 1 == n_configs;
+                match config_checks(
+                    ctx,
+                    &applied.tree,
+                    &config,
+                    &touched,
+                    &check_dir,
+                    with_rustdoc,
+                ) {
                     Ok(c) => cell.checks.extend(c),
                     Err(e) => cell.checks.push(Check {
                         name: "build checks",
