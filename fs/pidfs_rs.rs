@@ -35,6 +35,17 @@ use kernel::{
 
 const __LOG_PREFIX: &[u8] = b"pidfs\0";
 
+/// `VFS_WARN_ON_ONCE()`: a warning only with `CONFIG_DEBUG_VFS`, where the condition is not even
+/// evaluated otherwise.
+macro_rules! vfs_warn_on {
+    ($cond:expr) => {{
+        #[cfg(CONFIG_DEBUG_VFS)]
+        {
+            kernel::warn_on!($cond);
+        }
+    }};
+}
+
 /// The pidfs filesystem; its inodes stand for `struct pid`s.
 struct PidFs;
 
@@ -199,7 +210,7 @@ pub unsafe extern "C" fn pidfs_free_pid(pid: *mut bindings::pid) {
     let pid = unsafe { StructPid::from_ptr(pid) };
 
     // Any dentry must've been wiped from the pid by now. Otherwise there's a reference count bug.
-    kernel::warn_on!(pid.has_stashed_dentry());
+    vfs_warn_on!(pid.has_stashed_dentry());
 
     // SAFETY: The reference count is zero: no one else can look at `pid->attr`.
     if let Some(attr) = unsafe { pid.pidfs_take_attr() } {
@@ -609,7 +620,7 @@ pub unsafe extern "C" fn pidfs_coredump(cprm: *const bindings::coredump_params) 
     // Note how we were coredumped and that we coredumped.
     let mask = pidfs_coredump_mask(dumpable) | bindings::PIDFD_COREDUMPED;
     // If coredumping is set to skip we should never end up here.
-    kernel::warn_on!(mask & bindings::PIDFD_COREDUMP_SKIP != 0);
+    vfs_warn_on!(mask & bindings::PIDFD_COREDUMP_SKIP != 0);
     // Expose the signal number and code that caused the coredump.
     attr.set_coredump(CoredumpInfo {
         mask,
@@ -857,7 +868,7 @@ fn alloc_file(pid: &StructPid, flags: u32) -> Result<ARef<File>> {
     let mnt = PIDFS_MNT.as_ref().ok_or(ENODEV)?;
     let path = pfs::path_from_stashed(mnt, pid.into())?;
 
-    kernel::warn_on!(matches!(pid.pidfs_attr(), AttrState::Unregistered));
+    vfs_warn_on!(matches!(pid.pidfs_attr(), AttrState::Unregistered));
 
     pidfs_dentry_open(&path, flags & !PIDFD_STALE)
 }

@@ -70,6 +70,26 @@ pub struct CoredumpInfo {
 ///
 /// `xattrs` is an initialised list head of `struct simple_xattr` entries, modified only under the
 /// inode lock of the pid's pidfs inode (`simple_xattr_set()`), read under RCU.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{bindings, pidfs::attr::{CoredumpInfo, ExitInfo, PidfsAttr}};
+///
+/// let attr = PidfsAttr::new(bindings::GFP_KERNEL)?;
+/// assert!(attr.exit_info().is_none());
+/// assert!(!attr.has_exited());
+/// attr.set_exit(ExitInfo { cgroupid: 7, exit_code: 9 });
+/// assert!(attr.has_exited());
+/// let exit = attr.exit_info().ok_or(EINVAL)?;
+/// assert_eq!((exit.cgroupid, exit.exit_code), (7, 9));
+/// assert!(attr.coredump_info().is_none());
+/// attr.set_coredump(CoredumpInfo { mask: 1, signal: 11, code: 128 });
+/// let cd = attr.coredump_info().ok_or(EINVAL)?;
+/// assert_eq!((cd.mask, cd.signal, cd.code), (1, 11, 128));
+/// PidfsAttr::free(attr);
+/// # Ok::<(), Error>(())
+/// ```
 #[repr(C)]
 pub struct PidfsAttr {
     xattrs: Opaque<bindings::list_head>,

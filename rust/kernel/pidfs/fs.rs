@@ -966,6 +966,20 @@ pub fn file_inode(file: &File) -> &Inode {
 
 /// Checks an extensible ioctl command against the one it claims to be: same direction, type and
 /// number, and at least `min_size` bytes (`extensible_ioctl_valid()`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{ioctl::{_IOR, _IOWR}, pidfs::fs::extensible_ioctl_valid};
+///
+/// let info = _IOWR::<[u8; 88]>(0xFF, 11);
+/// // An older, smaller struct is fine as long as it is not below the first version.
+/// assert!(extensible_ioctl_valid(_IOWR::<[u8; 64]>(0xFF, 11), info, 64));
+/// assert!(!extensible_ioctl_valid(_IOWR::<[u8; 56]>(0xFF, 11), info, 64));
+/// // Same number and size, but a different direction or type is another ioctl.
+/// assert!(!extensible_ioctl_valid(_IOR::<[u8; 88]>(0xFF, 11), info, 64));
+/// assert!(!extensible_ioctl_valid(_IOWR::<[u8; 88]>(b'v'.into(), 11), info, 64));
+/// ```
 pub fn extensible_ioctl_valid(cmd: u32, expected: u32, min_size: usize) -> bool {
     // SAFETY: A pure function of its arguments.
     unsafe { bindings::extensible_ioctl_valid(cmd, expected, min_size) }

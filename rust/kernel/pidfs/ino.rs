@@ -41,6 +41,21 @@ const PIDFS_INO_HT_PARAMS: bindings::rhashtable_params = ino_ht_params();
 /// [`PIDFS_INO_HT_PARAMS`] and every entry in it is a `struct pid` that is still attached
 /// (between `pidfs_add_pid()` and `pidfs_remove_pid()`); such a pid is freed no earlier than one
 /// RCU grace period after its removal (`free_pid()` drops its reference with `call_rcu()`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{pidfs::ino::PidInoTable, sync::rcu};
+///
+/// static TABLE: PidInoTable = PidInoTable::new();
+///
+/// // Before `init()`, nothing is found and nothing can be inserted.
+/// assert!(TABLE.lookup(1, &rcu::read_lock()).is_none());
+/// TABLE.init()?;
+/// assert!(TABLE.init().is_err());
+/// assert!(TABLE.lookup(1, &rcu::read_lock()).is_none());
+/// # Ok::<(), Error>(())
+/// ```
 pub struct PidInoTable {
     ht: Opaque<bindings::rhashtable>,
     ready: core::sync::atomic::AtomicBool,

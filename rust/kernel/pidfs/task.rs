@@ -84,6 +84,20 @@ pub struct CredIds {
 /// Returns the ids of the task's objective credentials (`get_task_cred()`), mapped with
 /// `from_kuid_munged()`/`from_kgid_munged()` into the caller's user namespace; [`None`] if the
 /// task has none.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::pidfs::task::{cred_ids, is_kthread_or_user_worker, tgid_vnr};
+///
+/// // Doctests run in a kernel thread, with the kernel's root credentials.
+/// let task = current!();
+/// assert!(is_kthread_or_user_worker(task));
+/// assert_eq!(tgid_vnr(task), task.tgid());
+/// let ids = cred_ids(task).ok_or(ESRCH)?;
+/// assert_eq!((ids.ruid, ids.euid, ids.fsgid), (0, 0, 0));
+/// # Ok::<(), Error>(())
+/// ```
 pub fn cred_ids(task: &Task) -> Option<CredIds> {
     // SAFETY: The task is valid; `get_task_cred()` returns NULL or a referenced credential.
     let c = unsafe { bindings::get_task_cred(task.as_ptr()) };
