@@ -621,9 +621,19 @@ pub fn diags_in_series(diags: &[Diag], touched: &BTreeSet<String>) -> Vec<Diag> 
 }
 
 /// CLIPPY=1: the build log of the configuration (every build runs clippy).
-pub fn clippy(build_log: &Path, build_dir: &Path, touched: &BTreeSet<String>) -> Check {
+///
+/// `changed` are the files of the patch being checked: those of its Rust
+/// files that the configuration compiles must have been compiled (with
+/// clippy) by this build. A diagnostic in any file of the series so far
+/// (`touched`) fails the check.
+pub fn clippy(
+    build_log: &Path,
+    build_dir: &Path,
+    touched: &BTreeSet<String>,
+    changed: &BTreeSet<String>,
+) -> Check {
     let text = std::fs::read_to_string(build_log).unwrap_or_default();
-    let rust: Vec<&String> = touched.iter().filter(|f| f.ends_with(".rs")).collect();
+    let rust: Vec<&String> = changed.iter().filter(|f| f.ends_with(".rs")).collect();
     let (compiled, not_compiled): (Vec<&String>, Vec<&String>) =
         rust.iter().partition(|f| compiled_in(build_dir, f));
     let bad = diags_in_series(&parse_rust_diags(&text), touched);
@@ -643,10 +653,16 @@ pub fn clippy_verdict(
         .lines()
         .any(|l| l.trim_start().starts_with("CLIPPY ") || l.contains("clippy-driver"));
     let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-    let (ok, mut summary) = if compiled.is_empty() {
+    let (ok, mut summary) = if compiled.is_empty() && bad.is_empty() {
         (
-            bad.is_empty(),
-            "no Rust file of the series is compiled in this configuration".to_string(),
+            true,
+            "no Rust file of this patch is compiled in this configuration; 0 diagnostics in series files"
+                .to_string(),
+        )
+    } else if compiled.is_empty() {
+        (
+            false,
+            format!("{} diagnostic(s), first: {}", bad.len(), bad[0].render()),
         )
     } else if !clippy_on {
         (
@@ -730,18 +746,20 @@ pub fn c_object(file: &str) -> Option<String> {
     Some(format!("{stem}.o"))
 }
 
-/// `make W=1 <object>` for every C file the series touches that this
-/// configuration builds.
+/// `make W=1 <object>` for every C file the patch being checked touches
+/// (`changed`) that this configuration builds; warnings in any file of the
+/// series so far (`touched`) count.
 pub fn w1(
     ctx: &Ctx,
     tree: &Path,
     build_dir: &Path,
     touched: &BTreeSet<String>,
+    changed: &BTreeSet<String>,
     log: &Path,
 ) -> Result<Check> {
     let mut objects: BTreeSet<String> = BTreeSet::new();
     let mut skipped = Vec::new();
-    for f in touched.iter().filter(|f| f.ends_with(".c")) {
+    for f in changed.iter().filter(|f| f.ends_with(".c")) {
         if !tree.join(f).is_file() {
             continue;
         }
@@ -755,7 +773,7 @@ pub fn w1(
     }
     if objects.is_empty() {
         let summary = if skipped.is_empty() {
-            "no C file in the series".to_string()
+            "no C file in this patch".to_string()
         } else {
             format!("nothing to compile: {}", skipped.join(", "))
         };
@@ -992,6 +1010,10 @@ warning[clippy::x]: y\n\
         assert!(c.ok && c.summary.starts_with("no Rust file"), "{c:?}");
         let d = parse_rust_diags(RUST_LOG);
         let c = clippy_verdict("  CLIPPY L rust/kernel.o\n", &[&a], &[], &d[1..2], log);
+        assert!(!c.ok && c.summary.contains("pid.rs:42"), "{c:?}");
+        // A patch with no Rust file compiled here still fails on a warning
+        // that the build printed for an earlier file of the series.
+        let c = clippy_verdict("  CLIPPY L rust/kernel.o\n", &[], &[&a], &d[1..2], log);
         assert!(!c.ok && c.summary.contains("pid.rs:42"), "{c:?}");
     }
 

@@ -279,30 +279,58 @@ fn patch_checks(
 /// rustdoc (in one configuration per patch, see below) and W=1. W=1 comes
 /// last: it compiles with other flags, which `make rustdoc` would otherwise
 /// have to undo first.
+///
+/// `touched` are the files of patches 1..k, `changed` those of patch k.
+/// rustdoc only runs again when patch k changes a Rust file that this
+/// configuration compiles; otherwise the documented sources are those of an
+/// earlier patch, whose rustdoc result (in `rustdoc_done`) is carried over
+/// and named as such.
+#[allow(clippy::too_many_arguments)]
 fn config_checks(
     ctx: &Ctx,
     tree: &std::path::Path,
     config: &str,
     touched: &BTreeSet<String>,
+    changed: &BTreeSet<String>,
     dir: &std::path::Path,
     with_rustdoc: bool,
+    rustdoc_done: &mut std::collections::BTreeMap<String, (usize, Check)>,
+    k: usize,
 ) -> Result<Vec<Check>> {
     let build_dir = ctx.build_dir(config);
     let build_log = ctx.out_dir().join("logs").join(config).join("build.log");
     // Keep the build log of this cell: the next build overwrites it.
     let saved = dir.join(format!("build-{config}.log"));
     let _ = std::fs::copy(&build_log, &saved);
-    let clippy = checks::clippy(&saved, &build_dir, touched);
+    let clippy = checks::clippy(&saved, &build_dir, touched, changed);
     util::info(&format!("clippy[{config}]: {}", clippy.summary));
     let mut out = vec![clippy];
     if with_rustdoc {
-        let rustdoc = checks::rustdoc(
-            ctx,
-            tree,
-            &build_dir,
-            touched,
-            &dir.join(format!("rustdoc-{config}.log")),
-        )?;
+        let rust_changed = changed
+            .iter()
+            .any(|f| f.ends_with(".rs") && checks::compiled_in(&build_dir, f));
+        let rustdoc = match rustdoc_done.get(config) {
+            Some((j, earlier)) if !rust_changed => Check {
+                name: "rustdoc",
+                ok: earlier.ok,
+                summary: format!(
+                    "not run again: no Rust file compiled here changed since patch {j}, where: {}",
+                    earlier.summary
+                ),
+                log: earlier.log.clone(),
+            },
+            _ => {
+                let r = checks::rustdoc(
+                    ctx,
+                    tree,
+                    &build_dir,
+                    touched,
+                    &dir.join(format!("rustdoc-{config}.log")),
+                )?;
+                rustdoc_done.insert(config.to_string(), (k, r.clone()));
+                r
+            }
+        };
         util::info(&format!("rustdoc[{config}]: {}", rustdoc.summary));
         out.push(rustdoc);
     }
@@ -311,6 +339,7 @@ fn config_checks(
         tree,
         &build_dir,
         touched,
+        changed,
         &dir.join(format!("w1-{config}.log")),
     )?);
     Ok(out)
@@ -336,6 +365,7 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
     let mut cells = Vec::new();
     // Files touched by the patches applied so far.
     let mut touched: BTreeSet<String> = BTreeSet::new();
+    let mut rustdoc_done = std::collections::BTreeMap::new();
     let ks: Vec<usize> = if n == 0 { vec![0] } else { (1..=n).collect() };
     'patches: for k in ks {
         let name = if k == 0 {
@@ -372,12 +402,15 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
         let check_dir = dir.join("checks").join(format!("{k:04}"));
         util::mkdir(&check_dir)?;
         let mut per_patch = Vec::new();
+        let mut changed: BTreeSet<String> = BTreeSet::new();
         if k > 0 {
             let text = util::read(&ctx.patches_dir().join(&name))?;
-            touched.extend(checks::touched_files(&text));
-            // Make sure every Rust file of the series is compiled again, so
-            // its warnings are in this build's log.
-            for f in touched.iter().filter(|f| f.ends_with(".rs")) {
+            changed.extend(checks::touched_files(&text));
+            touched.extend(changed.iter().cloned());
+            // Make sure the Rust files this patch changes are compiled
+            // again, so their warnings are in this build's log (with the
+            // crates that depend on them).
+            for f in changed.iter().filter(|f| f.ends_with(".rs")) {
                 let p = applied.tree.join(f);
                 if p.is_file() {
                     let _ = std::fs::File::options()
@@ -481,8 +514,11 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
                     &applied.tree,
                     &config,
                     &touched,
+                    &changed,
                     &check_dir,
                     with_rustdoc,
+                    &mut rustdoc_done,
+                    k,
                 ) {
                     Ok(c) => cell.checks.extend(c),
                     Err(e) => cell.checks.push(Check {
