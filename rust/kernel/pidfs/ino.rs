@@ -38,7 +38,7 @@ const PIDFS_INO_HT_PARAMS: bindings::rhashtable_params = ino_ht_params();
 /// # Invariants
 ///
 /// After [`PidInoTable::init`] succeeded, the wrapped `struct rhashtable` is initialised with
-/// [`PIDFS_INO_HT_PARAMS`] and every entry in it is a `struct pid` that is still attached
+/// `PIDFS_INO_HT_PARAMS` and every entry in it is a `struct pid` that is still attached
 /// (between `pidfs_add_pid()` and `pidfs_remove_pid()`); such a pid is freed no earlier than one
 /// RCU grace period after its removal (`free_pid()` drops its reference with `call_rcu()`).
 ///
