@@ -306,9 +306,14 @@ fn config_checks(
     util::info(&format!("clippy[{config}]: {}", clippy.summary));
     let mut out = vec![clippy];
     if with_rustdoc {
-        let rust_changed = changed
-            .iter()
-            .any(|f| f.ends_with(".rs") && checks::compiled_in(&build_dir, f));
+        // What rustdoc documents changes with the Rust files compiled here,
+        // and with the bindings (headers, helpers) and Kconfig behind them.
+        let rust_changed = changed.iter().any(|f| {
+            (f.ends_with(".rs") && checks::compiled_in(&build_dir, f))
+                || f.starts_with("rust/bindings/")
+                || f.starts_with("rust/helpers/")
+                || f.ends_with("Kconfig")
+        });
         let rustdoc = match rustdoc_done.get(config) {
             Some((j, earlier)) if !rust_changed => Check {
                 name: "rustdoc",
@@ -366,6 +371,9 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
     // Files touched by the patches applied so far.
     let mut touched: BTreeSet<String> = BTreeSet::new();
     let mut rustdoc_done = std::collections::BTreeMap::new();
+    // Configurations checked so far: the first patch a configuration exists
+    // at is checked for every file of the series up to there.
+    let mut seen_configs: BTreeSet<String> = BTreeSet::new();
     let ks: Vec<usize> = if n == 0 { vec![0] } else { (1..=n).collect() };
     'patches: for k in ks {
         let name = if k == 0 {
@@ -509,12 +517,14 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
             if built && k > 0 {
                 util::step(&format!("ci: checks of patch {k} in {config}"));
                 let with_rustdoc = ci + 1 == n_configs;
+                let first_here = seen_configs.insert(config.clone());
+                let changed_here = if first_here { &touched } else { &changed };
                 match config_checks(
                     ctx,
                     &applied.tree,
                     &config,
                     &touched,
-                    &changed,
+                    changed_here,
                     &check_dir,
                     with_rustdoc,
                     &mut rustdoc_done,
