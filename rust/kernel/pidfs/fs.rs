@@ -842,6 +842,27 @@ unsafe extern "C" fn poll<T: PseudoFs>(
     T::poll(data, file, &table)
 }
 
+/// Runs one of `T`'s ioctl handlers for a file of `T`'s filesystem.
+///
+/// # Safety
+///
+/// `file` must be a valid file of `T`'s filesystem for the duration of the call.
+unsafe fn ioctl_with<T: PseudoFs>(
+    file: *mut bindings::file,
+    cmd: c_uint,
+    arg: c_ulong,
+    handler: fn(&T::Data, &File, u32, usize) -> Result<isize>,
+) -> c_long {
+    // SAFETY: The file is valid for the call (safety requirements).
+    let file = unsafe { File::from_raw_file(file) };
+    // SAFETY: The file belongs to `T`'s filesystem (safety requirements).
+    let data = unsafe { file_data::<T>(file) };
+    match handler(data, file, cmd, arg) {
+        Ok(r) => r as c_long,
+        Err(e) => e.to_errno() as c_long,
+    }
+}
+
 /// # Safety
 ///
 /// Called by the VFS with a file of `T`'s filesystem.
@@ -850,14 +871,8 @@ unsafe extern "C" fn unlocked_ioctl<T: PseudoFs>(
     cmd: c_uint,
     arg: c_ulong,
 ) -> c_long {
-    // SAFETY: The file is valid for the call.
-    let file = unsafe { File::from_raw_file(file) };
-    // SAFETY: The file belongs to `T`'s filesystem.
-    let data = unsafe { file_data::<T>(file) };
-    match T::ioctl(data, file, cmd, arg) {
-        Ok(r) => r as c_long,
-        Err(e) => e.to_errno() as c_long,
-    }
+    // SAFETY: The VFS passes a valid file of `T`'s filesystem.
+    unsafe { ioctl_with::<T>(file, cmd, arg, T::ioctl) }
 }
 
 /// # Safety
@@ -869,14 +884,8 @@ unsafe extern "C" fn compat_ioctl<T: PseudoFs>(
     cmd: c_uint,
     arg: c_ulong,
 ) -> c_long {
-    // SAFETY: The file is valid for the call.
-    let file = unsafe { File::from_raw_file(file) };
-    // SAFETY: The file belongs to `T`'s filesystem.
-    let data = unsafe { file_data::<T>(file) };
-    match T::compat_ioctl(data, file, cmd, arg) {
-        Ok(r) => r as c_long,
-        Err(e) => e.to_errno() as c_long,
-    }
+    // SAFETY: The VFS passes a valid file of `T`'s filesystem.
+    unsafe { ioctl_with::<T>(file, cmd, arg, T::compat_ioctl) }
 }
 
 /// # Safety
