@@ -65,6 +65,8 @@ pub enum Error {
     Identity { what: String },
     /// Preparing mail (b4, cover letter, versions) failed.
     Export { what: String, hint: String },
+    /// The benchmark ran but gave no usable figures (`wb bench`).
+    Bench { what: String, dir: PathBuf },
 }
 
 impl Error {
@@ -85,6 +87,7 @@ impl Error {
             Error::VerdictFailed(_) => exit::VERDICT_FAILED,
             Error::Identity { .. } => exit::IDENTITY,
             Error::Export { .. } => exit::EXPORT,
+            Error::Bench { .. } => exit::VERDICT_FAILED,
         }
     }
 
@@ -163,6 +166,12 @@ impl fmt::Display for Error {
                  (in this repository or with --global); the tool never makes one up"
             ),
             Error::Export { what, hint } => write!(f, "export: {what}\n  what to do: {hint}"),
+            Error::Bench { what, dir } => write!(
+                f,
+                "bench: {what}\n  logs: {}\n  what to do: read guest.log (the program's \
+                 BENCH lines) and console.log of the failing boot",
+                dir.display()
+            ),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Rust-enabled kernel → QEMU → upstream selftest verdict".
 
 mod base;
+mod bench;
 mod build;
 mod checks;
 mod ctx;
@@ -70,6 +71,21 @@ commands:
         [--ref REF]       commit to apply onto (default HEAD)
         [--branch NAME]   branch left on success (default pidfs-rs/onto);
                           on failure TREE is left exactly as it was
+  bench                 C pidfs (fs-pid-n) against Rust pidfs (fs-pid-y):
+                        build both from the work tree, boot them alternately
+                        (C, Rust, C, …) running guest/bench/pidfs_bench.c,
+                        report median ns/op per kernel, min–max over boots,
+                        Rust/C ratio with a 95 % bootstrap CI; report.md,
+                        report.json and plot.svg in out/bench/<time>-<mode>/
+        [--boots N]       boots per kernel (default 3)
+        [--icount]        deterministic mode: QEMU -icount (guest time =
+                          executed instructions); default is wall time
+        [--shift N]       icount shift (default 0: 1 ns per instruction)
+        [--reps R]        repetitions of every workload per boot (default 5)
+        [--scale P]       iterations in percent of the defaults (default 100)
+        [--deadline S]    QEMU deadline per boot (default 1800)
+        [--quick]         1 boot each, 1 rep, 5 % iterations: checks that
+                          every workload gives a figure (no timing verdict)
   verdict DIR           judge the logs saved in a run directory again
   test                  the test command: unit tests, failure-path tests, the
                         per-patch matrix, export/round-trip/onto tests;
@@ -182,6 +198,7 @@ fn boot_args(a: &mut Args) -> Result<BootArgs> {
             kvm,
             deadline,
             extra_cmdline: String::new(),
+            icount_shift: None,
         },
     })
 }
@@ -490,6 +507,54 @@ fn real_main() -> Result<i32> {
                 .ok_or_else(|| Error::Usage("verdict needs a run directory".into()))?;
             a.done()?;
             verdict_again(PathBuf::from(dir))?.0
+        }
+        "bench" => {
+            let quick = a.flag("--quick");
+            let icount = a.flag("--icount");
+            let shift = a.number("--shift")?;
+            if shift.is_some() && !icount {
+                return Err(Error::Usage("--shift needs --icount".into()));
+            }
+            if shift.is_some_and(|s| s > 10) {
+                return Err(Error::Usage("--shift takes 0 to 10".into()));
+            }
+            let mode = if icount {
+                bench::Mode::Icount(shift.unwrap_or(0) as u32)
+            } else {
+                bench::Mode::Wall
+            };
+            let mut o = if quick {
+                bench::Options::quick(mode)
+            } else {
+                bench::Options {
+                    boots: 3,
+                    mode,
+                    reps: 5,
+                    scale: 100,
+                    quick: false,
+                    deadline: Duration::from_secs(1800),
+                }
+            };
+            if let Some(n) = a.number("--boots")? {
+                o.boots = n as usize;
+            }
+            if let Some(n) = a.number("--reps")? {
+                o.reps = n as u32;
+            }
+            if let Some(n) = a.number("--scale")? {
+                o.scale = n as u32;
+            }
+            if let Some(n) = a.number("--deadline")? {
+                o.deadline = Duration::from_secs(n);
+            }
+            a.done()?;
+            if o.boots == 0 || o.reps == 0 || o.scale == 0 {
+                return Err(Error::Usage(
+                    "--boots, --reps and --scale must be at least 1".into(),
+                ));
+            }
+            bench::run(&ctx, &o)?;
+            true
         }
         "test" => {
             let quick = a.flag("--quick");

@@ -465,6 +465,7 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
                     kvm: false,
                     deadline: Duration::from_secs(1800),
                     extra_cmdline: String::new(),
+                    icount_shift: None,
                 },
             };
             let mut cell = Cell {

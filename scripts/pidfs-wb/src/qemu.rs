@@ -14,6 +14,9 @@ pub struct BootOptions {
     pub kvm: bool,
     pub deadline: Duration,
     pub extra_cmdline: String,
+    /// `-icount shift=N,align=off,sleep=off`: the guest clock follows
+    /// executed instructions (deterministic timing, `wb bench --icount`).
+    pub icount_shift: Option<u32>,
 }
 
 /// What a boot left behind; the logs are `console.log`, `guest.log` and
@@ -85,13 +88,21 @@ pub fn boot(bzimage: &Path, guest: &Guest, run_dir: &Path, opts: &BootOptions) -
         .arg("-serial")
         .arg(format!("file:{}", ktap.display()))
         .stdin(Stdio::null());
+    if let Some(shift) = opts.icount_shift {
+        cmd.arg("-icount")
+            .arg(format!("shift={shift},align=off,sleep=off"));
+    }
     let qlog = fs::File::create(&qemu_log)
         .map_err(|e| Error::io(format!("create {}", qemu_log.display()), e))?;
     let qlog2 = qlog.try_clone().map_err(|e| Error::io("dup", e))?;
     cmd.stdout(qlog).stderr(qlog2);
     step(&format!(
-        "boot: QEMU {} ({} binaries, deadline {})",
+        "boot: QEMU {}{} ({} binaries, deadline {})",
         if opts.kvm { "KVM" } else { "TCG" },
+        match opts.icount_shift {
+            Some(s) => format!(" -icount shift={s}"),
+            None => String::new(),
+        },
         guest.plan.len(),
         fmt_duration(opts.deadline)
     ));

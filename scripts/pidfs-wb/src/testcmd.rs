@@ -7,14 +7,17 @@
 //!    upstream selftests and KUnit in full, in every configuration;
 //! 3. failure paths, each through the real binary and, where it needs a
 //!    kernel, the kernel built in 2: a patch that does not apply, in-tree
-//!    drift, a hanging test binary, a kernel panic, the overall deadline.
+//!    drift, a hanging test binary, a kernel panic, the overall deadline;
+//! 4. `wb bench --quick` on the kernels built in 2 (so the command cannot
+//!    rot): every workload must give a figure for both kernels and the
+//!    report files must exist and parse; no timing is judged.
 //!
 //! It ends with the line `N passed, N failed`.
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::util::{self, info, step};
-use crate::{matrix, setup, tree};
+use crate::{bench, matrix, setup, tree};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -469,11 +472,43 @@ pub fn run(ctx: &Ctx, quick: bool) -> Result<bool> {
         }
     }
     failure_paths(ctx, &mut t, bz.as_deref(), false)?;
+    quick_bench(ctx, &mut t, matrix_ran);
     if let Err(e) = crate::mailtest::run(ctx, &mut t, matrix_ran) {
         t.record("export, round trip and onto", false, &e.to_string());
     }
 
     Ok(finish(&t, start))
+}
+
+/// `wb bench --quick` (deterministic mode, one boot per kernel): a check
+/// that the benchmark and its report work, never a timing verdict.
+fn quick_bench(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) {
+    const NAME: &str = "wb bench --quick: every workload has a figure for C and Rust, and \
+                        report.md, report.json and plot.svg parse";
+    if !matrix_ran {
+        t.record(
+            NAME,
+            false,
+            "the matrix did not run, so there are no kernels",
+        );
+        return;
+    }
+    step("test: wb bench --quick");
+    let start = Instant::now();
+    let res = bench::run(ctx, &bench::Options::quick(bench::Mode::Icount(0))).and_then(|o| {
+        bench::check_report(&o.dir).map_err(|e| Error::Bench {
+            what: e,
+            dir: o.dir.clone(),
+        })
+    });
+    match res {
+        Ok(n) => t.record(
+            NAME,
+            true,
+            &format!("{n} workloads, {}", util::fmt_duration(start.elapsed())),
+        ),
+        Err(e) => t.record(NAME, false, &e.to_string()),
+    }
 }
 
 fn finish(t: &Tally, start: Instant) -> bool {

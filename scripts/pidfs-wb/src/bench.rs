@@ -1,0 +1,1102 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `wb bench`: the C pidfs (fs-pid-n) against the Rust pidfs (fs-pid-y).
+//!
+//! Both kernels are built from the same work tree (the series as applied
+//! there), booted alternately (C, Rust, C, Rust, …) in the same QEMU setup
+//! with the same initramfs, which runs `guest/bench/pidfs_bench.c`. Each
+//! boot runs every workload `reps` times; the figure of a boot is the median
+//! of its repetitions, the figure of a kernel is the median over its boots.
+//!
+//! The Rust/C ratio is the ratio of the two medians; its 95 % confidence
+//! interval is a percentile bootstrap that resamples the per-boot figures of
+//! each kernel independently (the boot is the unit of repetition: figures
+//! within one boot share the boot's page layout, caches and host load).
+//!
+//! Two timing modes: wall time (TCG, the guest clock follows the host
+//! clock) and `--icount` (`-icount shift=N,align=off,sleep=off`: the guest
+//! clock advances with executed instructions, so a figure counts work and
+//! host load does not enter it).
+//!
+//! Output: `out/bench/<time>-<mode>/` with `report.md`, `report.json`,
+//! `plot.svg` and one directory of logs per boot.
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::guest::{self, GuestOptions};
+use crate::qemu::{self, BootOptions};
+use crate::util::{self, fmt_duration, info, step};
+use crate::verdict::jstr;
+use crate::{base, build, json, setup, splat, tree};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The benchmark program's source, relative to the repository.
+pub const SOURCE: &str = "scripts/pidfs-wb/guest/bench/pidfs_bench.c";
+
+/// The two kernels compared: (configuration, label).
+pub const KERNELS: [(&str, &str); 2] = [("fs-pid-n", "C"), ("fs-pid-y", "Rust")];
+
+/// Every workload the program prints, in its order, with what it measures.
+pub const WORKLOADS: &[(&str, &str)] = &[
+    (
+        "pidfd_open_hit",
+        "pidfd_open + close, dentry stashed (another pidfd open)",
+    ),
+    (
+        "pidfd_open_miss",
+        "pidfd_open + close, first open (no other pidfd)",
+    ),
+    (
+        "clone3_exit_waitid",
+        "clone3(CLONE_PIDFD) + _exit + waitid(P_PIDFD) + close",
+    ),
+    ("thread_create_join_1", "pthread create + join, 1 at a time"),
+    (
+        "thread_create_join_2",
+        "pthread create + join, 2 in parallel (per thread)",
+    ),
+    (
+        "get_info_live",
+        "PIDFD_GET_INFO (PID|CREDS|CGROUPID), live pid",
+    ),
+    ("get_info_exit", "PIDFD_GET_INFO (EXIT), reaped child"),
+    ("fstat", "fstat on a pidfd"),
+    (
+        "fhandle_roundtrip",
+        "name_to_handle_at + open_by_handle_at + close",
+    ),
+    ("poll_exit_latency", "child _exit to POLLIN on its pidfd"),
+];
+
+/// Timing mode of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// TCG, guest clock = host clock.
+    Wall,
+    /// `-icount shift=N,align=off,sleep=off`.
+    Icount(u32),
+}
+
+impl Mode {
+    pub fn name(&self) -> String {
+        match self {
+            Mode::Wall => "wall".into(),
+            Mode::Icount(s) => format!("icount-shift{s}"),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Mode::Wall => "wall time (QEMU TCG; the guest clock follows the host clock, so host \
+                           load is part of every figure)"
+                .into(),
+            Mode::Icount(s) => format!(
+                "deterministic (QEMU TCG with -icount shift={s},align=off,sleep=off; the guest \
+                 clock advances 2^{s} ns per executed instruction, so a figure counts executed \
+                 work, not host time)"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub boots: usize,
+    pub mode: Mode,
+    pub reps: u32,
+    /// Iterations in percent of the program's defaults.
+    pub scale: u32,
+    pub quick: bool,
+    /// Per-boot QEMU deadline.
+    pub deadline: Duration,
+}
+
+impl Options {
+    pub fn quick(mode: Mode) -> Self {
+        Options {
+            boots: 1,
+            mode,
+            reps: 1,
+            scale: 5,
+            quick: true,
+            deadline: Duration::from_secs(600),
+        }
+    }
+}
+
+/// One `BENCH` line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub workload: String,
+    pub rep: u32,
+    pub iters: u64,
+    pub ns_per_op: f64,
+}
+
+/// What one guest run of the program printed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub begun: bool,
+    /// `Some(true)` for `BENCH_END ok=1`.
+    pub end_ok: Option<bool>,
+    pub samples: Vec<Sample>,
+    pub failures: Vec<String>,
+}
+
+fn field<'a>(words: &[&'a str], key: &str) -> Option<&'a str> {
+    words.iter().find_map(|w| w.strip_prefix(key))
+}
+
+/// Parses the program's output (other lines, such as the guest framing, are
+/// ignored).
+pub fn parse_output(text: &str) -> Parsed {
+    let mut p = Parsed::default();
+    for raw in text.lines() {
+        let line = raw.trim_end_matches('\r').trim();
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.first().copied() {
+            Some("BENCH_BEGIN") => p.begun = true,
+            Some("BENCH_END") => p.end_ok = Some(field(&words, "ok=") == Some("1")),
+            Some("BENCH_FAIL") => p.failures.push(words[1..].join(" ")),
+            Some("BENCH") if words.len() >= 5 => {
+                let rep = field(&words, "rep=").and_then(|v| v.parse().ok());
+                let iters = field(&words, "iters=").and_then(|v| v.parse().ok());
+                let ns = field(&words, "ns_per_op=").and_then(|v| v.parse::<f64>().ok());
+                match (rep, iters, ns) {
+                    (Some(rep), Some(iters), Some(ns)) if ns.is_finite() && ns >= 0.0 => {
+                        p.samples.push(Sample {
+                            workload: words[1].to_string(),
+                            rep,
+                            iters,
+                            ns_per_op: ns,
+                        })
+                    }
+                    _ => p.failures.push(format!("malformed line: {line}")),
+                }
+            }
+            Some("BENCH") => p.failures.push(format!("malformed line: {line}")),
+            _ => {}
+        }
+    }
+    p
+}
+
+/// Median; the mean of the two middle values for an even count.
+pub fn median(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    let n = s.len();
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
+}
+
+fn min_max(v: &[f64]) -> (f64, f64) {
+    v.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        })
+}
+
+/// Quantile by linear interpolation between order statistics (q in 0..=1).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// A small deterministic generator (xorshift64*), so reports are
+/// reproducible from their inputs.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Number of bootstrap resamples.
+pub const BOOTSTRAP_ROUNDS: usize = 10_000;
+
+/// 95 % percentile-bootstrap interval of median(rust) / median(c),
+/// resampling each kernel's per-boot figures with replacement.
+pub fn bootstrap_ratio_ci(c: &[f64], rust: &[f64], rounds: usize, seed: u64) -> (f64, f64) {
+    if c.is_empty() || rust.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let mut rng = Rng(seed | 1);
+    let mut ratios = Vec::with_capacity(rounds);
+    let mut bc = vec![0.0; c.len()];
+    let mut br = vec![0.0; rust.len()];
+    for _ in 0..rounds {
+        for x in bc.iter_mut() {
+            *x = c[rng.below(c.len())];
+        }
+        for x in br.iter_mut() {
+            *x = rust[rng.below(rust.len())];
+        }
+        ratios.push(median(&br) / median(&bc));
+    }
+    ratios.sort_by(|a, b| a.total_cmp(b));
+    (quantile(&ratios, 0.025), quantile(&ratios, 0.975))
+}
+
+/// Per kernel figures of one workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KernelStats {
+    /// One figure per boot: the median of that boot's repetitions.
+    pub per_boot: Vec<f64>,
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl KernelStats {
+    pub fn new(per_boot: Vec<f64>) -> Self {
+        let (min, max) = min_max(&per_boot);
+        KernelStats {
+            median: median(&per_boot),
+            min,
+            max,
+            per_boot,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub workload: String,
+    pub c: KernelStats,
+    pub rust: KernelStats,
+    pub ratio: f64,
+    pub ci: (f64, f64),
+}
+
+impl Row {
+    /// Rust faster, slower, or the interval contains 1.00.
+    pub fn reading(&self) -> &'static str {
+        if self.c.per_boot.len() < 2 || self.rust.per_boot.len() < 2 {
+            "one boot: no interval"
+        } else if self.ci.1 < 1.0 {
+            "Rust faster"
+        } else if self.ci.0 > 1.0 {
+            "Rust slower"
+        } else {
+            "equal within CI"
+        }
+    }
+}
+
+/// Seed of a workload's bootstrap: a hash of its name, so every workload
+/// gets its own stream and a report is reproducible.
+fn seed_for(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Per boot figure of a workload: the median of its repetitions.
+pub fn boot_figure(p: &Parsed, workload: &str) -> Option<f64> {
+    let v: Vec<f64> = p
+        .samples
+        .iter()
+        .filter(|s| s.workload == workload)
+        .map(|s| s.ns_per_op)
+        .collect();
+    if v.is_empty() {
+        None
+    } else {
+        Some(median(&v))
+    }
+}
+
+/// The table: one row per workload from the parsed boots of each kernel.
+/// Fails with the list of (kernel, workload) pairs without a figure.
+pub fn rows(
+    c_boots: &[Parsed],
+    rust_boots: &[Parsed],
+) -> std::result::Result<Vec<Row>, Vec<String>> {
+    let mut missing = Vec::new();
+    let mut out = Vec::new();
+    for (w, _) in WORKLOADS {
+        let mut figs = Vec::new();
+        for (label, boots) in [("C", c_boots), ("Rust", rust_boots)] {
+            let mut f = Vec::new();
+            for (i, b) in boots.iter().enumerate() {
+                match boot_figure(b, w) {
+                    Some(x) => f.push(x),
+                    None => missing.push(format!("{label} boot {}: {w}", i + 1)),
+                }
+            }
+            if boots.is_empty() {
+                missing.push(format!("{label}: no boot"));
+            }
+            figs.push(f);
+        }
+        let rust = figs.pop().unwrap_or_default();
+        let c = figs.pop().unwrap_or_default();
+        if c.is_empty() || rust.is_empty() {
+            continue;
+        }
+        let ci = bootstrap_ratio_ci(&c, &rust, BOOTSTRAP_ROUNDS, seed_for(w));
+        let c = KernelStats::new(c);
+        let rust = KernelStats::new(rust);
+        out.push(Row {
+            workload: w.to_string(),
+            ratio: rust.median / c.median,
+            ci,
+            c,
+            rust,
+        });
+    }
+    if missing.is_empty() {
+        Ok(out)
+    } else {
+        missing.dedup();
+        Err(missing)
+    }
+}
+
+/// What a report says besides the table.
+pub struct Meta {
+    pub mode: Mode,
+    pub boots: usize,
+    pub reps: u32,
+    pub scale: u32,
+    pub quick: bool,
+    pub series_sha256: String,
+    pub tree_head: String,
+    pub patches_applied: String,
+    pub started: String,
+    pub seconds: f64,
+}
+
+fn fmt_ns(x: f64) -> String {
+    if x >= 100_000.0 {
+        format!("{:.0}", x)
+    } else if x >= 100.0 {
+        format!("{:.1}", x)
+    } else {
+        format!("{:.2}", x)
+    }
+}
+
+pub fn markdown(rows: &[Row], m: &Meta) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# pidfs benchmark: Rust (fs-pid-y) vs C (fs-pid-n){}\n",
+        if m.quick { " — quick run" } else { "" }
+    );
+    let _ = writeln!(s, "- mode: **{}** — {}", m.mode.name(), m.mode.describe());
+    let _ = writeln!(
+        s,
+        "- boots: {} per kernel, alternating C, Rust, C, Rust, …; {} repetition(s) of every \
+         workload per boot; iterations at {} % of the program's defaults",
+        m.boots, m.reps, m.scale
+    );
+    let _ = writeln!(
+        s,
+        "- series: patches/ sha256 {}; work tree {} ({})",
+        m.series_sha256, m.tree_head, m.patches_applied
+    );
+    let _ = writeln!(
+        s,
+        "- started {}, took {}",
+        m.started,
+        fmt_duration(Duration::from_secs_f64(m.seconds))
+    );
+    let _ = writeln!(
+        s,
+        "- figures: ns per operation in guest time. Per boot, the median of its repetitions; \
+         per kernel, the median over boots, with the min–max over boots. Ratio = median Rust / \
+         median C; CI = 95 % percentile bootstrap ({BOOTSTRAP_ROUNDS} resamples of the per-boot \
+         figures of each kernel, independently). Every figure below is from the {} mode.\n",
+        m.mode.name()
+    );
+    let _ = writeln!(
+        s,
+        "| workload | C median ns/op | C min–max | Rust median ns/op | Rust min–max | Rust/C | 95 % CI | reading |"
+    );
+    let _ = writeln!(s, "|---|---:|---|---:|---|---:|---|---|");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {}–{} | {} | {}–{} | {:.3} | {:.3}–{:.3} | {} |",
+            r.workload,
+            fmt_ns(r.c.median),
+            fmt_ns(r.c.min),
+            fmt_ns(r.c.max),
+            fmt_ns(r.rust.median),
+            fmt_ns(r.rust.min),
+            fmt_ns(r.rust.max),
+            r.ratio,
+            r.ci.0,
+            r.ci.1,
+            r.reading()
+        );
+    }
+    let _ = writeln!(s, "\nWorkloads:\n");
+    for (w, d) in WORKLOADS {
+        let _ = writeln!(s, "- `{w}`: {d}");
+    }
+    s
+}
+
+fn jnum(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        "null".into()
+    }
+}
+
+fn jarr(v: &[f64]) -> String {
+    format!(
+        "[{}]",
+        v.iter().map(|x| jnum(*x)).collect::<Vec<_>>().join(", ")
+    )
+}
+
+fn kernel_json(k: &KernelStats) -> String {
+    format!(
+        "{{\"median_ns\": {}, \"min_ns\": {}, \"max_ns\": {}, \"per_boot_ns\": {}}}",
+        jnum(k.median),
+        jnum(k.min),
+        jnum(k.max),
+        jarr(&k.per_boot)
+    )
+}
+
+pub fn json(rows: &[Row], m: &Meta) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{{");
+    let _ = writeln!(s, "  \"version\": 1,");
+    let _ = writeln!(s, "  \"mode\": {},", jstr(&m.mode.name()));
+    let _ = writeln!(s, "  \"mode_description\": {},", jstr(&m.mode.describe()));
+    let _ = writeln!(
+        s,
+        "  \"icount_shift\": {},",
+        match m.mode {
+            Mode::Icount(x) => x.to_string(),
+            Mode::Wall => "null".into(),
+        }
+    );
+    let _ = writeln!(s, "  \"quick\": {},", m.quick);
+    let _ = writeln!(s, "  \"boots_per_kernel\": {},", m.boots);
+    let _ = writeln!(s, "  \"reps_per_boot\": {},", m.reps);
+    let _ = writeln!(s, "  \"scale_percent\": {},", m.scale);
+    let _ = writeln!(s, "  \"series_sha256\": {},", jstr(&m.series_sha256));
+    let _ = writeln!(s, "  \"tree_head\": {},", jstr(&m.tree_head));
+    let _ = writeln!(s, "  \"patches_applied\": {},", jstr(&m.patches_applied));
+    let _ = writeln!(s, "  \"started\": {},", jstr(&m.started));
+    let _ = writeln!(s, "  \"seconds\": {:.1},", m.seconds);
+    let _ = writeln!(
+        s,
+        "  \"ci_method\": {},",
+        jstr(&format!(
+            "95% percentile bootstrap of median(Rust)/median(C), {BOOTSTRAP_ROUNDS} resamples \
+             of the per-boot figures (median of the boot's repetitions) of each kernel"
+        ))
+    );
+    let _ = writeln!(s, "  \"workloads\": [");
+    for (i, r) in rows.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "    {{\"name\": {}, \"mode\": {}, \"c\": {}, \"rust\": {}, \"ratio\": {}, \
+             \"ci_low\": {}, \"ci_high\": {}, \"reading\": {}}}{}",
+            jstr(&r.workload),
+            jstr(&m.mode.name()),
+            kernel_json(&r.c),
+            kernel_json(&r.rust),
+            jnum(r.ratio),
+            jnum(r.ci.0),
+            jnum(r.ci.1),
+            jstr(r.reading()),
+            if i + 1 < rows.len() { "," } else { "" }
+        );
+    }
+    let _ = writeln!(s, "  ]");
+    let _ = writeln!(s, "}}");
+    s
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A forest plot of the ratios with their intervals, one row per workload.
+pub fn svg(rows: &[Row], m: &Meta) -> String {
+    let (left, width, right) = (190.0, 460.0, 150.0);
+    let row_h = 26.0;
+    let top = 56.0;
+    let height = top + row_h * rows.len() as f64 + 46.0;
+    let mut lo = 0.9f64;
+    let mut hi = 1.1f64;
+    for r in rows {
+        for x in [r.ratio, r.ci.0, r.ci.1] {
+            if x.is_finite() {
+                lo = lo.min(x);
+                hi = hi.max(x);
+            }
+        }
+    }
+    let pad = (hi - lo) * 0.05;
+    let (lo, hi) = (lo - pad, hi + pad);
+    let x = |v: f64| left + (v - lo) / (hi - lo) * width;
+    let total_w = left + width + right;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{total_w}\" height=\"{height}\" \
+         viewBox=\"0 0 {total_w} {height}\" font-family=\"sans-serif\" font-size=\"12\">"
+    );
+    let _ = writeln!(
+        s,
+        "<rect x=\"0\" y=\"0\" width=\"{total_w}\" height=\"{height}\" fill=\"white\"/>"
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">pidfs: Rust/C ratio of \
+         median ns/op, 95% bootstrap CI ({} mode{})</text>",
+        xml(&m.mode.name()),
+        if m.quick { ", quick" } else { "" }
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"10\" y=\"38\" fill=\"#555\">{} boots per kernel, {} reps per boot; left of \
+         1.00: Rust faster</text>",
+        m.boots, m.reps
+    );
+    // Grid: ticks every 0.05 (or 0.1 / 0.25 for wide ranges).
+    let step = if hi - lo > 1.5 {
+        0.25
+    } else if hi - lo > 0.6 {
+        0.1
+    } else {
+        0.05
+    };
+    let mut t = (lo / step).ceil() * step;
+    let axis_y = top + row_h * rows.len() as f64 + 6.0;
+    while t <= hi + 1e-9 {
+        let xt = x(t);
+        let _ = writeln!(
+            s,
+            "<line x1=\"{xt:.1}\" y1=\"{top}\" x2=\"{xt:.1}\" y2=\"{axis_y}\" stroke=\"#eee\"/>"
+        );
+        let _ = writeln!(
+            s,
+            "<text x=\"{xt:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#555\">{t:.2}</text>",
+            axis_y + 16.0
+        );
+        t += step;
+    }
+    let one = x(1.0);
+    let _ = writeln!(
+        s,
+        "<line x1=\"{one:.1}\" y1=\"{top}\" x2=\"{one:.1}\" y2=\"{axis_y}\" stroke=\"#333\" \
+         stroke-dasharray=\"4 3\"/>"
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let y = top + row_h * i as f64 + row_h / 2.0;
+        let colour = match r.reading() {
+            "Rust faster" => "#1a7f37",
+            "Rust slower" => "#cf222e",
+            _ => "#0969da",
+        };
+        let _ = writeln!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            left - 8.0,
+            y + 4.0,
+            xml(&r.workload)
+        );
+        if r.ci.0.is_finite() && r.ci.1.is_finite() {
+            let _ = writeln!(
+                s,
+                "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{colour}\" \
+                 stroke-width=\"2\"/>",
+                x(r.ci.0),
+                x(r.ci.1)
+            );
+        }
+        if r.ratio.is_finite() {
+            let _ = writeln!(
+                s,
+                "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{colour}\"/>",
+                x(r.ratio)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#333\">{:.3} [{:.3}, {:.3}]</text>",
+            left + width + 8.0,
+            y + 4.0,
+            r.ratio,
+            r.ci.0,
+            r.ci.1
+        );
+    }
+    let _ = writeln!(s, "</svg>");
+    s
+}
+
+/// Checks that the written report files exist and parse, and that every
+/// workload has a figure for both kernels.
+pub fn check_report(dir: &Path) -> std::result::Result<usize, String> {
+    let text = std::fs::read_to_string(dir.join("report.json"))
+        .map_err(|e| format!("report.json: {e}"))?;
+    let v = json::parse(&text)?;
+    let ws = v.get("workloads").map(json::Value::arr).unwrap_or(&[]);
+    for (w, _) in WORKLOADS {
+        let row = ws
+            .iter()
+            .find(|r| r.get("name").and_then(json::Value::str) == Some(w))
+            .ok_or_else(|| format!("report.json has no workload {w}"))?;
+        for k in ["c", "rust"] {
+            let m = row
+                .get(k)
+                .and_then(|x| x.get("median_ns"))
+                .and_then(json::Value::num);
+            if !m.is_some_and(|m| m.is_finite() && m > 0.0) {
+                return Err(format!("report.json: {w} has no {k} figure"));
+            }
+        }
+        if row.get("ratio").and_then(json::Value::num).is_none() {
+            return Err(format!("report.json: {w} has no ratio"));
+        }
+    }
+    let md =
+        std::fs::read_to_string(dir.join("report.md")).map_err(|e| format!("report.md: {e}"))?;
+    for (w, _) in WORKLOADS {
+        if !md.contains(&format!("| {w} |")) {
+            return Err(format!("report.md has no row for {w}"));
+        }
+    }
+    let svg =
+        std::fs::read_to_string(dir.join("plot.svg")).map_err(|e| format!("plot.svg: {e}"))?;
+    if !svg.starts_with("<svg ") || !svg.trim_end().ends_with("</svg>") {
+        return Err("plot.svg is not an SVG document".into());
+    }
+    if svg.matches("<circle ").count() != WORKLOADS.len() {
+        return Err("plot.svg does not plot every workload".into());
+    }
+    Ok(ws.len())
+}
+
+/// Compiles the benchmark program statically for the guest.
+fn compile(ctx: &Ctx) -> Result<PathBuf> {
+    let src = ctx.repo.join(SOURCE);
+    let dir = ctx.cache.join("bench");
+    util::mkdir(&dir)?;
+    let bin = dir.join("pidfs_bench");
+    step("bench: compiling the benchmark program (gcc -static)");
+    let log = ctx.out_dir().join("logs/bench/compile.log");
+    let ok = util::run_logged(
+        Command::new("gcc")
+            .args(["-O2", "-static", "-Wall", "-Wextra", "-Werror", "-o"])
+            .arg(&bin)
+            .arg(&src)
+            .arg("-lpthread"),
+        &log,
+        "gcc pidfs_bench.c",
+    )?;
+    if !ok {
+        return Err(Error::Build {
+            what: format!("compiling {SOURCE}"),
+            log,
+        });
+    }
+    Ok(bin)
+}
+
+fn stamp() -> String {
+    util::output(Command::new("date").arg("+%Y%m%d-%H%M%S"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "bench".into())
+}
+
+/// Boots one kernel once and returns what the program printed.
+fn one_boot(
+    bzimage: &Path,
+    g: &guest::Guest,
+    dir: &Path,
+    o: &Options,
+    what: &str,
+) -> Result<Parsed> {
+    let boot = qemu::boot(
+        bzimage,
+        g,
+        dir,
+        &BootOptions {
+            kvm: false,
+            deadline: o.deadline,
+            // No KUnit at boot: it costs boot time and is not measured.
+            extra_cmdline: format!(
+                "kunit.enable=0 pidfs_bench.reps={} pidfs_bench.scale={}",
+                o.reps, o.scale
+            ),
+            icount_shift: match o.mode {
+                Mode::Icount(s) => Some(s),
+                Mode::Wall => None,
+            },
+        },
+    )?;
+    let guest_log = std::fs::read_to_string(dir.join("guest.log")).unwrap_or_default();
+    let console = std::fs::read_to_string(dir.join("console.log")).unwrap_or_default();
+    let p = parse_output(&guest_log);
+    let mut problems = Vec::new();
+    if boot.deadline_hit {
+        problems.push(format!(
+            "the QEMU deadline of {} was reached",
+            fmt_duration(o.deadline)
+        ));
+    }
+    if !p.begun {
+        problems.push("the benchmark printed no BENCH_BEGIN".into());
+    }
+    if p.end_ok != Some(true) {
+        problems.push(match p.end_ok {
+            Some(false) => "the benchmark ended with ok=0".into(),
+            _ => "the benchmark printed no BENCH_END".into(),
+        });
+    }
+    problems.extend(p.failures.iter().cloned());
+    for s in splat::scan(&console) {
+        problems.push(format!(
+            "kernel splat ({}) at console.log:{}: {}",
+            s.kind, s.line, s.text
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(Error::Bench {
+            what: format!("{what}: {}", problems.join("; ")),
+            dir: dir.to_path_buf(),
+        });
+    }
+    Ok(p)
+}
+
+fn series_info(ctx: &Ctx) -> (String, String, String) {
+    let sha = tree::fingerprint(&ctx.patches_dir()).unwrap_or_else(|_| "unknown".into());
+    let t = ctx.work_tree();
+    let head = base::rev_parse(&t, "HEAD").unwrap_or_else(|| "unknown".into());
+    let count = util::output(
+        base::git(&t)
+            .arg("rev-list")
+            .arg("--count")
+            .arg(format!("{}..HEAD", ctx.base_ref())),
+    )
+    .map(|s| s.trim().to_string())
+    .unwrap_or_else(|_| "?".into());
+    let total = crate::series::parse(
+        &std::fs::read_to_string(ctx.patches_dir().join("series")).unwrap_or_default(),
+    )
+    .map(|v| v.len().to_string())
+    .unwrap_or_else(|_| "?".into());
+    (
+        sha,
+        head,
+        format!("{count} commits on the base, patches/series has {total}"),
+    )
+}
+
+pub struct Outcome {
+    pub dir: PathBuf,
+}
+
+/// `wb bench`.
+pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
+    let start = Instant::now();
+    let started = stamp();
+    setup::run(ctx)?;
+    let tree = ctx.work_tree();
+    if base::rev_parse(&tree, "HEAD").is_none() {
+        tree::apply(ctx, None, false)?;
+    }
+    let (series_sha256, tree_head, patches_applied) = series_info(ctx);
+    let mut kernels = Vec::new();
+    for (config, label) in KERNELS {
+        step(&format!(
+            "bench: building the {label} pidfs kernel ({config})"
+        ));
+        kernels.push((build::build(ctx, &tree, config)?.bzimage, config, label));
+    }
+    let bin = compile(ctx)?;
+    let per_boot = 60 + 30 * u64::from(o.reps) * u64::from(o.scale) / 100;
+    let g = guest::assemble(
+        ctx,
+        "bench",
+        None,
+        &GuestOptions {
+            extra: vec![bin],
+            filter: Vec::new(),
+            timeout: Some(o.deadline.as_secs().max(per_boot) as u32),
+        },
+    )?;
+    let dir = ctx
+        .out_dir()
+        .join("bench")
+        .join(format!("{started}-{}", o.mode.name()));
+    util::mkdir(&dir)?;
+    let mut c_boots = Vec::new();
+    let mut rust_boots = Vec::new();
+    let total = o.boots * KERNELS.len();
+    let mut n = 0;
+    for b in 1..=o.boots {
+        for (bz, config, label) in &kernels {
+            n += 1;
+            step(&format!(
+                "bench: boot {n} of {total}: {label} pidfs ({config}), {} mode, round {b} \
+                 [{} so far]",
+                o.mode.name(),
+                fmt_duration(start.elapsed())
+            ));
+            let run_dir = dir.join(format!("boot{b}-{config}"));
+            let p = one_boot(bz, &g, &run_dir, o, &format!("boot {b} of {config}"))?;
+            info(&format!(
+                "{} figures from {}",
+                p.samples.len(),
+                run_dir.display()
+            ));
+            if *config == "fs-pid-n" {
+                c_boots.push(p);
+            } else {
+                rust_boots.push(p);
+            }
+        }
+    }
+    let rows = rows(&c_boots, &rust_boots).map_err(|missing| Error::Bench {
+        what: format!("workloads without a figure: {}", missing.join(", ")),
+        dir: dir.clone(),
+    })?;
+    let meta = Meta {
+        mode: o.mode,
+        boots: o.boots,
+        reps: o.reps,
+        scale: o.scale,
+        quick: o.quick,
+        series_sha256,
+        tree_head,
+        patches_applied,
+        started,
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    let md = markdown(&rows, &meta);
+    util::write(&dir.join("report.md"), md.as_bytes())?;
+    util::write(&dir.join("report.json"), json(&rows, &meta).as_bytes())?;
+    util::write(&dir.join("plot.svg"), svg(&rows, &meta).as_bytes())?;
+    check_report(&dir).map_err(|e| Error::Bench {
+        what: format!("the report does not check out: {e}"),
+        dir: dir.clone(),
+    })?;
+    let latest = ctx.out_dir().join("bench").join("latest");
+    let _ = std::fs::remove_file(&latest);
+    let _ = std::os::unix::fs::symlink(&dir, &latest);
+    println!("\n{md}");
+    println!("report: {}", dir.join("report.md").display());
+    println!("        {}", dir.join("report.json").display());
+    println!("        {}", dir.join("plot.svg").display());
+    info(&format!("bench took {}", fmt_duration(start.elapsed())));
+    Ok(Outcome { dir })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GUEST_LOG: &str = "# wb: plan 1\r\n# wb: begin wb/pidfs_bench\r\n\
+BENCH_BEGIN version=1 reps=2 scale=10\r\n\
+BENCH pidfd_open_hit rep=0 iters=2000 ns_per_op=1474.2\r\n\
+BENCH fstat rep=0 iters=2000 ns_per_op=353.8\r\n\
+BENCH pidfd_open_hit rep=1 iters=2000 ns_per_op=1500.0\r\n\
+BENCH fstat rep=1 iters=2000 ns_per_op=360.0\r\n\
+BENCH fstat rep=2 iters=2000 ns_per_op=340.0\r\n\
+BENCH_END ok=1\r\n# wb: end wb/pidfs_bench exit=0 seconds=3 timeout=0\r\n# wb: done\r\n";
+
+    #[test]
+    fn parses_bench_lines() {
+        let p = parse_output(GUEST_LOG);
+        assert!(p.begun);
+        assert_eq!(p.end_ok, Some(true));
+        assert!(p.failures.is_empty());
+        assert_eq!(p.samples.len(), 5);
+        assert_eq!(
+            p.samples[0],
+            Sample {
+                workload: "pidfd_open_hit".into(),
+                rep: 0,
+                iters: 2000,
+                ns_per_op: 1474.2
+            }
+        );
+        assert_eq!(boot_figure(&p, "fstat"), Some(353.8));
+        assert_eq!(
+            boot_figure(&p, "pidfd_open_hit"),
+            Some((1474.2 + 1500.0) / 2.0)
+        );
+        assert_eq!(boot_figure(&p, "poll_exit_latency"), None);
+    }
+
+    #[test]
+    fn parse_failures_and_malformed_lines() {
+        let p = parse_output(
+            "BENCH_BEGIN version=1 reps=1 scale=1\n\
+             BENCH fstat rep=0 iters=x ns_per_op=1\n\
+             BENCH fstat\n\
+             BENCH fstat rep=0 iters=1 ns_per_op=nan\n\
+             BENCH_FAIL get_info_exit PIDFD_GET_INFO: Invalid argument\n\
+             BENCH_END ok=0\n",
+        );
+        assert!(p.samples.is_empty());
+        assert_eq!(p.end_ok, Some(false));
+        assert_eq!(p.failures.len(), 4);
+        assert_eq!(
+            p.failures[3],
+            "get_info_exit PIDFD_GET_INFO: Invalid argument"
+        );
+        let none = parse_output("# wb: begin wb/pidfs_bench\nkilled\n");
+        assert!(!none.begun);
+        assert_eq!(none.end_ok, None);
+    }
+
+    #[test]
+    fn medians_and_quantiles() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(&[]).is_nan());
+        let s = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&s, 0.0), 1.0);
+        assert_eq!(quantile(&s, 1.0), 5.0);
+        assert_eq!(quantile(&s, 0.5), 3.0);
+        assert_eq!(quantile(&s, 0.125), 1.5);
+        assert_eq!(min_max(&[2.0, -1.0, 7.0]), (-1.0, 7.0));
+    }
+
+    #[test]
+    fn bootstrap_interval() {
+        // Identical constant samples: the interval is the point.
+        let (lo, hi) = bootstrap_ratio_ci(&[100.0; 3], &[110.0; 3], 1000, 7);
+        assert!((lo - 1.1).abs() < 1e-12 && (hi - 1.1).abs() < 1e-12);
+        // The interval holds the point estimate and lies within the
+        // extreme ratios of the samples.
+        let c = [100.0, 102.0, 98.0, 101.0];
+        let r = [120.0, 118.0, 125.0, 121.0];
+        let (lo, hi) = bootstrap_ratio_ci(&c, &r, BOOTSTRAP_ROUNDS, 42);
+        let point = median(&r) / median(&c);
+        assert!(lo <= point && point <= hi, "{lo} {point} {hi}");
+        assert!(lo >= 118.0 / 102.0 - 1e-12 && hi <= 125.0 / 98.0 + 1e-12);
+        assert!(lo > 1.0);
+        // Deterministic for a seed.
+        assert_eq!(
+            bootstrap_ratio_ci(&c, &r, 500, 9),
+            bootstrap_ratio_ci(&c, &r, 500, 9)
+        );
+    }
+
+    fn boot(scale: f64) -> Parsed {
+        let mut t = String::from("BENCH_BEGIN version=1 reps=1 scale=1\n");
+        for (i, (w, _)) in WORKLOADS.iter().enumerate() {
+            t.push_str(&format!(
+                "BENCH {w} rep=0 iters=10 ns_per_op={}\n",
+                (i as f64 + 1.0) * 100.0 * scale
+            ));
+        }
+        t.push_str("BENCH_END ok=1\n");
+        parse_output(&t)
+    }
+
+    fn meta(boots: usize) -> Meta {
+        Meta {
+            mode: Mode::Icount(0),
+            boots,
+            reps: 1,
+            scale: 1,
+            quick: false,
+            series_sha256: "abc".into(),
+            tree_head: "def".into(),
+            patches_applied: "8 commits".into(),
+            started: "20260101-000000".into(),
+            seconds: 12.0,
+        }
+    }
+
+    #[test]
+    fn table_and_readings() {
+        let c = [boot(1.0), boot(1.01), boot(0.99)];
+        let r = [boot(1.2), boot(1.21), boot(1.19)];
+        let rows = rows(&c, &r).unwrap();
+        assert_eq!(rows.len(), WORKLOADS.len());
+        for row in &rows {
+            assert!((row.ratio - 1.2).abs() < 1e-9);
+            assert_eq!(row.reading(), "Rust slower");
+            assert_eq!(row.c.per_boot.len(), 3);
+        }
+        let eq = rows_of(&[boot(1.0), boot(1.1)], &[boot(1.05), boot(1.0)]);
+        assert!(eq.iter().all(|r| r.reading() == "equal within CI"));
+        let fast = rows_of(&[boot(2.0), boot(2.1)], &[boot(1.0), boot(1.05)]);
+        assert!(fast.iter().all(|r| r.reading() == "Rust faster"));
+        let one = rows_of(&[boot(1.0)], &[boot(1.0)]);
+        assert!(one.iter().all(|r| r.reading() == "one boot: no interval"));
+    }
+
+    fn rows_of(c: &[Parsed], r: &[Parsed]) -> Vec<Row> {
+        rows(c, r).unwrap()
+    }
+
+    #[test]
+    fn missing_figures_are_named() {
+        let mut partial = boot(1.0);
+        partial.samples.retain(|s| s.workload != "fstat");
+        let e = rows(&[boot(1.0)], &[partial]).unwrap_err();
+        assert_eq!(e, vec!["Rust boot 1: fstat".to_string()]);
+        let e = rows(&[], &[boot(1.0)]).unwrap_err();
+        assert!(e.contains(&"C: no boot".to_string()));
+    }
+
+    #[test]
+    fn reports_write_and_check() {
+        let rows = rows(&[boot(1.0), boot(1.02)], &[boot(0.9), boot(0.95)]).unwrap();
+        let m = meta(2);
+        let dir = std::env::temp_dir().join(format!("wb-bench-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("report.md"), markdown(&rows, &m)).unwrap();
+        std::fs::write(dir.join("report.json"), json(&rows, &m)).unwrap();
+        std::fs::write(dir.join("plot.svg"), svg(&rows, &m)).unwrap();
+        assert_eq!(check_report(&dir), Ok(WORKLOADS.len()));
+        let v = json::parse(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+        assert_eq!(
+            v.get("mode").and_then(json::Value::str),
+            Some("icount-shift0")
+        );
+        assert_eq!(v.get("icount_shift").and_then(json::Value::num), Some(0.0));
+        let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+        assert!(md.contains("icount-shift0"));
+        // A report that lost a workload does not check out.
+        std::fs::write(dir.join("report.json"), json(&rows[1..], &m)).unwrap();
+        assert!(check_report(&dir).unwrap_err().contains("pidfd_open_hit"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
