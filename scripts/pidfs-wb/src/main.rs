@@ -101,9 +101,9 @@ environment:
   WB_VERSIONS     records of exported versions (default ./ci/versions)
   WB_WORKTREE     the work tree (default in the cache)
 
-exit codes: 0 ok, 1 tests or checks failed, 2 usage, 3 setup, 4 base,
-  5 series (a patch does not apply, also in `onto`), 6 config, 7 build,
-  8 guest, 9 boot, 10 drift, 11 I/O, 12 no usable sender identity,
+exit codes: 0 ok, 1 tests or checks failed (or no usable bench figures),
+  2 usage, 3 setup, 4 base, 5 series (a patch does not apply, also in
+  `onto`), 6 config, 7 build, 8 guest, 9 boot, 10 drift, 11 I/O, 12 no usable sender identity,
   13 export (b4, cover letter, version records)
 ";
 
