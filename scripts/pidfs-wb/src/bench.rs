@@ -111,6 +111,10 @@ pub struct Options {
     pub quick: bool,
     /// Per-boot QEMU deadline.
     pub deadline: Duration,
+    /// Boot the kernels as last built in the build directories (no setup,
+    /// no make): `wb test` runs the quick bench right after the matrix
+    /// built them.
+    pub no_build: bool,
 }
 
 impl Options {
@@ -122,6 +126,7 @@ impl Options {
             scale: 5,
             quick: true,
             deadline: Duration::from_secs(600),
+            no_build: false,
         }
     }
 }

@@ -86,6 +86,7 @@ commands:
         [--deadline S]    QEMU deadline per boot (default 1800)
         [--quick]         1 boot each, 1 rep, 5 % iterations: checks that
                           every workload gives a figure (no timing verdict)
+        [--no-build]      boot the kernels as last built (no setup, no make)
   verdict DIR           judge the logs saved in a run directory again
   test                  the test command: unit tests, failure-path tests, the
                         per-patch matrix, export/round-trip/onto tests;
@@ -103,8 +104,8 @@ environment:
 
 exit codes: 0 ok, 1 tests or checks failed (or no usable bench figures),
   2 usage, 3 setup, 4 base, 5 series (a patch does not apply, also in
-  `onto`), 6 config, 7 build, 8 guest, 9 boot, 10 drift, 11 I/O, 12 no usable sender identity,
-  13 export (b4, cover letter, version records)
+  `onto`), 6 config, 7 build, 8 guest, 9 boot, 10 drift, 11 I/O,
+  12 no usable sender identity, 13 export (b4, cover letter, version records)
 ";
 
 struct Args {
@@ -533,6 +534,7 @@ fn real_main() -> Result<i32> {
                     scale: 100,
                     quick: false,
                     deadline: Duration::from_secs(1800),
+                    no_build: false,
                 }
             };
             if let Some(n) = a.number("--boots")? {
@@ -547,6 +549,7 @@ fn real_main() -> Result<i32> {
             if let Some(n) = a.number("--deadline")? {
                 o.deadline = Duration::from_secs(n);
             }
+            o.no_build = a.flag("--no-build");
             a.done()?;
             if o.boots == 0 || o.reps == 0 || o.scale == 0 {
                 return Err(Error::Usage(

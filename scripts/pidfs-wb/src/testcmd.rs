@@ -495,7 +495,9 @@ fn quick_bench(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) {
     }
     step("test: wb bench --quick");
     let start = Instant::now();
-    let res = bench::run(ctx, &bench::Options::quick(bench::Mode::Icount(0))).and_then(|o| {
+    let mut o = bench::Options::quick(bench::Mode::Icount(0));
+    o.no_build = true;
+    let res = bench::run(ctx, &o).and_then(|o| {
         bench::check_report(&o.dir).map_err(|e| Error::Bench {
             what: e,
             dir: o.dir.clone(),
