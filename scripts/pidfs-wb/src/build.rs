@@ -102,9 +102,37 @@ fn run_make(
     }
 }
 
+/// The fragments of a build-only variant of `fs-pid-y`: those of `fs-pid-y`, then
+/// `kconfig/variants/<variant>.config`.
+pub fn variant_fragments(ctx: &Ctx, variant: &str) -> Result<Vec<PathBuf>> {
+    let mut frags = fragments(ctx, "fs-pid-y")?;
+    let f = ctx
+        .kconfig_dir()
+        .join("variants")
+        .join(format!("{variant}.config"));
+    if !f.is_file() {
+        return Err(Error::Usage(format!(
+            "no fragment {} for the build-only variant `{variant}`",
+            f.display()
+        )));
+    }
+    frags.push(f);
+    Ok(frags)
+}
+
+/// The name of the build directory and logs of a build-only variant.
+pub fn variant_config_name(variant: &str) -> String {
+    format!("fs-pid-y+{variant}")
+}
+
 /// Configures and builds `config` from the tree; returns the build.
 pub fn build(ctx: &Ctx, tree: &Path, config: &str) -> Result<Built> {
     let frags = fragments(ctx, config)?;
+    build_frags(ctx, tree, config, &frags)
+}
+
+/// Configures and builds from the given fragments into the build directory named `config`.
+pub fn build_frags(ctx: &Ctx, tree: &Path, config: &str, frags: &[PathBuf]) -> Result<Built> {
     let dir = ctx.build_dir(config);
     util::mkdir(&dir)?;
     let logs = ctx.out_dir().join("logs").join(config);
@@ -157,7 +185,7 @@ pub fn build(ctx: &Ctx, tree: &Path, config: &str) -> Result<Built> {
         .arg("-O")
         .arg(&dir)
         .arg(dir.join(".config"))
-        .args(&frags);
+        .args(frags);
     if !util::run_logged(
         &mut merge,
         &logs.join("merge_config.log"),
@@ -176,7 +204,7 @@ pub fn build(ctx: &Ctx, tree: &Path, config: &str) -> Result<Built> {
         &logs.join("olddefconfig.log"),
         "make olddefconfig",
     )?;
-    verify(&frags, &dir.join(".config"))?;
+    verify(frags, &dir.join(".config"))?;
     info("every requested option is in .config");
 
     step(&format!("build[{config}]: bzImage and uapi headers"));

@@ -60,7 +60,14 @@ commands:
                         configuration that exists, boot, test (smoke set;
                         everything on the last patch, where fs-pid-y is
                         compared test for test with fs-pid-n); report in
-                        out/ci/<time>/report.{md,json}
+                        out/ci/<time>/report.{md,json}; on the last
+                        patch also builds (no boot) fs-pid-y variants with
+                        CONFIG_WERROR=y (kconfig/variants/): werror-min,
+                        werror-max
+        [--full]          build-only variants one option at a time
+                          instead: werror, proc-fs-n, pid-ns-n,
+                          coredump-n, cgroups-n, user-ns-n,
+                          ia32-emulation, debug-vfs
   export                the series as mail through b4 (sender = git config
                         user.name/user.email, never the neutral identity)
         [--version N]     version (default 1); N >= 2 needs ci/versions/v(N-1)
@@ -451,9 +458,10 @@ fn real_main() -> Result<i32> {
             boot_and_judge(&ctx, &b)?.0
         }
         "ci" => {
+            let full = a.flag("--full");
             a.done()?;
             setup::run(&ctx)?;
-            let m = matrix::run(&ctx)?;
+            let m = matrix::run(&ctx, matrix::Options { full })?;
             println!("\n{}", m.markdown());
             println!("report: {}", m.dir.join("report.md").display());
             m.ok()

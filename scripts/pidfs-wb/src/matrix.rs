@@ -20,6 +20,32 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// Build-only variants of `fs-pid-y` built on the last patch by `wb ci` and
+/// `wb test` (the `.ci/run` budget): every option that changes which code of
+/// the series compiles, switched in two builds, all with `CONFIG_WERROR=y`
+/// so that any warning fails the build.
+pub const VARIANTS: &[&str] = &["werror-min", "werror-max"];
+
+/// Build-only variants of `wb ci --full`: `CONFIG_WERROR=y` alone, then each
+/// option on its own.
+pub const VARIANTS_FULL: &[&str] = &[
+    "werror",
+    "proc-fs-n",
+    "pid-ns-n",
+    "coredump-n",
+    "cgroups-n",
+    "user-ns-n",
+    "ia32-emulation",
+    "debug-vfs",
+];
+
+/// What `wb ci` runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Build every variant of [`VARIANTS_FULL`] instead of [`VARIANTS`].
+    pub full: bool,
+}
+
 /// Binaries run on intermediate patches (KUnit always runs at boot).
 pub const SMOKE: &[&str] = &[
     "pidfd/pidfd_open_test",
@@ -53,6 +79,8 @@ pub struct Cell {
     pub checks: Vec<Check>,
     /// The run directory of the boot, if it got that far.
     pub run_dir: Option<PathBuf>,
+    /// A build-only variant: nothing is booted.
+    pub build_only: bool,
 }
 
 impl Cell {
@@ -76,6 +104,9 @@ impl Cell {
     }
 
     fn mark(&self, stage: Stage) -> &'static str {
+        if self.build_only && matches!(stage, Stage::Boots | Stage::Tests) {
+            return "n/a";
+        }
         match self.failed {
             None => "ok",
             Some(f) if f == stage => "FAIL",
@@ -196,10 +227,11 @@ impl Matrix {
             .iter()
             .map(|c| {
                 format!(
-                    "  {{\"patch\": {}, \"name\": {}, \"config\": {}, \"ok\": {}, \"failed_stage\": {}, \"full\": {}, \"pass\": {}, \"fail\": {}, \"skip\": {}, \"seconds\": {:.1}, \"note\": {}, \"log\": {}, \"checks_ok\": {}, \"checks\": [{}]}}",
+                    "  {{\"patch\": {}, \"name\": {}, \"config\": {}, \"build_only\": {}, \"ok\": {}, \"failed_stage\": {}, \"full\": {}, \"pass\": {}, \"fail\": {}, \"skip\": {}, \"seconds\": {:.1}, \"note\": {}, \"log\": {}, \"checks_ok\": {}, \"checks\": [{}]}}",
                     c.patch,
                     jstr(&c.name),
                     jstr(&c.config),
+                    c.build_only,
                     c.ok(),
                     c.failed.map(|f| jstr(&format!("{f:?}").to_lowercase())).unwrap_or("null".into()),
                     c.full,
@@ -351,7 +383,7 @@ fn config_checks(
 }
 
 /// Runs the matrix over the whole series.
-pub fn run(ctx: &Ctx) -> Result<Matrix> {
+pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
     let started = Instant::now();
     let entries = tree::read_series(ctx)?;
     let series = tree::fingerprint(&ctx.patches_dir())?;
@@ -402,6 +434,7 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
                     log: ctx.out_dir().join("logs/git-am.log").display().to_string(),
                     checks: Vec::new(),
                     run_dir: None,
+                    build_only: false,
                 });
                 // Later patches cannot apply on top of a missing one.
                 break 'patches;
@@ -484,6 +517,7 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
                     .to_string(),
                 checks: per_patch.clone(),
                 run_dir: None,
+                build_only: false,
             };
             let built;
             match boot_and_judge(ctx, &args) {
@@ -559,6 +593,12 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
                 start.elapsed().as_secs_f64() + if ci == 0 { patch_seconds } else { 0.0 };
             cells.push(cell);
         }
+        if last && k > 0 && defines_fs_pid(&applied.tree) {
+            let variants = if opts.full { VARIANTS_FULL } else { VARIANTS };
+            for v in variants {
+                cells.push(build_variant(ctx, &applied.tree, k, &name, v));
+            }
+        }
     }
     let (diff, diff_note) = compare_last(&cells, n, &dir)?;
     let m = Matrix {
@@ -573,6 +613,54 @@ pub fn run(ctx: &Ctx) -> Result<Matrix> {
     util::write(&m.dir.join("report.md"), m.markdown().as_bytes())?;
     util::write(&m.dir.join("report.json"), m.json().as_bytes())?;
     Ok(m)
+}
+
+/// Builds one build-only variant of `fs-pid-y` (`kconfig/variants/<v>.config`,
+/// `CONFIG_WERROR=y`), in its own build directory so that later runs are
+/// incremental. With `CONFIG_WERROR=y` every warning, Rust or C, clippy's
+/// included, is an error, so a successful build shows there is none.
+fn build_variant(ctx: &Ctx, tree: &Path, k: usize, name: &str, v: &str) -> Cell {
+    let config = crate::build::variant_config_name(v);
+    util::step(&format!("ci: build-only variant {config} of patch {k}"));
+    let start = Instant::now();
+    let logs = ctx.out_dir().join("logs").join(&config);
+    let mut cell = Cell {
+        patch: k,
+        name: name.to_string(),
+        config: config.clone(),
+        failed: None,
+        full: false,
+        counts: None,
+        seconds: 0.0,
+        note: "build only".into(),
+        log: logs.join("build.log").display().to_string(),
+        checks: Vec::new(),
+        run_dir: None,
+        build_only: true,
+    };
+    let built = crate::build::variant_fragments(ctx, v)
+        .and_then(|frags| crate::build::build_frags(ctx, tree, &config, &frags));
+    match built {
+        Ok(_) => cell.checks.push(Check {
+            name: "werror",
+            ok: true,
+            summary: "built with CONFIG_WERROR=y: no warning in any compiled file".into(),
+            log: logs.join("build.log"),
+        }),
+        Err(e) => {
+            eprintln!("error: {e}");
+            cell.failed = Some(classify(&e));
+            cell.note = e.to_string().lines().next().unwrap_or_default().to_string();
+            cell.checks.push(Check {
+                name: "werror",
+                ok: false,
+                summary: "the build failed (a warning is an error here)".into(),
+                log: logs.join("build.log"),
+            });
+        }
+    }
+    cell.seconds = start.elapsed().as_secs_f64();
+    cell
 }
 
 /// Compares the fs-pid-y verdict of the last patch with fs-pid-n, test for
@@ -646,6 +734,38 @@ mod tests {
                 log: "out/cp.log".into(),
             }],
             run_dir: None,
+            build_only: false,
+        }
+    }
+
+    #[test]
+    fn build_only_cells_do_not_claim_boots_or_tests() {
+        let mut c = cell(None);
+        c.build_only = true;
+        c.counts = None;
+        assert_eq!(c.mark(Stage::Builds), "ok");
+        assert_eq!(c.mark(Stage::Boots), "n/a");
+        assert_eq!(c.mark(Stage::Tests), "n/a");
+        assert!(c.ok());
+        c.failed = Some(Stage::Builds);
+        assert_eq!(c.mark(Stage::Builds), "FAIL");
+        assert_eq!(c.mark(Stage::Boots), "n/a");
+        assert!(!c.ok());
+    }
+
+    #[test]
+    fn variant_fragments_exist() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for v in VARIANTS.iter().chain(VARIANTS_FULL) {
+            let f = repo.join("kconfig/variants").join(format!("{v}.config"));
+            let text = std::fs::read_to_string(&f)
+                .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            let opts = crate::kconfig::parse(&text);
+            assert_eq!(
+                opts.get("CONFIG_WERROR"),
+                Some(&crate::kconfig::Value::Set("y".into())),
+                "{v} must set CONFIG_WERROR=y"
+            );
         }
     }
 

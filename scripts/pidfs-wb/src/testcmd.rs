@@ -438,7 +438,7 @@ pub fn run(ctx: &Ctx, quick: bool) -> Result<bool> {
     let mut matrix_ran = false;
     let real = setup::run(ctx)
         .and_then(|()| tree::check(ctx, false))
-        .and_then(|_| matrix::run(ctx));
+        .and_then(|_| matrix::run(ctx, matrix::Options::default()));
     match real {
         Ok(m) => {
             matrix_ran = true;
