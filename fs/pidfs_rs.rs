@@ -8,6 +8,8 @@
 //! not manage dentries itself: the one inode and dentry of a `struct pid` come from the C
 //! `path_from_stashed()` that nsfs uses too.
 
+#[cfg(CONFIG_COREDUMP)]
+use kernel::pidfs::attr::CoredumpInfo;
 use kernel::{
     bindings,
     error::code::*,
@@ -15,23 +17,23 @@ use kernel::{
     fs::File,
     ioctl::{_IO, _IOC_NR, _IOC_SIZE, _IOR, _IOWR},
     pidfs::{
-        attr::{AttrState, CoredumpInfo, ExitInfo, PidfsAttr},
+        attr::{AttrState, DyingPid, ExitInfo, PidfsAttr},
         fs::{
-            self as pfs, DentryOperations, ExportOperations, FdInfo, FileOperations,
-            FileSystemType, Inode, InodeOperations, Mount, NewInode, Path, PidfdInfo, PollTable,
-            PseudoFs, StashedOperations, SuperOperations, Tables, XattrBuf, XattrHandler,
-            XattrHandlers,
+            self as pfs, DentryOperations, ExportOperations, FileOperations, FileSystemType, Inode,
+            InodeOperations, LockedInode, Mount, NewInode, Path, PidfdInfo, PseudoFile, PseudoFs,
+            StashedOperations, SuperOperations, Tables, XattrBuf, XattrHandler, XattrHandlers,
         },
         ino::PidInoTable,
-        pid::pid_ns_level,
         task::{self as ptask, NsKind},
         PidType, StructPid,
     },
     prelude::*,
-    sync::{aref::ARef, rcu, SetOnce},
+    sync::{aref::ARef, poll::PollTable, rcu, SetOnce},
     task::Task,
     uaccess::{UserPtr, UserSlice},
 };
+#[cfg(CONFIG_PROC_FS)]
+use kernel::{pidfs::fs::FdInfo, seq_print};
 
 const __LOG_PREFIX: &[u8] = b"pidfs\0";
 
@@ -41,13 +43,15 @@ macro_rules! vfs_warn_on {
     ($cond:expr) => {{
         #[cfg(CONFIG_DEBUG_VFS)]
         {
-            kernel::warn_on!($cond);
+            kernel::warn_on_once!($cond);
         }
     }};
 }
 
 /// The pidfs filesystem; its inodes stand for `struct pid`s.
-struct PidFs;
+///
+/// Public only because the exported `pidfs_dentry_operations` names it in its type.
+pub struct PidFs;
 
 static PIDFS_INO_HT: PidInoTable = PidInoTable::new();
 static PIDFS_MNT: SetOnce<Mount<PidFs>> = SetOnce::new();
@@ -56,29 +60,30 @@ static PIDFS_MNT: SetOnce<Mount<PidFs>> = SetOnce::new();
 /// are never reused.
 static PIDFS_INO_NR: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
 
-static PIDFS_SOPS: SuperOperations = SuperOperations::new::<PidFs>();
-static PIDFS_EXPORT_OPERATIONS: ExportOperations = ExportOperations::new::<PidFs>();
-static PIDFS_INODE_OPERATIONS: InodeOperations = InodeOperations::new::<PidFs>();
-static PIDFS_FILE_OPERATIONS: FileOperations = FileOperations::new::<PidFs>();
-static PIDFS_STASHED_OPS: StashedOperations = StashedOperations::new::<PidFs>();
-static PIDFS_TRUSTED_XATTR_HANDLER: XattrHandler = XattrHandler::new::<PidFs>(c"trusted.");
-static PIDFS_XATTR_HANDLERS: XattrHandlers = XattrHandlers::new(&PIDFS_TRUSTED_XATTR_HANDLER);
-static PIDFS_TYPE: FileSystemType = FileSystemType::new::<PidFs>(c"pidfs");
+static PIDFS_SOPS: SuperOperations<PidFs> = SuperOperations::new();
+static PIDFS_EXPORT_OPERATIONS: ExportOperations<PidFs> = ExportOperations::new();
+static PIDFS_INODE_OPERATIONS: InodeOperations<PidFs> = InodeOperations::new();
+static PIDFS_FILE_OPERATIONS: FileOperations<PidFs> = FileOperations::new();
+static PIDFS_STASHED_OPS: StashedOperations<PidFs> = StashedOperations::new();
+static PIDFS_TRUSTED_XATTR_HANDLER: XattrHandler<PidFs> = XattrHandler::new(c"trusted.");
+static PIDFS_XATTR_HANDLERS: XattrHandlers<PidFs> =
+    XattrHandlers::new(&PIDFS_TRUSTED_XATTR_HANDLER);
+static PIDFS_TYPE: FileSystemType<PidFs> = FileSystemType::new(c"pidfs");
 
 /// The dentry operations of pidfs. C compares dentries' `d_op` with this symbol's address
 /// (`may_copy_tree()` allows `open_tree()` clones of pidfds), so it is exported under its C name.
 #[no_mangle]
-pub static pidfs_dentry_operations: DentryOperations = DentryOperations::new::<PidFs>();
+pub static pidfs_dentry_operations: DentryOperations<PidFs> = DentryOperations::new();
 
-static PIDFS_TABLES: Tables = Tables {
-    sops: &PIDFS_SOPS,
-    dops: &pidfs_dentry_operations,
-    eops: &PIDFS_EXPORT_OPERATIONS,
-    iops: &PIDFS_INODE_OPERATIONS,
-    fops: &PIDFS_FILE_OPERATIONS,
-    stashed_ops: &PIDFS_STASHED_OPS,
-    xattr: &PIDFS_XATTR_HANDLERS,
-};
+static PIDFS_TABLES: Tables<PidFs> = Tables::new(
+    &PIDFS_SOPS,
+    &pidfs_dentry_operations,
+    &PIDFS_EXPORT_OPERATIONS,
+    &PIDFS_INODE_OPERATIONS,
+    &PIDFS_FILE_OPERATIONS,
+    &PIDFS_STASHED_OPS,
+    &PIDFS_XATTR_HANDLERS,
+);
 
 const PIDFS_IOCTL_MAGIC: u32 = 0xFF;
 const PIDFD_GET_CGROUP_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 1);
@@ -162,7 +167,8 @@ fn pidfs_alloc_ino() -> u64 {
 pub unsafe extern "C" fn pidfs_prepare_pid(pid: *mut bindings::pid) {
     // SAFETY: `alloc_pid()` passes a valid pid that it holds a reference to.
     let pid = unsafe { StructPid::from_ptr(pid) };
-    pid.pidfs_reset();
+    // SAFETY: `alloc_pid()` calls this on a new pid that nothing else can see yet.
+    unsafe { pid.pidfs_prepare() };
 }
 
 /// Gives a published `struct pid` its inode number and makes it findable by it.
@@ -174,11 +180,16 @@ pub unsafe extern "C" fn pidfs_prepare_pid(pid: *mut bindings::pid) {
 pub unsafe extern "C" fn pidfs_add_pid(pid: *mut bindings::pid) -> c_int {
     // SAFETY: `alloc_pid()` passes a valid pid that it holds a reference to.
     let pid = unsafe { StructPid::from_ptr(pid) };
-    pid.set_ino(pidfs_alloc_ino());
-    match PIDFS_INO_HT.insert(pid) {
+    // SAFETY: The pid is not in the table yet: `alloc_pid()` adds each pid once.
+    unsafe { pid.set_ino(pidfs_alloc_ino()) };
+    // SAFETY: The number just set does not change until `free_pid()` removes the pid with
+    // `pidfs_remove_pid()`, after which it drops its reference with `call_rcu()`, so the pid is
+    // freed no earlier than an RCU grace period after its removal.
+    match unsafe { PIDFS_INO_HT.insert(pid) } {
         Ok(()) => 0,
         Err(e) => {
-            pid.set_ino(0);
+            // SAFETY: The insertion failed, so the pid is not in the table.
+            unsafe { pid.set_ino(0) };
             e.to_errno()
         }
     }
@@ -205,51 +216,55 @@ pub unsafe extern "C" fn pidfs_remove_pid(pid: *mut bindings::pid) {
 /// `pid` must be a valid `struct pid` whose reference count dropped to zero (`put_pid()`).
 #[export]
 pub unsafe extern "C" fn pidfs_free_pid(pid: *mut bindings::pid) {
-    // SAFETY: `put_pid()` passes the pid it is about to free; the memory is still valid, but the
-    // reference count is zero, so only the pidfs fields are touched below.
-    let pid = unsafe { StructPid::from_ptr(pid) };
+    // SAFETY: `put_pid()` passes the pid whose reference count it dropped to zero, before it
+    // frees the memory.
+    let Some(mut pid) = (unsafe { DyingPid::from_raw(pid) }) else {
+        return;
+    };
 
     // Any dentry must've been wiped from the pid by now. Otherwise there's a reference count bug.
     vfs_warn_on!(pid.has_stashed_dentry());
 
-    // SAFETY: The reference count is zero: no one else can look at `pid->attr`.
-    if let Some(attr) = unsafe { pid.pidfs_take_attr() } {
+    if let Some(attr) = pid.take_pidfs_attr() {
         PidfsAttr::free(attr);
     }
 }
 
 /// Prints `Pid:` and `NSpid:` for a pidfd in `/proc/<pid>/fdinfo/<fd>`.
-fn pidfd_show_fdinfo(pid: &StructPid, m: &FdInfo<'_>) {
-    let ns = m.proc_pid_ns();
+#[cfg(CONFIG_PROC_FS)]
+fn pidfd_show_fdinfo(pid: &StructPid, info: &FdInfo<'_>) {
+    let ns = info.proc_pid_ns();
+    let m = info.seq_file();
     let mut nr: i32 = -1;
 
     if pid.has_task(PidType::Pid) {
         nr = pid.nr_ns(ns);
     }
 
-    m.put_decimal_ll(c"Pid:\t", nr.into());
+    seq_print!(m, "Pid:\t{}", nr);
 
     #[cfg(CONFIG_PID_NS)]
     {
-        m.put_decimal_ll(c"\nNSpid:\t", nr.into());
+        seq_print!(m, "\nNSpid:\t{}", nr);
         if nr > 0 {
             // If nr is non-zero, `ns` is in the pid namespace hierarchy of `pid`: print the
             // numbers below the level already printed.
-            for level in pid_ns_level(ns) + 1..=pid.level() {
+            for level in ns.level() + 1..=pid.level() {
                 if let Some(n) = pid.nr_at_level(level) {
-                    m.put_decimal_ll(c"\t", n.into());
+                    seq_print!(m, "\t{}", n);
                 }
             }
         }
     }
-    m.putc(b'\n');
+    seq_print!(m, "\n");
 }
 
 /// Poll support for process exit notification.
-fn pidfd_poll(pid: &StructPid, file: &File, pts: &PollTable<'_>) -> u32 {
+fn pidfd_poll(file: &PseudoFile<'_, PidFs>, pts: &PollTable<'_>) -> u32 {
+    let pid = file.data();
     let mut poll_flags = 0;
 
-    pts.wait_pidfd(file, pid);
+    file.poll_wait(pts);
     // Don't wake waiters if the thread-group leader exited prematurely. They either get notified
     // when the last subthread exits or not at all if one of the remaining subthreads execs and
     // assumes the struct pid of the old thread-group leader.
@@ -257,7 +272,7 @@ fn pidfd_poll(pid: &StructPid, file: &File, pts: &PollTable<'_>) -> u32 {
     match pid.task(PidType::Pid, &guard) {
         None => poll_flags = bindings::POLLIN | bindings::POLLRDNORM | bindings::POLLHUP,
         Some(task) => {
-            if ptask::has_exit_state(task) && !ptask::delay_group_leader(task) {
+            if task.has_exit_state() && !task.delay_group_leader() {
                 poll_flags = bindings::POLLIN | bindings::POLLRDNORM;
             }
         }
@@ -278,7 +293,7 @@ fn pidfs_coredump_mask(dumpable: u32) -> u32 {
         bindings::task_dumpable_TASK_DUMPABLE_ROOT => bindings::PIDFD_COREDUMP_ROOT,
         bindings::task_dumpable_TASK_DUMPABLE_OFF => bindings::PIDFD_COREDUMP_SKIP,
         _ => {
-            kernel::warn_on!(true);
+            kernel::warn_on_once!(true);
             0
         }
     }
@@ -360,7 +375,7 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
         };
 
         if mask & PIDFD_INFO_COREDUMP != 0 && kinfo.0.__bindgen_anon_1.coredump_mask == 0 {
-            kinfo.0.__bindgen_anon_1.coredump_mask = pidfs_coredump_mask(ptask::dumpable(&task));
+            kinfo.0.__bindgen_anon_1.coredump_mask = pidfs_coredump_mask(task.dumpable());
             kinfo.0.mask |= PIDFD_INFO_COREDUMP;
             // No coredump actually took place, so no coredump signal.
         }
@@ -379,13 +394,13 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
         #[cfg(CONFIG_CGROUPS)]
         if kinfo.0.cgroupid == 0 {
             let guard = rcu::read_lock();
-            kinfo.0.cgroupid = ptask::dfl_cgroup_id(&task, &guard);
+            kinfo.0.cgroupid = task.dfl_cgroup_id(&guard);
             kinfo.0.mask |= PIDFD_INFO_CGROUPID;
         }
 
         // Copy pid/tgid last, to reduce the chances the information might be stale.
-        kinfo.0.ppid = ptask::ppid_vnr(&task) as u32;
-        kinfo.0.tgid = ptask::tgid_vnr(&task) as u32;
+        kinfo.0.ppid = task.ppid_vnr() as u32;
+        kinfo.0.tgid = task.tgid_vnr() as u32;
         kinfo.0.pid = pid.vnr() as u32;
         kinfo.0.mask |= PIDFD_INFO_PID;
 
@@ -404,7 +419,7 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
     }
 
     // Are there bits in the return mask not present in PIDFD_INFO_SUPPORTED?
-    kernel::warn_on!(!PIDFD_INFO_SUPPORTED & kinfo.0.mask != 0);
+    kernel::warn_on_once!(!PIDFD_INFO_SUPPORTED & kinfo.0.mask != 0);
 
     // If userspace and the kernel have the same struct size it can just be copied. An older,
     // smaller struct gets the bits it knows about; a newer, larger one gets its tail zeroed.
@@ -434,7 +449,8 @@ fn pidfs_ioctl_valid(cmd: u32) -> bool {
     )
 }
 
-fn pidfd_ioctl(pid: &StructPid, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+fn pidfd_ioctl(file: &PseudoFile<'_, PidFs>, cmd: u32, arg: usize) -> Result<isize> {
+    let pid = file.data();
     if !pidfs_ioctl_valid(cmd) {
         return Err(ENOIOCTLCMD);
     }
@@ -443,7 +459,7 @@ fn pidfd_ioctl(pid: &StructPid, file: &File, cmd: u32, arg: usize) -> Result<isi
         if arg == 0 {
             return Err(EINVAL);
         }
-        let generation: u32 = pfs::file_inode(file).generation();
+        let generation: u32 = file.inode().generation();
         UserSlice::new(UserPtr::from_addr(arg), core::mem::size_of::<u32>())
             .writer()
             .write(&generation)?;
@@ -467,7 +483,7 @@ fn pidfd_ioctl(pid: &StructPid, file: &File, cmd: u32, arg: usize) -> Result<isi
     // the task at the time its namespace is read. We mirror nsfs behavior.
     let guard = ptask::lock_exec_update_killable(&task)?;
 
-    if !ptask::ptrace_may_access(&task, bindings::PTRACE_MODE_READ_FSCREDS) {
+    if !task.ptrace_may_access(bindings::PTRACE_MODE_READ_FSCREDS) {
         return Err(EACCES);
     }
 
@@ -496,18 +512,18 @@ fn pidfd_ioctl(pid: &StructPid, file: &File, cmd: u32, arg: usize) -> Result<isi
 }
 
 #[cfg(CONFIG_COMPAT)]
-fn pidfd_compat_ioctl(pid: &StructPid, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+fn pidfd_compat_ioctl(file: &PseudoFile<'_, PidFs>, cmd: u32, arg: usize) -> Result<isize> {
     let cmd = if cmd == FS_IOC32_GETVERSION {
         FS_IOC_GETVERSION
     } else {
         cmd
     };
-    // compat_ptr(): a 32-bit user address, zero-extended.
-    pidfd_ioctl(pid, file, cmd, arg as u32 as usize)
+    pidfd_ioctl(file, cmd, pfs::compat_ptr(arg))
 }
 
-fn pidfs_file_release(pid: &StructPid, file: &File) {
-    if file.flags() & PIDFD_AUTOKILL == 0 {
+fn pidfs_file_release(file: &PseudoFile<'_, PidFs>) {
+    let pid = file.data();
+    if file.file().flags() & PIDFD_AUTOKILL == 0 {
         return;
     }
 
@@ -517,10 +533,10 @@ fn pidfs_file_release(pid: &StructPid, file: &File) {
     };
 
     // Not available for kthreads or user workers for now.
-    if kernel::warn_on!(ptask::is_kthread_or_user_worker(task)) {
+    if kernel::warn_on_once!(task.is_kthread_or_user_worker()) {
         return;
     }
-    ptask::kill_thread_group(task, &guard);
+    task.kill_thread_group(&guard);
 }
 
 /// Returns the `struct pid` of a pidfd, or `ERR_PTR(-EBADF)` for any other file.
@@ -532,12 +548,10 @@ fn pidfs_file_release(pid: &StructPid, file: &File) {
 pub unsafe extern "C" fn pidfd_pid(file: *const bindings::file) -> *mut bindings::pid {
     // SAFETY: The caller holds a reference to the file for the duration of the call.
     let file = unsafe { File::from_raw_file(file) };
-    if !PIDFS_FILE_OPERATIONS.owns(file) {
-        return EBADF.to_ptr();
+    match PIDFS_FILE_OPERATIONS.file(file) {
+        Some(file) => file.data().as_ptr(),
+        None => EBADF.to_ptr(),
     }
-    // SAFETY: The file is a pidfs file (checked above), so its inode holds a `struct pid`.
-    let pid: &StructPid = unsafe { pfs::file_data::<PidFs>(file) };
-    pid.as_ptr()
 }
 
 /// Records the exit information of a task being reaped, or marks its pid dead if no pidfd was
@@ -553,21 +567,24 @@ pub unsafe extern "C" fn pidfd_pid(file: *const bindings::file) -> *mut bindings
 #[export]
 pub unsafe extern "C" fn pidfs_exit(tsk: *mut bindings::task_struct) {
     // SAFETY: `release_task()` passes a valid task that it holds a reference to.
+    // CAST: `Task` is a `repr(transparent)` wrapper around `bindings::task_struct`.
     let tsk = unsafe { &*tsk.cast::<Task>() };
-    let pid = StructPid::of_task(tsk);
+    // SAFETY: `release_task()` calls this before `__exit_signal()` detaches the task from its
+    // pid, and the task is a zombie that can no longer `execve()`, so `thread_pid` stays put.
+    let pid = unsafe { StructPid::of_task(tsk) };
 
     kernel::task::might_sleep();
 
     // Synchronize with pidfs_register_pid().
     let attr = {
         let guard = pid.lock_wait_pidfd();
-        match pid.pidfs_attr_locked(&guard) {
+        match guard.pidfs_attr() {
             AttrState::Registered(attr) => attr,
             _ => {
                 // No one ever held a pidfd for this struct pid. Mark it as dead so no one can add
                 // a pidfs entry anymore. We're about to be reaped and so no exit information
                 // would be available.
-                pid.pidfs_mark_dead(&guard);
+                guard.pidfs_mark_dead();
                 return;
             }
         }
@@ -579,7 +596,7 @@ pub unsafe extern "C" fn pidfs_exit(tsk: *mut bindings::task_struct) {
     #[cfg(CONFIG_CGROUPS)]
     let cgroupid = {
         let guard = rcu::read_lock();
-        ptask::dfl_cgroup_id(tsk, &guard)
+        tsk.dfl_cgroup_id(&guard)
     };
     #[cfg(not(CONFIG_CGROUPS))]
     let cgroupid = 0;
@@ -588,7 +605,7 @@ pub unsafe extern "C" fn pidfs_exit(tsk: *mut bindings::task_struct) {
     // is unhashed sees the information.
     attr.set_exit(ExitInfo {
         cgroupid,
-        exit_code: ptask::exit_code(tsk),
+        exit_code: tsk.exit_code(),
     });
 }
 
@@ -613,7 +630,7 @@ pub unsafe extern "C" fn pidfs_coredump(cprm: *const bindings::coredump_params) 
     };
 
     let AttrState::Registered(attr) = pid.pidfs_attr() else {
-        kernel::warn_on!(true);
+        vfs_warn_on!(true);
         return;
     };
 
@@ -692,7 +709,7 @@ fn pidfs_export_permission(oflags: u32) -> Result {
 fn pidfs_export_open(path: &Path, oflags: u32) -> Result<ARef<File>> {
     // Opening via file handle may never raise PIDFD_AUTOKILL. That can only be done at task
     // creation!
-    if kernel::warn_on!(oflags & PIDFD_AUTOKILL != 0) {
+    if kernel::warn_on_once!(oflags & PIDFD_AUTOKILL != 0) {
         return Err(EINVAL);
     }
     // Clear O_LARGEFILE as open_by_handle_at() forces it.
@@ -727,12 +744,12 @@ fn register_pid_gfp(pid: &StructPid, gfp: bindings::gfp_t) -> Result {
 
     // Synchronize with pidfs_exit().
     let guard = pid.lock_wait_pidfd();
-    match pid.pidfs_attr_locked(&guard) {
+    match guard.pidfs_attr() {
         AttrState::Dead => Err(ESRCH),
         AttrState::Registered(_) => Ok(()),
         // Cannot fail: the state is unregistered and the lock is held. A lost race frees
         // `new_attr` after the lock is dropped.
-        AttrState::Unregistered => pid.pidfs_set_attr(&guard, new_attr).map_err(|_| EBUSY),
+        AttrState::Unregistered => guard.pidfs_set_attr(new_attr).map_err(|_| EBUSY),
     }
 }
 
@@ -771,19 +788,17 @@ fn pidfs_xattr_get(pid: &StructPid, name: &CStr, buf: XattrBuf<'_>) -> Result<us
 }
 
 fn pidfs_xattr_set(
-    pid: &StructPid,
-    inode: &Inode,
+    inode: &LockedInode<'_, PidFs>,
     name: &CStr,
     value: Option<&[u8]>,
     flags: i32,
 ) -> Result {
-    match pid.pidfs_attr() {
-        AttrState::Registered(attr) => attr.xattr_set(inode, name, value, flags),
-        _ => Err(ENODATA),
-    }
+    StructPid::pidfs_xattr_set(inode, name, value, flags)
 }
 
-impl PseudoFs for PidFs {
+// SAFETY: `PidFs` is the only pseudo filesystem whose inodes stand for a `struct pid`: the
+// stash `pid->stashed` is pidfs' alone.
+unsafe impl PseudoFs for PidFs {
     type Data = StructPid;
 
     const MAGIC: u32 = bindings::PID_FS_MAGIC;
@@ -791,7 +806,7 @@ impl PseudoFs for PidFs {
     // to start with 'anon_inode'.
     const DNAME: &'static CStr = c"anon_inode:[pidfd]";
 
-    fn tables() -> &'static Tables {
+    fn tables() -> &'static Tables<Self> {
         &PIDFS_TABLES
     }
 
@@ -812,13 +827,12 @@ impl PseudoFs for PidFs {
     }
 
     fn xattr_set(
-        pid: &StructPid,
-        inode: &Inode,
+        inode: &LockedInode<'_, Self>,
         name: &CStr,
         value: Option<&[u8]>,
         flags: i32,
     ) -> Result {
-        pidfs_xattr_set(pid, inode, name, value, flags)
+        pidfs_xattr_set(inode, name, value, flags)
     }
 
     fn encode_fh(pid: &StructPid) -> u64 {
@@ -837,30 +851,26 @@ impl PseudoFs for PidFs {
         pidfs_export_open(path, oflags)
     }
 
-    fn release(pid: &StructPid, file: &File) {
-        pidfs_file_release(pid, file)
+    fn release(file: &PseudoFile<'_, Self>) {
+        pidfs_file_release(file)
     }
 
-    fn poll(pid: &StructPid, file: &File, table: &PollTable<'_>) -> u32 {
-        pidfd_poll(pid, file, table)
+    fn poll(file: &PseudoFile<'_, Self>, table: &PollTable<'_>) -> u32 {
+        pidfd_poll(file, table)
     }
 
-    fn ioctl(pid: &StructPid, file: &File, cmd: u32, arg: usize) -> Result<isize> {
-        pidfd_ioctl(pid, file, cmd, arg)
+    fn ioctl(file: &PseudoFile<'_, Self>, cmd: u32, arg: usize) -> Result<isize> {
+        pidfd_ioctl(file, cmd, arg)
     }
 
     #[cfg(CONFIG_COMPAT)]
-    fn compat_ioctl(pid: &StructPid, file: &File, cmd: u32, arg: usize) -> Result<isize> {
-        pidfd_compat_ioctl(pid, file, cmd, arg)
+    fn compat_ioctl(file: &PseudoFile<'_, Self>, cmd: u32, arg: usize) -> Result<isize> {
+        pidfd_compat_ioctl(file, cmd, arg)
     }
 
-    #[cfg(not(CONFIG_COMPAT))]
-    fn compat_ioctl(_pid: &StructPid, _file: &File, _cmd: u32, _arg: usize) -> Result<isize> {
-        Err(ENOIOCTLCMD)
-    }
-
-    fn show_fdinfo(pid: &StructPid, _file: &File, m: &FdInfo<'_>) {
-        pidfd_show_fdinfo(pid, m)
+    #[cfg(CONFIG_PROC_FS)]
+    fn show_fdinfo(file: &PseudoFile<'_, Self>, m: &FdInfo<'_>) {
+        pidfd_show_fdinfo(file.data(), m)
     }
 }
 
@@ -902,7 +912,6 @@ pub unsafe extern "C" fn pidfs_init() {
     if PIDFS_INO_HT.init().is_err() {
         panic!("Failed to initialize pidfs hashtable");
     }
-    PidfsAttr::init();
     match Mount::<PidFs>::kern_mount(&PIDFS_TYPE) {
         Ok(mnt) => {
             if !PIDFS_MNT.populate(mnt) {

@@ -2,6 +2,13 @@
 
 #include <linux/rhashtable.h>
 
+/* rhashtable_init() is a macro around alloc_hooks(); keep the allocation tagging. */
+__rust_helper int rust_helper_rhashtable_init(struct rhashtable *ht,
+					      const struct rhashtable_params *params)
+{
+	return rhashtable_init(ht, params);
+}
+
 __rust_helper int
 rust_helper_rhashtable_insert_fast(struct rhashtable *ht, struct rhash_head *obj,
 				   const struct rhashtable_params params)

@@ -10,29 +10,25 @@
 //! C header: [`include/linux/pid.h`](srctree/include/linux/pid.h)
 
 use super::{
-    fs::{Inode, XattrBuf},
+    fs::{Inode, LockedInode, PseudoFs, XattrBuf},
     pid::WaitPidfdGuard,
     StructPid,
 };
-use crate::ffi::c_void;
 use crate::{
     alloc::{Flags, KBox},
     bindings,
     error::{from_err_ptr, to_result, Result},
+    ffi::c_void,
     prelude::*,
     str::CStr,
-    sync::barrier::{smp_mb, Full, Read, Write},
+    sync::{
+        atomic::{Acquire, Atomic, AtomicFlag, Relaxed, Release},
+        barrier::{smp_mb, Full},
+    },
     types::Opaque,
+    workqueue::{self, impl_has_work, new_work, Work, WorkItem}, //
 };
-use core::{
-    ptr,
-    sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering},
-};
-
-/// `PIDFS_ATTR_BIT_EXIT`: the exit information is valid.
-const PIDFS_ATTR_BIT_EXIT: usize = 0;
-/// `PIDFS_ATTR_BIT_COREDUMP`: the coredump information is valid.
-const PIDFS_ATTR_BIT_COREDUMP: usize = 1;
+use core::{pin::Pin, ptr};
 
 /// The value of `pid->attr` that marks a pid reaped before anyone registered it
 /// (`PIDFS_PID_DEAD`, i.e. `ERR_PTR(-ESRCH)`).
@@ -62,14 +58,16 @@ pub struct CoredumpInfo {
 /// The pidfs state of a `struct pid` (`struct pidfs_attr`).
 ///
 /// It is allocated once, when the pid is first registered with pidfs, and freed with the pid.
-/// The exit and coredump fields are written once and then published by setting their bit in
-/// `attr_mask` after a write barrier; readers test the bit and issue a read barrier before
-/// reading them, so they see either nothing or the complete information.
+/// The exit and coredump fields are written once and then published by setting their flag with
+/// release ordering (the `smp_wmb()` + `set_bit()` of C); readers load the flag with acquire
+/// ordering before reading them, so they see either nothing or the complete information.
 ///
 /// # Invariants
 ///
-/// `xattrs` is an initialised list head of `struct simple_xattr` entries, modified only under the
-/// inode lock of the pid's pidfs inode (`simple_xattr_set()`), read under RCU.
+/// - `xattrs` is an initialised list head of `struct simple_xattr` entries, modified only under
+///   the inode lock of the pid's pidfs inode (`simple_xattr_set()`), read under RCU. It points
+///   into the object itself, which is why the object is always pinned.
+/// - `free_work` is only queued by [`PidfsAttr::free`], which gives up the object to it.
 ///
 /// # Examples
 ///
@@ -90,17 +88,36 @@ pub struct CoredumpInfo {
 /// PidfsAttr::free(attr);
 /// # Ok::<(), Error>(())
 /// ```
-#[repr(C)]
+#[pin_data(PinnedDrop)]
 pub struct PidfsAttr {
+    #[pin]
     xattrs: Opaque<bindings::list_head>,
-    attr_mask: AtomicUsize,
-    cgroupid: AtomicU64,
-    exit_code: AtomicI32,
-    coredump_mask: AtomicU32,
-    coredump_signal: AtomicU32,
-    coredump_code: AtomicU32,
-    free_node: Opaque<bindings::llist_node>,
+    /// `PIDFS_ATTR_BIT_EXIT`: the exit information is valid.
+    exit_valid: AtomicFlag,
+    /// `PIDFS_ATTR_BIT_COREDUMP`: the coredump information is valid.
+    coredump_valid: AtomicFlag,
+    cgroupid: Atomic<u64>,
+    exit_code: Atomic<i32>,
+    coredump_mask: Atomic<u32>,
+    coredump_signal: Atomic<u32>,
+    coredump_code: Atomic<u32>,
+    #[pin]
+    free_work: Work<PidfsAttr>,
 }
+
+impl_has_work! {
+    impl HasWork<Self> for PidfsAttr { self.free_work }
+}
+
+// SAFETY: The xattr list is only changed through `simple_xattr_set()` under the pidfs inode lock
+// and read under RCU, the other fields are atomics or the work item, and nothing in the state is
+// tied to the thread that allocated it; it is freed from whatever context drops the last `pid`
+// reference, or from the workqueue.
+unsafe impl Send for PidfsAttr {}
+
+// SAFETY: See `Send`: every method that takes `&self` is safe to call concurrently (the one that
+// changes the list is `unsafe` and requires the inode lock).
+unsafe impl Sync for PidfsAttr {}
 
 /// What `pid->attr` holds.
 pub enum AttrState<'a> {
@@ -116,97 +133,88 @@ impl PidfsAttr {
     /// Allocates zeroed state with an empty xattr list, with the allocation flags `gfp` (a
     /// `gfp_t` from the C caller of `pidfs_register_pid_gfp()`), charged to the caller's memory
     /// cgroup as the C `pidfs_attr_cache` (`SLAB_ACCOUNT`) is.
-    pub fn new(gfp: bindings::gfp_t) -> Result<KBox<Self>> {
+    pub fn new(gfp: bindings::gfp_t) -> Result<Pin<KBox<Self>>> {
         // `__GFP_ACCOUNT` is the bit that `GFP_KERNEL_ACCOUNT` adds to `GFP_KERNEL`.
         let account = bindings::GFP_KERNEL_ACCOUNT & !bindings::GFP_KERNEL;
         let flags = Flags::from_raw(gfp | account);
-        let attr = KBox::new(
-            PidfsAttr {
-                xattrs: Opaque::zeroed(),
-                attr_mask: AtomicUsize::new(0),
-                cgroupid: AtomicU64::new(0),
-                exit_code: AtomicI32::new(0),
-                coredump_mask: AtomicU32::new(0),
-                coredump_signal: AtomicU32::new(0),
-                coredump_code: AtomicU32::new(0),
-                free_node: Opaque::zeroed(),
-            },
+        KBox::pin_init(
+            pin_init!(PidfsAttr {
+                xattrs <- Opaque::ffi_init(|head: *mut bindings::list_head| {
+                    // SAFETY: `head` points to the list head inside the new, pinned allocation,
+                    // which no one else can see yet; an empty list head points at itself
+                    // (`INIT_LIST_HEAD()`).
+                    unsafe {
+                        (*head).next = head;
+                        (*head).prev = head;
+                    }
+                }),
+                exit_valid: AtomicFlag::new(false),
+                coredump_valid: AtomicFlag::new(false),
+                cgroupid: Atomic::new(0),
+                exit_code: Atomic::new(0),
+                coredump_mask: Atomic::new(0),
+                coredump_signal: Atomic::new(0),
+                coredump_code: Atomic::new(0),
+                free_work <- new_work!("PidfsAttr::free_work"),
+            }),
             flags,
-        )?;
-        let head = attr.xattrs.get();
-        // SAFETY: `head` points into the new, not yet shared allocation; an empty list head points
-        // at itself (`INIT_LIST_HEAD_RCU()`).
-        unsafe {
-            (*head).next = head;
-            (*head).prev = head;
-        }
-        Ok(attr)
-    }
-
-    fn test_bit(&self, bit: usize) -> bool {
-        self.attr_mask.load(Ordering::Relaxed) & (1 << bit) != 0
+        )
     }
 
     /// Records the exit information and publishes it (the tail of `pidfs_exit()`).
     ///
-    /// Whoever later sees the task unhashed also sees the information: the bit is set with full
-    /// ordering, as `set_bit()` followed by `smp_mb__after_atomic()` does.
+    /// Whoever later sees the task unhashed also sees the information: the flag is set with
+    /// release ordering and followed by a full barrier, as `set_bit()` followed by
+    /// `smp_mb__after_atomic()` does.
     pub fn set_exit(&self, info: ExitInfo) {
-        self.cgroupid.store(info.cgroupid, Ordering::Relaxed);
-        self.exit_code.store(info.exit_code, Ordering::Relaxed);
-        smp_mb(Write);
-        self.attr_mask
-            .fetch_or(1 << PIDFS_ATTR_BIT_EXIT, Ordering::Relaxed);
+        self.cgroupid.store(info.cgroupid, Relaxed);
+        self.exit_code.store(info.exit_code, Relaxed);
+        self.exit_valid.store(true, Release);
         smp_mb(Full);
     }
 
     /// Returns whether exit information has been recorded, without reading it.
     pub fn has_exited(&self) -> bool {
-        self.test_bit(PIDFS_ATTR_BIT_EXIT)
+        self.exit_valid.load(Relaxed)
     }
 
     /// Returns the exit information if it has been recorded.
     pub fn exit_info(&self) -> Option<ExitInfo> {
-        if !self.test_bit(PIDFS_ATTR_BIT_EXIT) {
+        if !self.exit_valid.load(Acquire) {
             return None;
         }
-        smp_mb(Read);
         Some(ExitInfo {
-            cgroupid: self.cgroupid.load(Ordering::Relaxed),
-            exit_code: self.exit_code.load(Ordering::Relaxed),
+            cgroupid: self.cgroupid.load(Relaxed),
+            exit_code: self.exit_code.load(Relaxed),
         })
     }
 
     /// Records the coredump information and publishes it (`pidfs_coredump()`).
     pub fn set_coredump(&self, info: CoredumpInfo) {
-        self.coredump_mask.store(info.mask, Ordering::Relaxed);
-        self.coredump_signal.store(info.signal, Ordering::Relaxed);
-        self.coredump_code.store(info.code, Ordering::Relaxed);
-        smp_mb(Write);
-        self.attr_mask
-            .fetch_or(1 << PIDFS_ATTR_BIT_COREDUMP, Ordering::Relaxed);
+        self.coredump_mask.store(info.mask, Relaxed);
+        self.coredump_signal.store(info.signal, Relaxed);
+        self.coredump_code.store(info.code, Relaxed);
+        self.coredump_valid.store(true, Release);
     }
 
     /// Returns the coredump information if it has been recorded.
     pub fn coredump_info(&self) -> Option<CoredumpInfo> {
-        if !self.test_bit(PIDFS_ATTR_BIT_COREDUMP) {
+        if !self.coredump_valid.load(Acquire) {
             return None;
         }
-        smp_mb(Read);
         Some(CoredumpInfo {
-            mask: self.coredump_mask.load(Ordering::Relaxed),
-            signal: self.coredump_signal.load(Ordering::Relaxed),
-            code: self.coredump_code.load(Ordering::Relaxed),
+            mask: self.coredump_mask.load(Relaxed),
+            signal: self.coredump_signal.load(Relaxed),
+            code: self.coredump_code.load(Relaxed),
         })
     }
 
     fn xattrs_empty(&self) -> bool {
         let head = self.xattrs.get();
-        // SAFETY: The list head is initialised (type invariant); reading `next` mirrors
-        // `list_empty()`.
-        let next: *mut bindings::list_head =
-            unsafe { ptr::read_volatile(ptr::addr_of!((*head).next)) };
-        ptr::eq(next, head)
+        // SAFETY: The list head is initialised (type invariants) and `next` is aligned; the C
+        // list code updates it with `WRITE_ONCE()`, so an atomic load mirrors `list_empty()`.
+        let next = unsafe { Atomic::<*mut bindings::list_head>::from_ptr(&raw mut (*head).next) };
+        ptr::eq(next.load(Relaxed), head)
     }
 
     /// Looks up the extended attribute `name` (`simple_xattr_get()`).
@@ -214,8 +222,10 @@ impl PidfsAttr {
     /// Copies the value into `buf` unless `buf` is empty, in which case only the size is
     /// returned.
     pub fn xattr_get(&self, name: &CStr, buf: XattrBuf<'_>) -> Result<usize> {
-        // SAFETY: The cache and the list are valid; `buf` describes writable kernel memory of
-        // `buf.size` bytes (or is NULL with size 0), as `XattrBuf` guarantees.
+        // SAFETY: The cache is valid; the list is initialised (type invariants) and
+        // `simple_xattr_get()` walks it under RCU, so it may run concurrently with a setter.
+        // `buf` describes writable kernel memory of `buf.size` bytes (or is NULL with size 0), as
+        // `XattrBuf` guarantees.
         let ret = unsafe {
             bindings::simple_xattr_get(
                 PIDFS_XA_CACHE.0.get(),
@@ -232,21 +242,19 @@ impl PidfsAttr {
     /// Sets, replaces or (with `value` [`None`]) removes the extended attribute `name`
     /// (`simple_xattr_set()`); `flags` are `XATTR_CREATE`/`XATTR_REPLACE`.
     ///
-    /// The caller holds the pidfs inode's lock, as the VFS does around `->set()`; `_inode` is the
-    /// evidence that the call comes from there.
-    pub fn xattr_set(
-        &self,
-        _inode: &Inode,
-        name: &CStr,
-        value: Option<&[u8]>,
-        flags: i32,
-    ) -> Result {
+    /// # Safety
+    ///
+    /// The caller must hold the inode lock of the pidfs inode of the pid that owns this state,
+    /// as the VFS does around `xattr_handler->set()`: it is what serialises the writers of the
+    /// list.
+    pub unsafe fn xattr_set(&self, name: &CStr, value: Option<&[u8]>, flags: i32) -> Result {
         let (vptr, vsize) = match value {
             Some(v) => (v.as_ptr().cast::<c_void>(), v.len()),
             None => (ptr::null(), 0),
         };
-        // SAFETY: The cache and the list are valid; the value is readable for `vsize` bytes or
-        // NULL (removal). The list is only modified under the inode lock, which the VFS holds.
+        // SAFETY: The cache is valid and the list initialised (type invariants); the value is
+        // readable for `vsize` bytes or NULL (removal). Writers of the list are serialised by the
+        // inode lock, which the caller holds (safety requirements).
         let old = unsafe {
             bindings::simple_xattr_set(
                 PIDFS_XA_CACHE.0.get(),
@@ -258,15 +266,16 @@ impl PidfsAttr {
             )
         };
         let old = from_err_ptr(old)?;
-        // SAFETY: `old` is NULL or the entry that was replaced or removed, which is ours to free
-        // after an RCU grace period.
+        // SAFETY: `simple_xattr_set()` unlinked `old` (NULL if nothing was replaced or
+        // removed); it is ours, and readers under RCU may still see it, hence the RCU free.
         unsafe { bindings::simple_xattr_free_rcu(old) };
         Ok(())
     }
 
     /// Lists the names of the extended attributes the caller may see (`simple_xattr_list()`).
     pub fn xattr_list(&self, inode: &Inode, buf: XattrBuf<'_>) -> Result<usize> {
-        // SAFETY: The inode and the list are valid; `buf` is as `XattrBuf` guarantees.
+        // SAFETY: The inode is valid (type invariants of `Inode`); the list is initialised and
+        // `simple_xattr_list()` walks it under RCU. `buf` is as `XattrBuf` guarantees.
         let ret = unsafe {
             bindings::simple_xattr_list(inode.as_ptr(), self.xattrs.get(), buf.ptr.cast(), buf.size)
         };
@@ -278,151 +287,184 @@ impl PidfsAttr {
 
     /// Frees the state of a pid that is going away (the tail of `pidfs_free_pid()`).
     ///
-    /// May be called in any context: if there are extended attributes, freeing them can sleep,
-    /// so it is deferred to a work item.
-    pub fn free(attr: KBox<Self>) {
+    /// May be called in any context: if there are extended attributes, freeing them must not
+    /// happen in the caller's context, so it is deferred to the system workqueue.
+    pub fn free(attr: Pin<KBox<Self>>) {
         if attr.xattrs_empty() {
             drop(attr);
             return;
         }
-        let attr = KBox::into_raw(attr);
-        // SAFETY: `attr` is valid and now owned by the free list until the work item runs.
-        let first =
-            unsafe { bindings::llist_add((*attr).free_node.get(), PIDFS_FREE_LIST.0.get()) };
-        if first {
-            // SAFETY: The work item was initialised by `init()`, which pidfs calls at boot before
-            // any pid can be freed.
-            unsafe { bindings::schedule_work(PIDFS_FREE_WORK.0.get()) };
-        }
+        workqueue::system().enqueue(attr);
     }
+}
 
-    /// Initialises the deferred-free machinery. Called once, from `pidfs_init()`.
-    pub fn init() {
-        // SAFETY: The work item is a static that nothing uses before this call, made at boot by
-        // the single `pidfs_init()` caller.
+impl WorkItem for PidfsAttr {
+    type Pointer = Pin<KBox<Self>>;
+
+    /// Frees a state with extended attributes, queued by [`PidfsAttr::free`]
+    /// (`pidfs_free_attr_work()`); dropping it frees the attributes.
+    fn run(this: Pin<KBox<Self>>) {
+        drop(this);
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for PidfsAttr {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: The cache is valid and the list initialised (type invariants); no one else can
+        // reach the object while it is being dropped. With an empty list this does nothing, so
+        // it is fine in any context; [`PidfsAttr::free`] defers the other case to a work item.
         unsafe {
-            bindings::init_work_with_key(
-                PIDFS_FREE_WORK.0.get(),
-                Some(pidfs_free_attr_work),
-                false,
-                c"pidfs_free_work".as_char_ptr(),
-                crate::static_lock_class!().as_ptr(),
-            )
+            bindings::simple_xattrs_free(PIDFS_XA_CACHE.0.get(), self.xattrs.get(), ptr::null_mut())
         };
     }
 }
 
-/// A static C object that is only accessed through the C API that owns its synchronisation.
-struct CStatic<T>(Opaque<T>);
+/// The cache that `simple_xattr_*()` keeps pidfs' extended attributes in (`pidfs_xa_cache`).
+struct XattrCache(Opaque<bindings::simple_xattr_cache>);
 
-// SAFETY: The wrapped objects (an llist head, a work item and the xattr cache) are designed for
-// concurrent use through their C APIs, which do their own synchronisation.
-unsafe impl<T> Sync for CStatic<T> {}
+// SAFETY: The cache is only passed to the `simple_xattr_*()` functions, which allocate its hash
+// table on first use with `cmpxchg()` and otherwise only use the rhashtable API, which does its
+// own locking; Rust code never reads or writes it.
+unsafe impl Sync for XattrCache {}
 
-static PIDFS_FREE_LIST: CStatic<bindings::llist_head> = CStatic(Opaque::zeroed());
-static PIDFS_FREE_WORK: CStatic<bindings::work_struct> = CStatic(Opaque::zeroed());
-static PIDFS_XA_CACHE: CStatic<bindings::simple_xattr_cache> = CStatic(Opaque::zeroed());
-
-/// Frees the states queued by [`PidfsAttr::free`] (`pidfs_free_attr_work()`).
-///
-/// # Safety
-///
-/// Called by the workqueue for `PIDFS_FREE_WORK`.
-unsafe extern "C" fn pidfs_free_attr_work(_work: *mut bindings::work_struct) {
-    // SAFETY: The list head is valid; this takes all queued entries.
-    let mut node = unsafe { bindings::llist_del_all(PIDFS_FREE_LIST.0.get()) };
-    while !node.is_null() {
-        // SAFETY: Every node on the list is the `free_node` of a `PidfsAttr` leaked by
-        // `PidfsAttr::free()`, whose ownership passed to the list.
-        let attr = unsafe {
-            node.byte_sub(core::mem::offset_of!(PidfsAttr, free_node))
-                .cast::<PidfsAttr>()
-        };
-        // SAFETY: `node` is valid until `attr` is freed below.
-        node = unsafe { (*node).next };
-        // SAFETY: `attr` is valid and exclusively ours; its xattrs are freed with it.
-        unsafe {
-            bindings::simple_xattrs_free(
-                PIDFS_XA_CACHE.0.get(),
-                (*attr).xattrs.get(),
-                ptr::null_mut(),
-            )
-        };
-        // SAFETY: `attr` came from `KBox::into_raw()` in `PidfsAttr::free()`.
-        drop(unsafe { KBox::from_raw(attr) });
-    }
-}
+static PIDFS_XA_CACHE: XattrCache = XattrCache(Opaque::zeroed());
 
 impl StructPid {
     /// Returns what `pid->attr` holds (`READ_ONCE(pid->attr)`).
     pub fn pidfs_attr(&self) -> AttrState<'_> {
-        attr_state(self.attr_atomic().load(Ordering::Acquire))
+        // SAFETY: `pid->attr` is NULL, `PIDFS_PID_DEAD` or a state that stays allocated until the
+        // pid is freed, which cannot happen while `&self` exists (type invariants of `StructPid`).
+        unsafe { attr_state(self.attr_atomic().load(Acquire)) }
     }
 
-    /// Returns what `pid->attr` holds, with the `wait_pidfd` lock held so that it cannot change.
-    pub fn pidfs_attr_locked<'a>(&'a self, _guard: &WaitPidfdGuard<'a>) -> AttrState<'a> {
-        attr_state(self.attr_atomic().load(Ordering::Relaxed))
+    /// Sets, replaces or (with `value` [`None`]) removes the extended attribute `name` of the
+    /// pid of a locked pidfs inode (`simple_xattr_set()` on `pid->attr->xattrs`).
+    ///
+    /// Fails with `ENODATA` if the pid is not registered.
+    pub fn pidfs_xattr_set<T: PseudoFs<Data = StructPid>>(
+        inode: &LockedInode<'_, T>,
+        name: &CStr,
+        value: Option<&[u8]>,
+        flags: i32,
+    ) -> Result {
+        match inode.data().pidfs_attr() {
+            // SAFETY: The lock of `inode` is held and the pid is its object (type invariants of
+            // `LockedInode`); `T` is the one filesystem whose inodes stand for pids (safety
+            // requirements of `PseudoFs`), so this is the lock that serialises the pid's xattr
+            // writers.
+            AttrState::Registered(attr) => unsafe { attr.xattr_set(name, value, flags) },
+            _ => Err(ENODATA),
+        }
+    }
+
+    /// Prepares the pidfs fields of a new `struct pid` (`pidfs_prepare_pid()`): no state, no
+    /// stashed dentry, no inode number.
+    ///
+    /// # Safety
+    ///
+    /// The pid must be new (`alloc_pid()`) and not yet visible to anyone else: whatever the
+    /// fields held is forgotten.
+    pub unsafe fn pidfs_prepare(&self) {
+        self.attr_atomic().store(ptr::null_mut(), Relaxed);
+        // SAFETY: `stashed()` is the address of `pid->stashed`, valid and aligned; the pid is not
+        // visible to anyone else yet (safety requirements).
+        unsafe { Atomic::<*mut bindings::dentry>::from_ptr(self.stashed()) }
+            .store(ptr::null_mut(), Relaxed);
+        // SAFETY: A new pid is in no table (safety requirements).
+        unsafe { self.set_ino(0) };
+    }
+}
+
+impl<'a> WaitPidfdGuard<'a> {
+    /// Returns what `pid->attr` holds; it cannot change while the lock is held.
+    pub fn pidfs_attr(&self) -> AttrState<'a> {
+        // SAFETY: As in `StructPid::pidfs_attr()`: a state stays allocated until the pid, which
+        // `self` borrows, is freed.
+        unsafe { attr_state(self.pid().attr_atomic().load(Relaxed)) }
     }
 
     /// Marks an unregistered pid as reaped (`pid->attr = PIDFS_PID_DEAD`), so that it can never
     /// be registered. Does nothing if the pid is registered or already dead.
-    pub fn pidfs_mark_dead(&self, _guard: &WaitPidfdGuard<'_>) {
-        let a = self.attr_atomic();
-        if a.load(Ordering::Relaxed).is_null() {
-            a.store(PIDFS_PID_DEAD, Ordering::Relaxed);
+    pub fn pidfs_mark_dead(&self) {
+        let a = self.pid().attr_atomic();
+        if a.load(Relaxed).is_null() {
+            a.store(PIDFS_PID_DEAD, Relaxed);
         }
     }
 
     /// Registers an unregistered pid with its new state. Returns the state back if the pid is
-    /// already registered or dead, which the caller can check under the same guard.
+    /// already registered or dead.
     pub fn pidfs_set_attr(
         &self,
-        _guard: &WaitPidfdGuard<'_>,
-        attr: KBox<PidfsAttr>,
-    ) -> core::result::Result<(), KBox<PidfsAttr>> {
-        let a = self.attr_atomic();
-        if !a.load(Ordering::Relaxed).is_null() {
+        attr: Pin<KBox<PidfsAttr>>,
+    ) -> core::result::Result<(), Pin<KBox<PidfsAttr>>> {
+        let a = self.pid().attr_atomic();
+        if !a.load(Relaxed).is_null() {
             return Err(attr);
         }
-        a.store(KBox::into_raw(attr).cast(), Ordering::Release);
+        // SAFETY: The object stays pinned: it is only ever turned back into a
+        // `Pin<KBox<PidfsAttr>>` (by `DyingPid::take_pidfs_attr()`), never moved out of.
+        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(attr) });
+        a.store(raw.cast(), Release);
         Ok(())
-    }
-
-    /// Clears `pid->attr` (`pidfs_prepare_pid()`), forgetting any state.
-    ///
-    /// Only for a pid that pidfs has never seen: it is being allocated and nothing else refers
-    /// to it yet, so nothing can be leaked.
-    pub fn pidfs_reset(&self) {
-        self.attr_atomic().store(ptr::null_mut(), Ordering::Relaxed);
-        // SAFETY: The slot is valid; the pid is not yet visible, so no one else accesses it.
-        unsafe { ptr::write_volatile(self.stashed(), ptr::null_mut()) };
-        self.set_ino(0);
-    }
-
-    /// Takes the pidfs state out of a pid that is being freed (`pidfs_free_pid()`).
-    ///
-    /// # Safety
-    ///
-    /// The pid's reference count must have dropped to zero: nothing else can access it.
-    pub unsafe fn pidfs_take_attr(&self) -> Option<KBox<PidfsAttr>> {
-        let p = self.attr_atomic().swap(ptr::null_mut(), Ordering::Relaxed);
-        if p.is_null() || p == PIDFS_PID_DEAD {
-            return None;
-        }
-        // SAFETY: A registered pid's `attr` came from `KBox::into_raw()` in `pidfs_set_attr()`,
-        // and no one else can use it any more (safety requirements).
-        Some(unsafe { KBox::from_raw(p.cast()) })
     }
 }
 
-fn attr_state<'a>(p: *mut bindings::pidfs_attr) -> AttrState<'a> {
+/// A `struct pid` whose last reference has just been dropped, being freed (`pidfs_free_pid()`).
+///
+/// It is not a [`StructPid`], whose reference count is never zero.
+///
+/// # Invariants
+///
+/// The pointer is to a `struct pid` whose reference count is zero and whose memory stays valid
+/// while this exists; no one else accesses its pidfs fields any more.
+pub struct DyingPid(ptr::NonNull<bindings::pid>);
+
+impl DyingPid {
+    /// Wraps the pid that `put_pid()` is about to free.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be a `struct pid` whose reference count dropped to zero, whose memory stays
+    /// valid for as long as the result exists.
+    pub unsafe fn from_raw(ptr: *mut bindings::pid) -> Option<Self> {
+        // INVARIANT: Guaranteed by the safety requirements.
+        ptr::NonNull::new(ptr).map(Self)
+    }
+
+    /// Returns whether a dentry is still stashed in the pid (a reference counting bug).
+    pub fn has_stashed_dentry(&self) -> bool {
+        // SAFETY: The pid's memory is valid (type invariants) and no one else uses it.
+        !unsafe { (*self.0.as_ptr()).__bindgen_anon_1.stashed }.is_null()
+    }
+
+    /// Takes the pidfs state out of the pid, if it was registered.
+    pub fn take_pidfs_attr(&mut self) -> Option<Pin<KBox<PidfsAttr>>> {
+        // SAFETY: The pid's memory is valid and no one else uses it (type invariants).
+        let slot = unsafe { &mut (*self.0.as_ptr()).__bindgen_anon_1.attr };
+        let p = core::mem::replace(slot, ptr::null_mut());
+        if p.is_null() || p == PIDFS_PID_DEAD {
+            return None;
+        }
+        // SAFETY: A registered pid's `attr` came from `KBox::into_raw()` of a pinned box in
+        // `WaitPidfdGuard::pidfs_set_attr()`; it was never moved, and it is ours now that the
+        // field is cleared.
+        Some(unsafe { Pin::new_unchecked(KBox::from_raw(p.cast())) })
+    }
+}
+
+/// # Safety
+///
+/// `p` must be NULL, `PIDFS_PID_DEAD` or a state from `WaitPidfdGuard::pidfs_set_attr()` that
+/// stays allocated for `'a`.
+unsafe fn attr_state<'a>(p: *mut bindings::pidfs_attr) -> AttrState<'a> {
     if p.is_null() {
         AttrState::Unregistered
     } else if p == PIDFS_PID_DEAD {
         AttrState::Dead
     } else {
-        // SAFETY: A registered state stays allocated until the pid is freed, which cannot happen
-        // while the caller holds a `&StructPid` (its reference count is non-zero).
+        // SAFETY: By the safety requirements, `p` is a live, pinned `PidfsAttr` for `'a`.
         AttrState::Registered(unsafe { &*p.cast::<PidfsAttr>() })
     }
 }

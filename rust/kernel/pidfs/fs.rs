@@ -20,10 +20,15 @@ use crate::{
     error::{from_err_ptr, to_result, Result},
     ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void},
     fs::File,
-    seq_file::SeqFile,
     str::{as_char_ptr_in_const_context, CStr, CStrExt},
-    sync::aref::{ARef, AlwaysRefCounted},
+    sync::{
+        aref::{ARef, AlwaysRefCounted},
+        poll::PollTable,
+    },
+    types::Opaque, //
 };
+#[cfg(CONFIG_PROC_FS)]
+use crate::{pid_namespace::PidNamespace, seq_file::SeqFile};
 use core::{
     marker::PhantomData,
     mem::MaybeUninit,
@@ -50,11 +55,136 @@ unsafe impl Stashable for super::StructPid {
     }
 }
 
+// SAFETY: `pid->wait_pidfd` is initialised by `alloc_pid()` and is part of the pid, so it lives as
+// long as the pid is referenced.
+unsafe impl HasWaitQueue for super::StructPid {
+    fn wait_queue(&self) -> *mut bindings::wait_queue_head {
+        self.wait_pidfd()
+    }
+}
+
 /// A pseudo filesystem, its inodes and the files opened on them.
 ///
 /// Every inode's `i_private` holds one reference to a [`PseudoFs::Data`] object, dropped when
 /// the inode is evicted.
-pub trait PseudoFs: Sized + 'static {
+///
+/// # Safety
+///
+/// The stash of [`PseudoFs::Data`] ([`Stashable::stashed`]) belongs to this filesystem alone: no
+/// other implementation of `PseudoFs` may have the same `Data` type. The stash and the inodes of
+/// an object are then those of this filesystem, which the operations below rely on (for
+/// example, the lock of a [`LockedInode`] is the one that serialises the object's writers).
+///
+/// # Examples
+///
+/// A second, minimal pseudo filesystem next to pidfs, whose inodes stand for static objects. It
+/// uses the same C stash as pidfs and nsfs: the first lookup makes the inode, which keeps the
+/// object reference it was handed; the second finds the stashed dentry and drops its reference.
+///
+/// ```
+/// use core::ptr::{self, NonNull};
+/// use kernel::{
+///     bindings,
+///     pidfs::fs::{
+///         dentry_open, path_from_stashed, DentryOperations, ExportOperations, FileOperations,
+///         FileSystemType, InodeOperations, Mount, NewInode, PseudoFs, Stashable,
+///         StashedOperations, SuperOperations, Tables, XattrHandler, XattrHandlers,
+///     },
+///     sync::{
+///         aref::{ARef, AlwaysRefCounted},
+///         atomic::{Atomic, Relaxed},
+///     },
+///     types::Opaque,
+/// };
+///
+/// /// An object that lives forever and only counts its references.
+/// struct Obj {
+///     id: u64,
+///     refs: Atomic<i64>,
+///     stashed: Opaque<*mut bindings::dentry>,
+/// }
+///
+/// // SAFETY: `refs` is atomic and `stashed` is only used by the C stash functions.
+/// unsafe impl Sync for Obj {}
+/// // SAFETY: As for `Sync`; nothing in `Obj` is tied to a thread.
+/// unsafe impl Send for Obj {}
+///
+/// // SAFETY: Every `Obj` is a `static`, so it never needs to be freed; the count only checks
+/// // the hand-off below.
+/// unsafe impl AlwaysRefCounted for Obj {
+///     fn inc_ref(&self) {
+///         self.refs.fetch_add(1i64, Relaxed);
+///     }
+///
+///     unsafe fn dec_ref(obj: NonNull<Self>) {
+///         // SAFETY: `obj` points to a `static`.
+///         unsafe { obj.as_ref() }.refs.fetch_sub(1i64, Relaxed);
+///     }
+/// }
+///
+/// // SAFETY: `stashed` starts NULL, is used for nothing but the stash of `ObjFs` and lives
+/// // forever.
+/// unsafe impl Stashable for Obj {
+///     fn stashed(&self) -> *mut *mut bindings::dentry {
+///         self.stashed.get()
+///     }
+/// }
+///
+/// struct ObjFs;
+///
+/// // SAFETY: `ObjFs` is the only filesystem whose inodes stand for an `Obj`.
+/// unsafe impl PseudoFs for ObjFs {
+///     type Data = Obj;
+///     const MAGIC: u32 = 0x0b1e_c7f5;
+///     const DNAME: &'static CStr = c"anon_inode:[obj]";
+///
+///     fn tables() -> &'static Tables<Self> {
+///         &TABLES
+///     }
+///
+///     fn init_inode(inode: &NewInode<'_>, obj: &Obj) {
+///         inode.set_ino(obj.id, 0);
+///     }
+///
+///     fn encode_fh(obj: &Obj) -> u64 {
+///         obj.id
+///     }
+/// }
+///
+/// static SOPS: SuperOperations<ObjFs> = SuperOperations::new();
+/// static DOPS: DentryOperations<ObjFs> = DentryOperations::new();
+/// static EOPS: ExportOperations<ObjFs> = ExportOperations::new();
+/// static IOPS: InodeOperations<ObjFs> = InodeOperations::new();
+/// static FOPS: FileOperations<ObjFs> = FileOperations::new();
+/// static STASHED: StashedOperations<ObjFs> = StashedOperations::new();
+/// static XATTR: XattrHandler<ObjFs> = XattrHandler::new(c"user.");
+/// static XATTRS: XattrHandlers<ObjFs> = XattrHandlers::new(&XATTR);
+/// static TABLES: Tables<ObjFs> =
+///     Tables::new(&SOPS, &DOPS, &EOPS, &IOPS, &FOPS, &STASHED, &XATTRS);
+/// static TYPE: FileSystemType<ObjFs> = FileSystemType::new(c"rust_objfs");
+/// static OBJ: Obj = Obj {
+///     id: 42,
+///     refs: Atomic::new(1),
+///     stashed: Opaque::new(ptr::null_mut()),
+/// };
+///
+/// let mnt = Mount::kern_mount(&TYPE)?;
+/// // First lookup: a new inode, which keeps the reference.
+/// let path = path_from_stashed(&mnt, ARef::from(&OBJ))?;
+/// assert_eq!(path.inode().ino(), 42);
+/// assert_eq!(OBJ.refs.load(Relaxed), 2);
+/// // Second lookup: the stashed dentry; the reference handed over is dropped.
+/// let again = path_from_stashed(&mnt, ARef::from(&OBJ))?;
+/// assert!(ptr::eq(path.inode(), again.inode()));
+/// assert_eq!(OBJ.refs.load(Relaxed), 2);
+/// // A file on it is one of `ObjFs`'s files and leads back to the object.
+/// let file = dentry_open(&again, bindings::O_RDONLY, 0)?;
+/// let of = FOPS.file(&file).ok_or(EINVAL)?;
+/// assert!(ptr::eq(of.data(), &OBJ));
+/// assert_eq!(of.inode().ino(), 42);
+/// # Ok::<(), Error>(())
+/// ```
+pub unsafe trait PseudoFs: Sized + 'static {
     /// The objects the inodes stand for.
     type Data: Stashable;
 
@@ -64,9 +194,8 @@ pub trait PseudoFs: Sized + 'static {
     /// The name of every dentry (`d_dname`), e.g. `anon_inode:[pidfd]`.
     const DNAME: &'static CStr;
 
-    /// The vtables, which must be `static`s built with this type (some C code compares their
-    /// addresses).
-    fn tables() -> &'static Tables;
+    /// The vtables, `static`s built with this type (some C code compares their addresses).
+    fn tables() -> &'static Tables<Self>;
 
     /// Fills in a new inode for `data` (`stashed_operations.init_inode`).
     fn init_inode(inode: &NewInode<'_>, data: &Self::Data);
@@ -77,79 +206,125 @@ pub trait PseudoFs: Sized + 'static {
         Ok(())
     }
 
-    /// Lists the extended attribute names (`inode_operations.listxattr`).
-    fn listxattr(data: &Self::Data, inode: &Inode, buf: XattrBuf<'_>) -> Result<usize>;
+    /// Lists the extended attribute names (`inode_operations.listxattr`); by default there
+    /// are none.
+    fn listxattr(_data: &Self::Data, _inode: &Inode, _buf: XattrBuf<'_>) -> Result<usize> {
+        Ok(0)
+    }
 
-    /// Reads the extended attribute `name` (full name, prefix included).
-    fn xattr_get(data: &Self::Data, inode: &Inode, name: &CStr, buf: XattrBuf<'_>)
-        -> Result<usize>;
+    /// Reads the extended attribute `name` (full name, prefix included); by default there is
+    /// none.
+    fn xattr_get(
+        _data: &Self::Data,
+        _inode: &Inode,
+        _name: &CStr,
+        _buf: XattrBuf<'_>,
+    ) -> Result<usize> {
+        Err(crate::error::code::ENODATA)
+    }
 
-    /// Sets (or with `value` [`None`], removes) the extended attribute `name`.
+    /// Sets (or with `value` [`None`], removes) the extended attribute `name` of the locked
+    /// `inode`'s object; by default this is not supported.
     fn xattr_set(
-        data: &Self::Data,
-        inode: &Inode,
-        name: &CStr,
-        value: Option<&[u8]>,
-        flags: i32,
-    ) -> Result;
+        _inode: &LockedInode<'_, Self>,
+        _name: &CStr,
+        _value: Option<&[u8]>,
+        _flags: i32,
+    ) -> Result {
+        Err(crate::error::code::EOPNOTSUPP)
+    }
 
     /// Returns the 64-bit id that a file handle for `data` carries.
     fn encode_fh(data: &Self::Data) -> u64;
 
-    /// Finds the dentry for a file handle id; `Ok(None)` makes the handle stale.
-    fn fh_to_dentry(id: u64) -> Result<Option<Path>>;
+    /// Finds the dentry for a file handle id; `Ok(None)` makes the handle stale, which is the
+    /// default.
+    fn fh_to_dentry(_id: u64) -> Result<Option<Path>> {
+        Ok(None)
+    }
 
-    /// Checks the `open_by_handle_at(2)` flags (`export_operations.permission`).
-    fn export_permission(oflags: u32) -> Result;
+    /// Checks the `open_by_handle_at(2)` flags (`export_operations.permission`); by default
+    /// opening by handle is refused.
+    fn export_permission(_oflags: u32) -> Result {
+        Err(crate::error::code::EACCES)
+    }
 
-    /// Opens a file from a decoded handle (`export_operations.open`).
-    fn export_open(path: &Path, oflags: u32) -> Result<ARef<File>>;
+    /// Opens a file from a decoded handle (`export_operations.open`); by default refused.
+    fn export_open(_path: &Path, _oflags: u32) -> Result<ARef<File>> {
+        Err(crate::error::code::EACCES)
+    }
 
     /// Called on the final `fput()` of a file (`file_operations.release`).
-    fn release(data: &Self::Data, file: &File);
+    fn release(_file: &PseudoFile<'_, Self>) {}
 
-    /// Polls a file (`file_operations.poll`); returns the `EPOLL*` mask.
-    fn poll(data: &Self::Data, file: &File, table: &PollTable<'_>) -> u32;
+    /// Polls a file (`file_operations.poll`); returns the `EPOLL*` mask, by default none.
+    fn poll(_file: &PseudoFile<'_, Self>, _table: &PollTable<'_>) -> u32 {
+        0
+    }
 
-    /// Handles an ioctl (`file_operations.unlocked_ioctl`).
-    fn ioctl(data: &Self::Data, file: &File, cmd: u32, arg: usize) -> Result<isize>;
+    /// Handles an ioctl (`file_operations.unlocked_ioctl`); by default there is none.
+    fn ioctl(_file: &PseudoFile<'_, Self>, _cmd: u32, _arg: usize) -> Result<isize> {
+        Err(crate::error::code::ENOTTY)
+    }
 
-    /// Handles an ioctl from a 32-bit task (`file_operations.compat_ioctl`).
-    fn compat_ioctl(data: &Self::Data, file: &File, cmd: u32, arg: usize) -> Result<isize>;
+    /// Handles an ioctl from a 32-bit task (`file_operations.compat_ioctl`); `arg` is still the
+    /// 32-bit value (see [`compat_ptr`]). By default there is none.
+    #[cfg(CONFIG_COMPAT)]
+    fn compat_ioctl(_file: &PseudoFile<'_, Self>, _cmd: u32, _arg: usize) -> Result<isize> {
+        Err(crate::error::code::ENOIOCTLCMD)
+    }
 
-    /// Prints the filesystem's lines of `/proc/<pid>/fdinfo/<fd>`.
-    fn show_fdinfo(data: &Self::Data, file: &File, m: &FdInfo<'_>);
+    /// Prints the filesystem's lines of `/proc/<pid>/fdinfo/<fd>`; by default none.
+    #[cfg(CONFIG_PROC_FS)]
+    fn show_fdinfo(_file: &PseudoFile<'_, Self>, _m: &FdInfo<'_>) {}
 }
 
-/// The vtables of a [`PseudoFs`], each a `static` built with the `const fn new()` of its type.
-pub struct Tables {
-    /// `super_operations`.
-    pub sops: &'static SuperOperations,
-    /// `dentry_operations`.
-    pub dops: &'static DentryOperations,
-    /// `export_operations`.
-    pub eops: &'static ExportOperations,
-    /// `inode_operations`.
-    pub iops: &'static InodeOperations,
-    /// `file_operations`.
-    pub fops: &'static FileOperations,
-    /// `stashed_operations`.
-    pub stashed_ops: &'static StashedOperations,
-    /// The NULL-terminated xattr handler list.
-    pub xattr: &'static XattrHandlers,
+/// The vtables of a [`PseudoFs`] `T`, each a `static` built with the `const fn new()` of its
+/// type for the same `T`, so that the tables of different filesystems cannot be mixed.
+pub struct Tables<T: PseudoFs> {
+    sops: &'static SuperOperations<T>,
+    dops: &'static DentryOperations<T>,
+    eops: &'static ExportOperations<T>,
+    iops: &'static InodeOperations<T>,
+    fops: &'static FileOperations<T>,
+    stashed_ops: &'static StashedOperations<T>,
+    xattr: &'static XattrHandlers<T>,
+}
+
+impl<T: PseudoFs> Tables<T> {
+    /// Gathers the vtables of `T`.
+    pub const fn new(
+        sops: &'static SuperOperations<T>,
+        dops: &'static DentryOperations<T>,
+        eops: &'static ExportOperations<T>,
+        iops: &'static InodeOperations<T>,
+        fops: &'static FileOperations<T>,
+        stashed_ops: &'static StashedOperations<T>,
+        xattr: &'static XattrHandlers<T>,
+    ) -> Self {
+        Self {
+            sops,
+            dops,
+            eops,
+            iops,
+            fops,
+            stashed_ops,
+            xattr,
+        }
+    }
 }
 
 macro_rules! vtable_type {
     ($(#[$m:meta])* $name:ident, $c:ty) => {
         $(#[$m])*
         #[repr(transparent)]
-        pub struct $name($c);
+        pub struct $name<T: PseudoFs>($c, PhantomData<fn() -> T>);
 
-        // SAFETY: The vtable is immutable and only holds function pointers and pointers to other
-        // immutable statics.
-        unsafe impl Sync for $name {}
+        // SAFETY: The vtable is immutable and only holds function pointers, pointers to
+        // immutable statics and (for a file system type, see below) nothing Rust reads.
+        unsafe impl<T: PseudoFs> Sync for $name<T> {}
 
-        impl $name {
+        impl<T: PseudoFs> $name<T> {
             /// Returns a pointer to the C vtable.
             pub const fn as_ptr(&self) -> *const $c {
                 &self.0
@@ -196,17 +371,37 @@ vtable_type!(
     bindings::xattr_handler
 );
 
+/// `Default` for the vtables whose `new()` takes no argument: the same as `new()`.
+macro_rules! vtable_default {
+    ($($name:ident),*) => {$(
+        impl<T: PseudoFs> Default for $name<T> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    )*};
+}
+
+vtable_default!(
+    SuperOperations,
+    DentryOperations,
+    ExportOperations,
+    InodeOperations,
+    FileOperations,
+    StashedOperations
+);
+
 /// A NULL-terminated list of one xattr handler, as `sb->s_xattr` wants.
 #[repr(transparent)]
-pub struct XattrHandlers([*const bindings::xattr_handler; 2]);
+pub struct XattrHandlers<T: PseudoFs>([*const bindings::xattr_handler; 2], PhantomData<fn() -> T>);
 
 // SAFETY: The list is immutable and points to an immutable static handler.
-unsafe impl Sync for XattrHandlers {}
+unsafe impl<T: PseudoFs> Sync for XattrHandlers<T> {}
 
-impl XattrHandlers {
+impl<T: PseudoFs> XattrHandlers<T> {
     /// Creates the list `{ handler, NULL }`.
-    pub const fn new(handler: &'static XattrHandler) -> Self {
-        Self([handler.as_ptr(), ptr::null()])
+    pub const fn new(handler: &'static XattrHandler<T>) -> Self {
+        Self([handler.as_ptr(), ptr::null()], PhantomData)
     }
 }
 
@@ -222,16 +417,16 @@ unsafe fn inode_data<'a, T: PseudoFs>(inode: *const bindings::inode) -> &'a T::D
     unsafe { &*(*inode).i_private.cast::<T::Data>() }
 }
 
-impl SuperOperations {
+impl<T: PseudoFs> SuperOperations<T> {
     /// Builds the super block operations: inodes are dropped as soon as they are unused, eviction
     /// drops the object reference, `statfs` is `simple_statfs()`.
-    pub const fn new<T: PseudoFs>() -> Self {
+    pub const fn new() -> Self {
         // SAFETY: All-zero is a valid `super_operations` (no methods).
         let mut ops: bindings::super_operations = unsafe { core::mem::zeroed() };
         ops.drop_inode = Some(bindings::inode_just_drop);
         ops.evict_inode = Some(evict_inode::<T>);
         ops.statfs = Some(bindings::simple_statfs);
-        Self(ops)
+        Self(ops, PhantomData)
     }
 }
 
@@ -241,23 +436,25 @@ impl SuperOperations {
 unsafe extern "C" fn evict_inode<T: PseudoFs>(inode: *mut bindings::inode) {
     // SAFETY: The VFS passes a valid inode that no one else uses any more.
     let data = unsafe { (*inode).i_private.cast::<T::Data>() };
-    // SAFETY: As above.
+    // SAFETY: `->evict_inode()` must call `clear_inode()` on the inode it is given, once, which
+    // is this call.
     unsafe { bindings::clear_inode(inode) };
     if let Some(data) = NonNull::new(data) {
-        // SAFETY: `init_inode` gave the inode one reference to the object; it is dropped here.
+        // SAFETY: `init_inode::<T>` gave the inode one reference to the object, which nothing
+        // uses after eviction; it is dropped here.
         drop(unsafe { ARef::from_raw(data) });
     }
 }
 
-impl DentryOperations {
+impl<T: PseudoFs> DentryOperations<T> {
     /// Builds the dentry operations: the name is [`PseudoFs::DNAME`] and pruning a dentry clears
     /// the object's stash (`stashed_dentry_prune()`).
-    pub const fn new<T: PseudoFs>() -> Self {
+    pub const fn new() -> Self {
         // SAFETY: All-zero is a valid `dentry_operations` (no methods).
         let mut ops: bindings::dentry_operations = unsafe { core::mem::zeroed() };
         ops.d_dname = Some(d_dname::<T>);
         ops.d_prune = Some(bindings::stashed_dentry_prune);
-        Self(ops)
+        Self(ops, PhantomData)
     }
 }
 
@@ -273,17 +470,17 @@ unsafe extern "C" fn d_dname<T: PseudoFs>(
     unsafe { bindings::dynamic_dname(buffer, buflen, c"%s".as_char_ptr(), T::DNAME.as_char_ptr()) }
 }
 
-impl InodeOperations {
+impl<T: PseudoFs> InodeOperations<T> {
     /// Builds the inode operations: `getattr` and `setattr` behave as for anonymous inodes
     /// (`anon_inode_getattr()`, and `anon_inode_setattr()` which refuses every change), and
     /// `listxattr` is [`PseudoFs::listxattr`].
-    pub const fn new<T: PseudoFs>() -> Self {
+    pub const fn new() -> Self {
         // SAFETY: All-zero is a valid `inode_operations` (no methods).
         let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
         ops.getattr = Some(bindings::anon_inode_getattr);
         ops.setattr = Some(bindings::anon_inode_setattr);
         ops.listxattr = Some(listxattr::<T>);
-        Self(ops)
+        Self(ops, PhantomData)
     }
 }
 
@@ -296,9 +493,9 @@ unsafe extern "C" fn listxattr<T: PseudoFs>(
     buf: *mut c_char,
     size: usize,
 ) -> isize {
-    // SAFETY: The dentry is positive and belongs to `T`'s filesystem.
+    // SAFETY: The dentry is valid and positive for the duration of the call.
     let inode = unsafe { (*dentry).d_inode };
-    // SAFETY: As above; the inode is in use for the duration of the call.
+    // SAFETY: The inode belongs to `T`'s filesystem and the dentry pins it for the call.
     let data = unsafe { inode_data::<T>(inode) };
     // SAFETY: The VFS passes a buffer of `size` bytes, or NULL with 0.
     let buf = unsafe { XattrBuf::from_raw(buf.cast(), size) };
@@ -309,15 +506,15 @@ unsafe extern "C" fn listxattr<T: PseudoFs>(
     }
 }
 
-impl XattrHandler {
+impl<T: PseudoFs> XattrHandler<T> {
     /// Builds the handler for the names starting with `prefix` (e.g. `trusted.`).
-    pub const fn new<T: PseudoFs>(prefix: &'static CStr) -> Self {
+    pub const fn new(prefix: &'static CStr) -> Self {
         // SAFETY: All-zero is a valid `xattr_handler` (no methods, no name).
         let mut h: bindings::xattr_handler = unsafe { core::mem::zeroed() };
         h.prefix = as_char_ptr_in_const_context(prefix);
         h.get = Some(xattr_get::<T>);
         h.set = Some(xattr_set::<T>);
-        Self(h)
+        Self(h, PhantomData)
     }
 }
 
@@ -350,7 +547,6 @@ unsafe extern "C" fn xattr_get<T: PseudoFs>(
 ///
 /// Called by the VFS with the inode locked, a valid handler and inode of `T`'s filesystem, the
 /// name suffix, and a value of `size` bytes (or NULL to remove).
-#[allow(clippy::too_many_arguments)]
 unsafe extern "C" fn xattr_set<T: PseudoFs>(
     handler: *const bindings::xattr_handler,
     _idmap: *mut bindings::mnt_idmap,
@@ -361,36 +557,76 @@ unsafe extern "C" fn xattr_set<T: PseudoFs>(
     size: usize,
     flags: c_int,
 ) -> c_int {
-    // SAFETY: `suffix` points into the full name, right after the handler's prefix.
+    // SAFETY: `suffix` points into the full name, right after the handler's prefix, and the full
+    // name is a NUL-terminated string that lives for the duration of the call.
     let name = unsafe { CStr::from_char_ptr(bindings::xattr_full_name(handler, suffix)) };
-    // SAFETY: The inode is valid and in use for the duration of the call.
-    let data = unsafe { inode_data::<T>(inode) };
     let value = if value.is_null() {
         None
     } else {
-        // SAFETY: A non-NULL value has `size` readable bytes.
+        // SAFETY: The VFS passes a non-NULL value of `size` readable bytes that it does not
+        // change during the call.
         Some(unsafe { core::slice::from_raw_parts(value.cast::<u8>(), size) })
     };
-    // SAFETY: The inode is valid and locked; the lock is what `Inode::assert_locked` checks.
-    let inode = unsafe { Inode::from_raw(inode) };
-    inode.assert_locked();
-    match T::xattr_set(data, inode, name, value, flags) {
+    // SAFETY: The VFS calls `->set()` with the inode of `T`'s filesystem valid and locked
+    // (`inode_lock()` in `vfs_setxattr()`/`vfs_removexattr()`) for the duration of the call.
+    let inode = unsafe { LockedInode::<T>::from_raw(inode) };
+    match T::xattr_set(&inode, name, value, flags) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
 }
 
-impl ExportOperations {
+/// An inode of `T`'s filesystem whose lock (`i_rwsem`) is held, and the object it stands for.
+///
+/// Only the VFS callbacks of this module make one, for the duration of a call made with the lock
+/// held (`xattr_handler->set()`).
+///
+/// # Invariants
+///
+/// The inode is a valid inode of `T`'s filesystem whose lock is held for `'a`, and `data` is
+/// its object (`i_private`).
+pub struct LockedInode<'a, T: PseudoFs> {
+    inode: &'a Inode,
+    data: &'a T::Data,
+}
+
+impl<'a, T: PseudoFs> LockedInode<'a, T> {
+    /// # Safety
+    ///
+    /// `inode` must be a valid inode of `T`'s filesystem, locked for `'a`.
+    unsafe fn from_raw(inode: *mut bindings::inode) -> Self {
+        // SAFETY: The inode belongs to `T`'s filesystem and is in use for `'a` (safety
+        // requirements), so its `i_private` holds a `T::Data` reference for at least as long.
+        let data = unsafe { inode_data::<T>(inode) };
+        // SAFETY: The inode is valid for `'a` (safety requirements).
+        let inode = unsafe { Inode::from_raw(inode) };
+        inode.assert_locked();
+        // INVARIANT: The inode is locked (safety requirements) and `data` is its object.
+        Self { inode, data }
+    }
+
+    /// Returns the inode.
+    pub fn inode(&self) -> &'a Inode {
+        self.inode
+    }
+
+    /// Returns the object the inode stands for.
+    pub fn data(&self) -> &'a T::Data {
+        self.data
+    }
+}
+
+impl<T: PseudoFs> ExportOperations<T> {
     /// Builds the export operations for file handles made of one 64-bit id with type
     /// `FILEID_KERNFS`.
-    pub const fn new<T: PseudoFs>() -> Self {
+    pub const fn new() -> Self {
         // SAFETY: All-zero is a valid `export_operations` (no methods).
         let mut ops: bindings::export_operations = unsafe { core::mem::zeroed() };
         ops.encode_fh = Some(encode_fh::<T>);
         ops.fh_to_dentry = Some(fh_to_dentry::<T>);
         ops.open = Some(export_open::<T>);
         ops.permission = Some(export_permission::<T>);
-        Self(ops)
+        Self(ops, PhantomData)
     }
 }
 
@@ -407,9 +643,9 @@ unsafe extern "C" fn encode_fh<T: PseudoFs>(
     max_len: *mut c_int,
     _parent: *mut bindings::inode,
 ) -> c_int {
-    // SAFETY: `max_len` is valid.
+    // SAFETY: exportfs passes a valid `max_len`.
     if unsafe { *max_len } < FH_WORDS {
-        // SAFETY: As above.
+        // SAFETY: `max_len` is valid for writes too; the caller reads the needed size from it.
         unsafe { *max_len = FH_WORDS };
         return bindings::fid_type_FILEID_INVALID as c_int;
     }
@@ -473,17 +709,17 @@ unsafe extern "C" fn export_open<T: PseudoFs>(
     }
 }
 
-impl StashedOperations {
+impl<T: PseudoFs> StashedOperations<T> {
     /// Builds the stash callbacks: `init_inode` gives the inode the object reference and calls
     /// [`PseudoFs::init_inode`], `put_data` drops a reference that was not used, and
     /// `stash_dentry` calls [`PseudoFs::stash_dentry`] before the generic `stash_dentry()`.
-    pub const fn new<T: PseudoFs>() -> Self {
+    pub const fn new() -> Self {
         // SAFETY: All-zero is a valid `stashed_operations` (no methods).
         let mut ops: bindings::stashed_operations = unsafe { core::mem::zeroed() };
         ops.stash_dentry = Some(stash_dentry::<T>);
         ops.put_data = Some(put_data::<T>);
         ops.init_inode = Some(init_inode::<T>);
-        Self(ops)
+        Self(ops, PhantomData)
     }
 }
 
@@ -497,16 +733,21 @@ unsafe extern "C" fn init_inode<T: PseudoFs>(
 ) -> c_int {
     let tables = T::tables();
     // SAFETY: The inode is new and only ours. Storing `data` first hands the reference to the
-    // inode: whatever happens next, eviction drops it, as `path_from_stashed()` expects.
+    // inode: whatever happens next, eviction drops it, as `path_from_stashed()` expects. The
+    // operations are `T`'s, as are the super block's (`init_fs_context::<T>`), so every callback
+    // finds a `T::Data` in `i_private`.
     unsafe {
         (*inode).i_private = data;
         (*inode).i_op = tables.iops.as_ptr();
         (*inode).__bindgen_anon_3.i_fop = tables.fops.as_ptr();
     }
-    // SAFETY: `data` is a `T::Data` reference now owned by the inode, which lives on.
+    // SAFETY: `data` is the `T::Data` reference that `path_from_stashed()` (below) handed over,
+    // now owned by the inode, which outlives this call.
     let data = unsafe { &*data.cast::<T::Data>() };
-    // SAFETY: The inode is new and not yet visible to anyone else.
-    T::init_inode(&NewInode(unsafe { Inode::from_raw(inode) }), data);
+    // SAFETY: The inode is valid for the call.
+    let inode = unsafe { Inode::from_raw(inode) };
+    // INVARIANT: The inode is new and not yet visible to anyone else.
+    T::init_inode(&NewInode(inode), data);
     0
 }
 
@@ -528,32 +769,36 @@ unsafe extern "C" fn stash_dentry<T: PseudoFs>(
     stashed: *mut *mut bindings::dentry,
     dentry: *mut bindings::dentry,
 ) -> *mut bindings::dentry {
-    // SAFETY: The dentry is positive; its inode was set up by `init_inode` above.
+    // SAFETY: The dentry is new and positive; its inode was set up by `init_inode::<T>`, so its
+    // `i_private` holds a `T::Data` reference.
     let data = unsafe { inode_data::<T>((*dentry).d_inode) };
     if let Err(e) = T::stash_dentry(data) {
         return e.to_ptr();
     }
-    // SAFETY: The arguments are passed through unchanged.
+    // SAFETY: `stashed` and `dentry` are what `path_from_stashed()` passed, which is what the
+    // generic `stash_dentry()` expects.
     unsafe { bindings::stash_dentry(stashed, dentry) }
 }
 
-/// A C `struct file_system_type`, in writable memory as the VFS links super blocks into it.
+/// A C `struct file_system_type` for `T`'s filesystem, in writable memory as the VFS links
+/// super blocks into it.
 #[repr(transparent)]
-pub struct FileSystemType(crate::types::Opaque<bindings::file_system_type>);
+pub struct FileSystemType<T: PseudoFs>(Opaque<bindings::file_system_type>, PhantomData<fn() -> T>);
 
-// SAFETY: The VFS serialises its changes to the structure with its own locks.
-unsafe impl Sync for FileSystemType {}
+// SAFETY: Rust never reads or writes the structure after building it; the VFS serialises its own
+// changes (the super block list) with its locks.
+unsafe impl<T: PseudoFs> Sync for FileSystemType<T> {}
 
-impl FileSystemType {
+impl<T: PseudoFs> FileSystemType<T> {
     /// Builds a filesystem type named `name` whose super block is set up by `init_pseudo()` with
     /// `T`'s operations, and torn down by `kill_anon_super()`.
-    pub const fn new<T: PseudoFs>(name: &'static CStr) -> Self {
+    pub const fn new(name: &'static CStr) -> Self {
         // SAFETY: All-zero is a valid `file_system_type`.
         let mut t: bindings::file_system_type = unsafe { core::mem::zeroed() };
         t.name = as_char_ptr_in_const_context(name);
         t.init_fs_context = Some(init_fs_context::<T>);
         t.kill_sb = Some(bindings::kill_anon_super);
-        Self(crate::types::Opaque::new(t))
+        Self(Opaque::new(t), PhantomData)
     }
 }
 
@@ -561,7 +806,7 @@ impl FileSystemType {
 ///
 /// Called by the VFS with a new filesystem context.
 unsafe extern "C" fn init_fs_context<T: PseudoFs>(fc: *mut bindings::fs_context) -> c_int {
-    // SAFETY: `fc` is valid.
+    // SAFETY: The VFS passes a valid, new filesystem context.
     let ctx = unsafe { bindings::init_pseudo(fc, T::MAGIC as c_ulong) };
     if ctx.is_null() {
         return crate::error::code::ENOMEM.to_errno();
@@ -598,11 +843,11 @@ unsafe impl<T: PseudoFs> Sync for Mount<T> {}
 
 impl<T: PseudoFs> Mount<T> {
     /// Mounts the filesystem internally (`kern_mount()`).
-    pub fn kern_mount(fs_type: &'static FileSystemType) -> Result<Self> {
-        // SAFETY: `fs_type` is a valid, static filesystem type.
+    pub fn kern_mount(fs_type: &'static FileSystemType<T>) -> Result<Self> {
+        // SAFETY: `fs_type` is a valid filesystem type that lives forever.
         let mnt = from_err_ptr(unsafe { bindings::kern_mount(fs_type.0.get()) })?;
         let mnt = NonNull::new(mnt).ok_or(crate::error::code::ENOMEM)?;
-        // INVARIANT: `init_fs_context::<T>` set up the super block.
+        // INVARIANT: The type is `T`'s, so `init_fs_context::<T>` set up the super block.
         Ok(Self {
             mnt,
             _t: PhantomData,
@@ -626,7 +871,9 @@ impl<T: PseudoFs> Mount<T> {
 /// (`path_from_stashed()`).
 ///
 /// The reference `data` is consumed whatever the outcome: the new inode keeps it, or it is
-/// dropped because a live dentry already had one, or because something failed.
+/// dropped because a live dentry already had one, or because something failed. (`fs/libfs.c`
+/// returns without dropping it only when the stash holds an error pointer, which no user of
+/// [`Stashable`] can store there: the slot is used for nothing but the stash.)
 pub fn path_from_stashed<T: PseudoFs>(mnt: &Mount<T>, data: ARef<T::Data>) -> Result<Path> {
     let stashed = data.stashed();
     let data = ARef::into_raw(data);
@@ -712,7 +959,7 @@ impl Drop for Path {
 ///
 /// The wrapped inode is valid for the lifetime of the borrow.
 #[repr(transparent)]
-pub struct Inode(crate::types::Opaque<bindings::inode>);
+pub struct Inode(Opaque<bindings::inode>);
 
 impl Inode {
     /// Borrows an inode.
@@ -730,6 +977,13 @@ impl Inode {
         self.0.get()
     }
 
+    /// Returns the inode number (`i_ino`).
+    pub fn ino(&self) -> u64 {
+        // SAFETY: The inode is valid (type invariants); `i_ino` is set before the inode is
+        // visible and never changes for pseudo filesystem inodes.
+        unsafe { (*self.as_ptr()).i_ino }
+    }
+
     /// Returns the inode generation (`i_generation`).
     pub fn generation(&self) -> u32 {
         // SAFETY: The inode is valid; `i_generation` is set once at creation.
@@ -738,21 +992,25 @@ impl Inode {
 
     /// Warns once if the inode is not locked (`WARN_ON_ONCE(!inode_is_locked(inode))`).
     pub fn assert_locked(&self) {
-        // SAFETY: The inode is valid.
-        if unsafe { bindings::inode_is_locked(self.as_ptr()) } == 0 {
-            crate::warn_on!(true);
-        }
+        // SAFETY: The inode is valid (type invariants); the lock state is only read.
+        let locked = unsafe { bindings::inode_is_locked(self.as_ptr()) } != 0;
+        crate::warn_on_once!(!locked);
     }
 }
 
 /// A new inode being set up by [`PseudoFs::init_inode`], before anyone else can see it.
+///
+/// # Invariants
+///
+/// The inode is new and not yet visible to anyone but the holder, so its fields may be written.
 pub struct NewInode<'a>(&'a Inode);
 
 impl NewInode<'_> {
     /// Sets the inode number and generation (`i_ino`, `i_generation`).
     pub fn set_ino(&self, ino: u64, generation: u32) {
         let i = self.0.as_ptr();
-        // SAFETY: The inode is new and only ours.
+        // SAFETY: The inode is new and not visible to anyone else (type invariants), and a
+        // `NewInode` cannot be shared with another thread, so nothing accesses it concurrently.
         unsafe {
             (*i).i_ino = ino;
             (*i).i_generation = generation;
@@ -762,22 +1020,24 @@ impl NewInode<'_> {
     /// Adds and removes `S_*` inode flags (`i_flags`).
     pub fn change_flags(&self, set: u32, clear: u32) {
         let i = self.0.as_ptr();
-        // SAFETY: The inode is new and only ours.
+        // SAFETY: The inode is new and not visible to anyone else (type invariants), and a
+        // `NewInode` cannot be shared with another thread, so nothing accesses it concurrently.
         unsafe { (*i).i_flags = ((*i).i_flags | set) & !clear };
     }
 
     /// Adds permission bits to the mode (`i_mode`).
     pub fn add_mode(&self, mode: u16) {
         let i = self.0.as_ptr();
-        // SAFETY: The inode is new and only ours.
+        // SAFETY: The inode is new and not visible to anyone else (type invariants), and a
+        // `NewInode` cannot be shared with another thread, so nothing accesses it concurrently.
         unsafe { (*i).i_mode |= mode };
     }
 }
 
-impl FileOperations {
+impl<T: PseudoFs> FileOperations<T> {
     /// Builds the file operations from [`PseudoFs`]'s `release`, `poll`, `ioctl`,
     /// `compat_ioctl` (with `CONFIG_COMPAT`) and `show_fdinfo` (with `CONFIG_PROC_FS`).
-    pub const fn new<T: PseudoFs>() -> Self {
+    pub const fn new() -> Self {
         // SAFETY: All-zero is a valid `file_operations` (no methods, no owner).
         let mut ops: bindings::file_operations = unsafe { core::mem::zeroed() };
         ops.release = Some(release::<T>);
@@ -791,36 +1051,96 @@ impl FileOperations {
         {
             ops.show_fdinfo = Some(show_fdinfo::<T>);
         }
-        Self(ops)
+        Self(ops, PhantomData)
     }
 
-    /// Returns whether `file` is one of this filesystem's files (`file->f_op == &fops`).
-    pub fn owns(&'static self, file: &File) -> bool {
+    /// Returns the file as a file of `T`'s filesystem if it is one (`file->f_op == &fops`).
+    pub fn file<'a>(&'static self, file: &'a File) -> Option<PseudoFile<'a, T>> {
         // SAFETY: The file is valid; `f_op` does not change while it is open.
-        ptr::eq(unsafe { (*file.as_ptr()).f_op }, self.as_ptr())
+        if !ptr::eq(unsafe { (*file.as_ptr()).f_op }, self.as_ptr()) {
+            return None;
+        }
+        // SAFETY: The file's operations are `T`'s (checked above), and `T`'s tables are only
+        // installed on inodes of `T`'s filesystem (`init_inode`), so it is a file of `T`'s
+        // filesystem, valid for `'a`.
+        Some(unsafe { PseudoFile::from_file(file) })
     }
 }
 
-/// Returns the object of a file that [`FileOperations::owns`].
+/// An open file of `T`'s filesystem and the object its inode stands for.
+///
+/// # Invariants
+///
+/// `file` is a file of `T`'s filesystem and `data` the object of its inode; the file holds its
+/// inode, which holds a reference to the object, for `'a`.
+pub struct PseudoFile<'a, T: PseudoFs> {
+    file: &'a File,
+    data: &'a T::Data,
+}
+
+impl<'a, T: PseudoFs> PseudoFile<'a, T> {
+    /// # Safety
+    ///
+    /// `file` must be a file of `T`'s filesystem.
+    unsafe fn from_file(file: &'a File) -> Self {
+        // SAFETY: The file is valid for `'a` and holds its inode, which belongs to `T`'s
+        // filesystem (safety requirements), so `i_private` holds a `T::Data` reference.
+        let data = unsafe { inode_data::<T>((*file.as_ptr()).f_inode) };
+        // INVARIANT: Established above.
+        Self { file, data }
+    }
+
+    /// Returns the file.
+    pub fn file(&self) -> &'a File {
+        self.file
+    }
+
+    /// Returns the object the file's inode stands for.
+    pub fn data(&self) -> &'a T::Data {
+        self.data
+    }
+
+    /// Returns the file's inode (`file_inode()`).
+    pub fn inode(&self) -> &'a Inode {
+        // SAFETY: An open file pins its inode; `f_inode` never changes.
+        unsafe { Inode::from_raw((*self.file.as_ptr()).f_inode) }
+    }
+}
+
+impl<T: PseudoFs> PseudoFile<'_, T>
+where
+    T::Data: HasWaitQueue,
+{
+    /// Registers `table` on the wait queue of the file's object (`poll_wait()`).
+    pub fn poll_wait(&self, table: &PollTable<'_>) {
+        // SAFETY: The wait queue is initialised and lives as long as the object
+        // (`HasWaitQueue`), which the file's inode keeps referenced until the file is released;
+        // poll and epoll remove their entries before then.
+        unsafe { table.register_wait_queue(self.file, self.data.wait_queue()) };
+    }
+}
+
+/// An object with a wait queue that the pollers of its files sleep on.
 ///
 /// # Safety
 ///
-/// `file` must be a file of `T`'s filesystem.
-pub unsafe fn file_data<T: PseudoFs>(file: &File) -> &T::Data {
-    // SAFETY: The file is valid and holds its inode; the caller guarantees the filesystem.
-    unsafe { inode_data::<T>((*file.as_ptr()).f_inode) }
+/// [`HasWaitQueue::wait_queue`] must return an initialised wait queue that stays valid for as
+/// long as the object is referenced.
+pub unsafe trait HasWaitQueue {
+    /// Returns the wait queue.
+    fn wait_queue(&self) -> *mut bindings::wait_queue_head;
 }
 
 /// # Safety
 ///
 /// Called by the VFS on the final `fput()` of a file of `T`'s filesystem.
 unsafe extern "C" fn release<T: PseudoFs>(
-    inode: *mut bindings::inode,
+    _inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> c_int {
-    // SAFETY: The inode and file are valid for the call.
-    let (data, file) = unsafe { (inode_data::<T>(inode), File::from_raw_file(file)) };
-    T::release(data, file);
+    // SAFETY: The VFS passes a valid file of `T`'s filesystem for the duration of the call.
+    let file = unsafe { PseudoFile::<T>::from_file(File::from_raw_file(file)) };
+    T::release(&file);
     0
 }
 
@@ -831,36 +1151,11 @@ unsafe extern "C" fn poll<T: PseudoFs>(
     file: *mut bindings::file,
     pts: *mut bindings::poll_table_struct,
 ) -> bindings::__poll_t {
-    // SAFETY: The file is valid for the call.
-    let file = unsafe { File::from_raw_file(file) };
-    // SAFETY: The file belongs to `T`'s filesystem.
-    let data = unsafe { file_data::<T>(file) };
-    let table = PollTable {
-        pts,
-        _p: PhantomData,
-    };
-    T::poll(data, file, &table)
-}
-
-/// Runs one of `T`'s ioctl handlers for a file of `T`'s filesystem.
-///
-/// # Safety
-///
-/// `file` must be a valid file of `T`'s filesystem for the duration of the call.
-unsafe fn ioctl_with<T: PseudoFs>(
-    file: *mut bindings::file,
-    cmd: c_uint,
-    arg: c_ulong,
-    handler: fn(&T::Data, &File, u32, usize) -> Result<isize>,
-) -> c_long {
-    // SAFETY: The file is valid for the call (safety requirements).
-    let file = unsafe { File::from_raw_file(file) };
-    // SAFETY: The file belongs to `T`'s filesystem (safety requirements).
-    let data = unsafe { file_data::<T>(file) };
-    match handler(data, file, cmd, arg) {
-        Ok(r) => r as c_long,
-        Err(e) => e.to_errno() as c_long,
-    }
+    // SAFETY: The VFS passes a valid file of `T`'s filesystem for the duration of the call.
+    let file = unsafe { PseudoFile::<T>::from_file(File::from_raw_file(file)) };
+    // SAFETY: `pts` is NULL or a valid poll table for the duration of the call.
+    let table = unsafe { PollTable::from_raw(pts) };
+    T::poll(&file, &table)
 }
 
 /// # Safety
@@ -871,8 +1166,12 @@ unsafe extern "C" fn unlocked_ioctl<T: PseudoFs>(
     cmd: c_uint,
     arg: c_ulong,
 ) -> c_long {
-    // SAFETY: The VFS passes a valid file of `T`'s filesystem.
-    unsafe { ioctl_with::<T>(file, cmd, arg, T::ioctl) }
+    // SAFETY: The VFS passes a valid file of `T`'s filesystem for the duration of the call.
+    let file = unsafe { PseudoFile::<T>::from_file(File::from_raw_file(file)) };
+    match T::ioctl(&file, cmd, arg) {
+        Ok(r) => r as c_long,
+        Err(e) => e.to_errno() as c_long,
+    }
 }
 
 /// # Safety
@@ -884,8 +1183,20 @@ unsafe extern "C" fn compat_ioctl<T: PseudoFs>(
     cmd: c_uint,
     arg: c_ulong,
 ) -> c_long {
-    // SAFETY: The VFS passes a valid file of `T`'s filesystem.
-    unsafe { ioctl_with::<T>(file, cmd, arg, T::compat_ioctl) }
+    // SAFETY: The VFS passes a valid file of `T`'s filesystem for the duration of the call.
+    let file = unsafe { PseudoFile::<T>::from_file(File::from_raw_file(file)) };
+    match T::compat_ioctl(&file, cmd, arg) {
+        Ok(r) => r as c_long,
+        Err(e) => e.to_errno() as c_long,
+    }
+}
+
+/// Converts a 32-bit user pointer argument to a native one (`compat_ptr()`).
+#[cfg(CONFIG_COMPAT)]
+#[inline]
+pub fn compat_ptr(arg: usize) -> usize {
+    // SAFETY: `compat_ptr()` only converts the value; it dereferences nothing.
+    unsafe { bindings::compat_ptr(arg as u32) as usize }
 }
 
 /// # Safety
@@ -896,56 +1207,53 @@ unsafe extern "C" fn show_fdinfo<T: PseudoFs>(
     m: *mut bindings::seq_file,
     file: *mut bindings::file,
 ) {
-    // SAFETY: The file is valid for the call.
-    let file = unsafe { File::from_raw_file(file) };
-    // SAFETY: The file belongs to `T`'s filesystem.
-    let data = unsafe { file_data::<T>(file) };
-    let info = FdInfo { m, _p: PhantomData };
-    T::show_fdinfo(data, file, &info);
-}
-
-/// The poll table passed to [`PseudoFs::poll`].
-pub struct PollTable<'a> {
-    pts: *mut bindings::poll_table_struct,
-    _p: PhantomData<&'a ()>,
-}
-
-impl PollTable<'_> {
-    /// Registers `file` to be woken through the wait queue of `pid`, `pid->wait_pidfd`
-    /// (`poll_wait()`).
-    pub fn wait_pidfd(&self, file: &File, pid: &super::StructPid) {
-        // SAFETY: The file and the wait queue are valid; the wait queue lives as long as the
-        // pid, which the file's inode keeps referenced, so it outlives the poll registration.
-        unsafe { bindings::poll_wait(file.as_ptr(), pid.wait_pidfd(), self.pts) };
-    }
+    // SAFETY: The file is a valid file of `T`'s filesystem for the duration of the call.
+    let file = unsafe { PseudoFile::<T>::from_file(File::from_raw_file(file)) };
+    // SAFETY: procfs passes the seq_file of an fdinfo file it is showing, used only by this
+    // thread (the seq_file's lock is held) for the duration of the call.
+    let info = unsafe { FdInfo::from_raw(m) };
+    T::show_fdinfo(&file, &info);
 }
 
 /// The `/proc/<pid>/fdinfo/<fd>` file being written by [`PseudoFs::show_fdinfo`].
+///
+/// # Invariants
+///
+/// The seq_file is that of an fdinfo file of procfs.
+#[cfg(CONFIG_PROC_FS)]
 pub struct FdInfo<'a> {
-    m: *mut bindings::seq_file,
-    _p: PhantomData<&'a SeqFile>,
+    raw: *mut bindings::seq_file,
+    m: &'a SeqFile,
 }
 
-impl FdInfo<'_> {
-    /// Writes `delimiter` and then `num` in decimal (`seq_put_decimal_ll()`).
-    pub fn put_decimal_ll(&self, delimiter: &CStr, num: i64) {
-        // SAFETY: The seq_file is valid for the call.
-        unsafe { bindings::seq_put_decimal_ll(self.m, delimiter.as_char_ptr(), num) };
+#[cfg(CONFIG_PROC_FS)]
+impl<'a> FdInfo<'a> {
+    /// # Safety
+    ///
+    /// `m` must be the seq_file of a procfs fdinfo file, valid and used only by this thread for
+    /// `'a`.
+    unsafe fn from_raw(m: *mut bindings::seq_file) -> Self {
+        // INVARIANT: The seq_file is that of an fdinfo file (safety requirements).
+        Self {
+            raw: m,
+            // SAFETY: Valid and used only by this thread for `'a` (safety requirements).
+            m: unsafe { SeqFile::from_raw(m) },
+        }
     }
 
-    /// Writes one character (`seq_putc()`).
-    pub fn putc(&self, c: u8) {
-        // SAFETY: The seq_file is valid for the call.
-        unsafe { bindings::seq_putc(self.m, c as c_char) };
+    /// Returns the seq_file to write to.
+    pub fn seq_file(&self) -> &'a SeqFile {
+        self.m
     }
 
     /// Returns the pid namespace of the procfs instance being read (`proc_pid_ns()`).
-    pub fn proc_pid_ns(&self) -> &crate::pid_namespace::PidNamespace {
-        // SAFETY: An fdinfo seq_file is a procfs file; its inode's super block is a procfs super
-        // block whose pid namespace lives as long as the super block, which the open file pins.
+    pub fn proc_pid_ns(&self) -> &'a PidNamespace {
+        // SAFETY: The seq_file belongs to an open procfs fdinfo file (type invariants), whose
+        // `m->file` pins its inode; the inode's super block is a procfs super block, whose pid
+        // namespace lives as long as the super block, which the open file pins.
         unsafe {
-            let sb = (*(*(*self.m).file).f_inode).i_sb;
-            crate::pid_namespace::PidNamespace::from_ptr(bindings::proc_pid_ns(sb))
+            let sb = (*(*(*self.raw).file).f_inode).i_sb;
+            PidNamespace::from_ptr(bindings::proc_pid_ns(sb))
         }
     }
 }
@@ -965,12 +1273,6 @@ pub fn dentry_open(path: &Path, flags: u32, keep_flags: u32) -> Result<ARef<File
     // SAFETY: `dentry_open()` returned a new, non-NULL file with one reference, now owned by the
     // `ARef`. `File` is a transparent wrapper around `struct file`.
     Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(file.cast())) })
-}
-
-/// Returns the inode of a file (`file_inode()`).
-pub fn file_inode(file: &File) -> &Inode {
-    // SAFETY: An open file pins its inode; `f_inode` never changes.
-    unsafe { Inode::from_raw((*file.as_ptr()).f_inode) }
 }
 
 /// Checks an extensible ioctl command against the one it claims to be: same direction, type and

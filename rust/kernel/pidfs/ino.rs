@@ -13,8 +13,11 @@ use crate::ffi::c_void;
 use crate::{
     bindings,
     error::{to_result, Result},
-    sync::rcu,
-    types::Opaque,
+    sync::{
+        atomic::{Acquire, AtomicFlag, Release},
+        rcu,
+    },
+    types::Opaque, //
 };
 use core::{mem::offset_of, ptr};
 
@@ -37,10 +40,11 @@ const PIDFS_INO_HT_PARAMS: bindings::rhashtable_params = ino_ht_params();
 ///
 /// # Invariants
 ///
-/// After [`PidInoTable::init`] succeeded, the wrapped `struct rhashtable` is initialised with
-/// `PIDFS_INO_HT_PARAMS` and every entry in it is a `struct pid` that is still attached
-/// (between `pidfs_add_pid()` and `pidfs_remove_pid()`); such a pid is freed no earlier than one
-/// RCU grace period after its removal (`free_pid()` drops its reference with `call_rcu()`).
+/// - After [`PidInoTable::init`] succeeded (`ready` is set), the wrapped `struct rhashtable` is
+///   initialised with `PIDFS_INO_HT_PARAMS`.
+/// - Every entry in it is a valid `struct pid` whose inode number does not change while it is in
+///   the table, and which is freed no earlier than one RCU grace period after its removal (see
+///   the safety requirements of [`PidInoTable::insert`]).
 ///
 /// # Examples
 ///
@@ -49,7 +53,7 @@ const PIDFS_INO_HT_PARAMS: bindings::rhashtable_params = ino_ht_params();
 ///
 /// static TABLE: PidInoTable = PidInoTable::new();
 ///
-/// // Before `init()`, nothing is found and nothing can be inserted.
+/// // Before `init()`, nothing is found.
 /// assert!(TABLE.lookup(1, &rcu::read_lock()).is_none());
 /// TABLE.init()?;
 /// assert!(TABLE.init().is_err());
@@ -58,13 +62,17 @@ const PIDFS_INO_HT_PARAMS: bindings::rhashtable_params = ino_ht_params();
 /// ```
 pub struct PidInoTable {
     ht: Opaque<bindings::rhashtable>,
-    ready: core::sync::atomic::AtomicBool,
+    /// Set by the first call of [`PidInoTable::init`].
+    claimed: AtomicFlag,
+    ready: AtomicFlag,
 }
 
-// SAFETY: The rhashtable API does its own locking and RCU-protected lookups.
+// SAFETY: The table is only used through the rhashtable API, whose insertions and removals take
+// the table's own bucket locks and whose lookups are RCU-protected, so it may be used from any
+// thread at once; `init()` publishes the initialised table with release ordering.
 unsafe impl Sync for PidInoTable {}
 
-// SAFETY: See `Sync`; the table holds no thread-bound state.
+// SAFETY: The table holds no state tied to the thread that created it.
 unsafe impl Send for PidInoTable {}
 
 impl PidInoTable {
@@ -72,49 +80,54 @@ impl PidInoTable {
     pub const fn new() -> Self {
         Self {
             ht: Opaque::zeroed(),
-            ready: core::sync::atomic::AtomicBool::new(false),
+            claimed: AtomicFlag::new(false),
+            ready: AtomicFlag::new(false),
         }
     }
 
     /// Initialises the table (`rhashtable_init()`). Called once, from `pidfs_init()`.
+    ///
+    /// Only the first call initialises the table; later ones fail with `EBUSY`.
     pub fn init(&'static self) -> Result {
-        if self.ready.load(core::sync::atomic::Ordering::Acquire) {
+        if self.claimed.xchg(true, Acquire) {
             return Err(crate::error::code::EBUSY);
         }
-        // SAFETY: The table is a static that nothing uses before it is marked ready below.
-        to_result(unsafe {
-            bindings::__rhashtable_init_noprof(
-                self.ht.get(),
-                &PIDFS_INO_HT_PARAMS,
-                crate::static_lock_class!().as_ptr(),
-            )
-        })?;
-        self.ready
-            .store(true, core::sync::atomic::Ordering::Release);
+        // SAFETY: The table is valid for writes; nothing else uses it before `ready` is set
+        // below, and only this first call gets here. The parameters are a `static`-like constant
+        // whose offsets are those of `struct pid`.
+        to_result(unsafe { bindings::rhashtable_init(self.ht.get(), &PIDFS_INO_HT_PARAMS) })?;
+        self.ready.store(true, Release);
         Ok(())
     }
 
     /// Makes `pid` findable by its inode number (`rhashtable_insert_fast()`).
-    pub fn insert(&self, pid: &StructPid) -> Result {
-        if !self.ready.load(core::sync::atomic::Ordering::Acquire) {
+    ///
+    /// # Safety
+    ///
+    /// Until `pid` is removed with [`PidInoTable::remove`], its inode number must not change
+    /// ([`StructPid::set_ino`]), and after the removal it must not be freed before an RCU grace
+    /// period has passed: lookups under RCU may still find it. pidfs inserts a pid in
+    /// `pidfs_add_pid()` and removes it in `pidfs_remove_pid()`, which `free_pid()` calls before
+    /// it drops its reference with `call_rcu()`.
+    pub unsafe fn insert(&self, pid: &StructPid) -> Result {
+        if !self.ready.load(Acquire) {
             return Err(crate::error::code::ENODEV);
         }
-        // SAFETY: The table is initialised (checked above); `pid` is valid and attached, and its
-        // linkage is only used by this table.
+        // SAFETY: The table is initialised (checked above); `pid` is valid, its linkage is only
+        // used by this table, and it stays valid while in the table (safety requirements).
         to_result(unsafe {
             bindings::rhashtable_insert_fast(self.ht.get(), pid.pidfs_hash(), PIDFS_INO_HT_PARAMS)
         })
     }
 
-    /// Removes `pid` from the table (`rhashtable_remove_fast()`).
-    ///
-    /// The pid must have been inserted with [`PidInoTable::insert`].
+    /// Removes `pid` from the table (`rhashtable_remove_fast()`); does nothing if it is not in
+    /// it.
     pub fn remove(&self, pid: &StructPid) {
-        if !self.ready.load(core::sync::atomic::Ordering::Acquire) {
+        if !self.ready.load(Acquire) {
             return;
         }
-        // SAFETY: The table is initialised; removing an entry that is not in the table returns
-        // -ENOENT and changes nothing.
+        // SAFETY: The table is initialised (checked above); removing an entry that is not in the
+        // table returns -ENOENT and changes nothing.
         unsafe {
             bindings::rhashtable_remove_fast(self.ht.get(), pid.pidfs_hash(), PIDFS_INO_HT_PARAMS)
         };
@@ -124,7 +137,7 @@ impl PidInoTable {
     ///
     /// The pid is only borrowed for as long as the RCU read lock is held.
     pub fn lookup<'a>(&self, ino: u64, _rcu: &'a rcu::Guard) -> Option<&'a StructPid> {
-        if !self.ready.load(core::sync::atomic::Ordering::Acquire) {
+        if !self.ready.load(Acquire) {
             return None;
         }
         // SAFETY: The table is initialised, the key is a `u64` as the parameters say, and the

@@ -9,15 +9,14 @@ use crate::{
     pid_namespace::PidNamespace,
     sync::{
         aref::{ARef, AlwaysRefCounted},
+        atomic::{Atomic, Relaxed},
+        lock::{spinlock::SpinLockIrqBackend, Guard, Lock},
         rcu,
     },
     task::{Pid, Task},
     types::Opaque, //
 };
-use core::{
-    ptr,
-    sync::atomic::{AtomicPtr, AtomicU64, Ordering},
-};
+use core::ptr;
 
 /// The ways a task can be attached to a [`StructPid`] (`enum pid_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,23 +107,28 @@ impl StructPid {
     /// before that.
     #[inline]
     pub fn ino(&self) -> u64 {
-        self.ino_atomic().load(Ordering::Relaxed)
+        self.ino_atomic().load(Relaxed)
     }
 
     /// Sets the pidfs inode number (`pid->ino`).
     ///
-    /// Only pidfs writes it: `pidfs_prepare_pid()` clears it and `pidfs_add_pid()` assigns it
-    /// before the pid can be looked up by number.
+    /// # Safety
+    ///
+    /// The pid must not be in a [`PidInoTable`], which finds pids by this number: changing it
+    /// there would make the pid impossible to remove. pidfs sets it in `pidfs_prepare_pid()` and
+    /// `pidfs_add_pid()`, before the pid is inserted or after the insertion failed.
+    ///
+    /// [`PidInoTable`]: super::ino::PidInoTable
     #[inline]
-    pub fn set_ino(&self, ino: u64) {
-        self.ino_atomic().store(ino, Ordering::Relaxed)
+    pub unsafe fn set_ino(&self, ino: u64) {
+        self.ino_atomic().store(ino, Relaxed)
     }
 
-    fn ino_atomic(&self) -> &AtomicU64 {
-        // SAFETY: The type invariants guarantee that `self` points to a valid `struct pid`, so the
-        // field is valid and suitably aligned for the lifetime of `&self`. pidfs is the only user
-        // of the field and only accesses it atomically through this function.
-        unsafe { AtomicU64::from_ptr(ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.ino)) }
+    fn ino_atomic(&self) -> &Atomic<u64> {
+        // SAFETY: The type invariants guarantee that `self` points to a valid `struct pid`, so
+        // `pid->ino` is valid and 8-byte aligned for the lifetime of `&self`. pidfs is the only
+        // user of the field and accesses it only atomically, through this function.
+        unsafe { Atomic::from_ptr(ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.ino)) }
     }
 
     /// Returns the address of the pidfs dentry stash of this pid (`&pid->stashed`).
@@ -139,9 +143,11 @@ impl StructPid {
     /// Returns whether a dentry is stashed in this pid.
     #[inline]
     pub fn has_stashed_dentry(&self) -> bool {
-        // SAFETY: The slot is valid (see `stashed()`); it is only read here, atomically with
-        // respect to the C side's `cmpxchg()` on it, as `READ_ONCE()` would.
-        !unsafe { ptr::read_volatile(self.stashed()) }.is_null()
+        // SAFETY: `self.stashed()` is the address of `pid->stashed`, valid and aligned for the
+        // lifetime of `&self` (type invariants); the C side only accesses it with `cmpxchg()` and
+        // `READ_ONCE()`/`WRITE_ONCE()`, so an atomic load does not race.
+        let slot = unsafe { Atomic::<*mut bindings::dentry>::from_ptr(self.stashed()) };
+        !slot.load(Relaxed).is_null()
     }
 
     /// Returns the address of the hash table linkage pidfs uses to find a pid by inode number.
@@ -153,11 +159,11 @@ impl StructPid {
 
     /// Returns the per-pid pidfs state pointer (`pid->attr`) as an atomic.
     #[inline]
-    pub(crate) fn attr_atomic(&self) -> &AtomicPtr<bindings::pidfs_attr> {
-        // SAFETY: The type invariants guarantee that `self` points to a valid `struct pid`, so the
-        // field is valid and aligned for the lifetime of `&self`. pidfs is the only user of the
-        // field and only accesses it atomically through this function.
-        unsafe { AtomicPtr::from_ptr(ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.attr)) }
+    pub(crate) fn attr_atomic(&self) -> &Atomic<*mut bindings::pidfs_attr> {
+        // SAFETY: The type invariants guarantee that `self` points to a valid `struct pid`, so
+        // `pid->attr` is valid and aligned for the lifetime of `&self`. pidfs is the only user of
+        // the field and accesses it only atomically, through this function.
+        unsafe { Atomic::from_ptr(ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.attr)) }
     }
 
     /// Returns the number of this pid at pid namespace nesting level `level`
@@ -186,7 +192,7 @@ impl StructPid {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn is_in_ns(&self, ns: &PidNamespace) -> bool {
-        let level = pid_ns_level(ns);
+        let level = ns.level();
         if level > self.level() {
             return false;
         }
@@ -204,33 +210,35 @@ impl StructPid {
         }
     }
 
-    /// Takes the lock of the `wait_pidfd` wait queue, with interrupts disabled, as
+    /// Takes the lock of the `wait_pidfd` wait queue with interrupts disabled, as
     /// `spin_lock_irq(&pid->wait_pidfd.lock)` does.
     ///
     /// The C side uses this lock to keep a task from detaching from the pid while a pidfd is
     /// prepared (`pidfd_prepare()`); pidfs uses it to order per-pid registration against exit.
     pub fn lock_wait_pidfd(&self) -> WaitPidfdGuard<'_> {
-        // SAFETY: The wait queue and its lock are valid for the lifetime of `&self`, and were
-        // initialised by `alloc_pid()`.
-        unsafe { bindings::spin_lock_irq(ptr::addr_of_mut!((*self.wait_pidfd()).lock)) };
-        WaitPidfdGuard { pid: self }
+        // SAFETY: `pid->wait_pidfd.lock` is a spinlock that `alloc_pid()` initialised
+        // (`init_waitqueue_head()`) and that lives as long as the pid, so it stays valid and
+        // initialised for the lifetime of `&self`.
+        let lock: &Lock<(), SpinLockIrqBackend> =
+            unsafe { Lock::from_raw(ptr::addr_of_mut!((*self.wait_pidfd()).lock)) };
+        WaitPidfdGuard {
+            pid: self,
+            _guard: lock.lock(),
+        }
     }
 }
 
-/// Returns the nesting level of a pid namespace (`ns->level`); the initial namespace is 0.
-pub fn pid_ns_level(ns: &PidNamespace) -> u32 {
-    // SAFETY: `ns` is a valid pid namespace; `level` never changes after creation.
-    unsafe { (*ns.as_ptr()).level }
-}
-
-/// Proof that the lock of a pid's `wait_pidfd` wait queue is held; see
-/// [`StructPid::lock_wait_pidfd`]. Dropping it releases the lock.
+/// The lock of one pid's `wait_pidfd` wait queue, held; see [`StructPid::lock_wait_pidfd`].
+///
+/// Dropping it releases the lock. It is `!Send` (it holds a lock [`Guard`]), and the operations
+/// that need the lock are its methods, so they can only act on the pid whose lock is held.
 ///
 /// # Invariants
 ///
-/// The lock of `pid.wait_pidfd()` is held, with interrupts disabled, while this exists.
+/// The lock of `pid->wait_pidfd` is held, with interrupts disabled, while this exists.
 pub struct WaitPidfdGuard<'a> {
     pid: &'a StructPid,
+    _guard: Guard<'a, (), SpinLockIrqBackend>,
 }
 
 impl WaitPidfdGuard<'_> {
@@ -240,17 +248,18 @@ impl WaitPidfdGuard<'_> {
     }
 }
 
-impl Drop for WaitPidfdGuard<'_> {
-    fn drop(&mut self) {
-        // SAFETY: The type invariants guarantee that the lock is held by us.
-        unsafe { bindings::spin_unlock_irq(ptr::addr_of_mut!((*self.pid.wait_pidfd()).lock)) };
-    }
-}
-
 impl StructPid {
     /// Returns the `struct pid` of `task` (`task_pid()`), borrowed from the task.
-    pub fn of_task(task: &Task) -> &StructPid {
-        // SAFETY: `task` is valid; a task's `thread_pid` stays valid while the task is.
+    ///
+    /// # Safety
+    ///
+    /// `task->thread_pid` must stay set to the same pid for the lifetime `'a`: it is set to NULL
+    /// when the task is detached from it (`__change_pid()` in `release_task()`), and swapped by
+    /// `exchange_tids()` when a non-leader thread calls `execve()`. `release_task()` calls
+    /// `pidfs_exit()` with the task's pid still attached, and nothing else can change it then.
+    pub unsafe fn of_task<'a>(task: &'a Task) -> &'a StructPid {
+        // SAFETY: `task` is valid and, by the safety requirements, its `thread_pid` is a valid pid
+        // that the task holds a reference to for `'a`.
         unsafe { StructPid::from_ptr(bindings::task_pid(task.as_ptr())) }
     }
 

@@ -11,53 +11,97 @@ use crate::{
     error::{code::*, to_result, Result},
     sync::rcu,
     task::{Pid, Task},
+    types::NotThreadSafe, //
 };
 use core::ptr::NonNull;
 
-/// Returns whether the task has exited (`task->exit_state != 0`).
-pub fn has_exit_state(task: &Task) -> bool {
-    // SAFETY: The task is valid; `exit_state` is read once, as `READ_ONCE()` would.
-    unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*task.as_ptr()).exit_state)) != 0 }
-}
+impl Task {
+    /// Returns whether the task has exited (`task->exit_state != 0`).
+    pub fn has_exit_state(&self) -> bool {
+        // SAFETY: `self` is a valid task (type invariants of `Task`); `exit_state` is written
+        // with the tasklist lock held and read here once, as `READ_ONCE()` would.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_ptr()).exit_state) != 0 }
+    }
 
-/// Returns the task's exit code in `wait(2)` status format (`task->exit_code`).
-pub fn exit_code(task: &Task) -> i32 {
-    // SAFETY: The task is valid; `release_task()` callers have finished writing it.
-    unsafe { (*task.as_ptr()).exit_code }
-}
+    /// Returns the task's exit code in `wait(2)` status format (`task->exit_code`).
+    ///
+    /// It is final once the task is being reaped (`release_task()`), where pidfs reads it.
+    pub fn exit_code(&self) -> i32 {
+        // SAFETY: `self` is a valid task; `exit_code` is a plain integer read once, as
+        // `READ_ONCE()` would, so a concurrent writer cannot make the read undefined.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_ptr()).exit_code) }
+    }
 
-/// Returns whether the task is a kernel thread or a user worker (`PF_KTHREAD | PF_USER_WORKER`).
-pub fn is_kthread_or_user_worker(task: &Task) -> bool {
-    // SAFETY: The task is valid; these flags never change after creation.
-    let flags = unsafe { (*task.as_ptr()).flags };
-    flags & (bindings::PF_KTHREAD | bindings::PF_USER_WORKER) != 0
-}
+    /// Returns whether the task is a kernel thread or a user worker
+    /// (`PF_KTHREAD | PF_USER_WORKER`).
+    pub fn is_kthread_or_user_worker(&self) -> bool {
+        // SAFETY: `self` is a valid task; `PF_KTHREAD` and `PF_USER_WORKER` are set at creation
+        // and never change, and the word is read once.
+        let flags = unsafe { core::ptr::read_volatile(&raw const (*self.as_ptr()).flags) };
+        flags & (bindings::PF_KTHREAD | bindings::PF_USER_WORKER) != 0
+    }
 
-/// Returns whether the task is a thread-group leader that exited before other threads
-/// (`delay_group_leader()`).
-pub fn delay_group_leader(task: &Task) -> bool {
-    // SAFETY: The task is valid.
-    unsafe { bindings::delay_group_leader(task.as_ptr()) }
-}
+    /// Returns whether the task is a thread-group leader that exited before other threads
+    /// (`delay_group_leader()`).
+    pub fn delay_group_leader(&self) -> bool {
+        // SAFETY: `self` is a valid task, which is all `delay_group_leader()` needs: it reads
+        // the task's exit state and its signal struct, which a live task keeps.
+        unsafe { bindings::delay_group_leader(self.as_ptr()) }
+    }
 
-/// Returns the thread-group id in the caller's pid namespace (`task_tgid_vnr()`).
-pub fn tgid_vnr(task: &Task) -> Pid {
-    // SAFETY: The task is valid.
-    unsafe { bindings::task_tgid_vnr(task.as_ptr()) }
-}
+    /// Returns the thread-group id in the caller's pid namespace (`task_tgid_vnr()`).
+    pub fn tgid_vnr(&self) -> Pid {
+        // SAFETY: `self` is a valid task; `task_tgid_vnr()` looks the pid up under RCU itself.
+        unsafe { bindings::task_tgid_vnr(self.as_ptr()) }
+    }
 
-/// Returns the parent's thread-group id in the caller's pid namespace (`task_ppid_vnr()`).
-pub fn ppid_vnr(task: &Task) -> Pid {
-    // SAFETY: The task is valid.
-    unsafe { bindings::task_ppid_vnr(task.as_ptr()) }
-}
+    /// Returns the parent's thread-group id in the caller's pid namespace (`task_ppid_vnr()`).
+    pub fn ppid_vnr(&self) -> Pid {
+        // SAFETY: `self` is a valid task; `task_ppid_vnr()` reads the parent under RCU itself.
+        unsafe { bindings::task_ppid_vnr(self.as_ptr()) }
+    }
 
-/// Returns the id of the task's cgroup in the default hierarchy
-/// (`cgroup_id(task_dfl_cgroup(task))`).
-#[cfg(CONFIG_CGROUPS)]
-pub fn dfl_cgroup_id(task: &Task, _rcu: &rcu::Guard) -> u64 {
-    // SAFETY: The task is valid and the RCU read lock is held, as `task_dfl_cgroup()` requires.
-    unsafe { bindings::cgroup_id(bindings::task_dfl_cgroup(task.as_ptr())) }
+    /// Returns the id of the task's cgroup in the default hierarchy
+    /// (`cgroup_id(task_dfl_cgroup(task))`).
+    #[cfg(CONFIG_CGROUPS)]
+    pub fn dfl_cgroup_id(&self, _rcu: &rcu::Guard) -> u64 {
+        // SAFETY: `self` is a valid task and the RCU read lock is held (the guard), as
+        // `task_dfl_cgroup()` requires; the cgroup it returns is valid under that lock.
+        unsafe { bindings::cgroup_id(bindings::task_dfl_cgroup(self.as_ptr())) }
+    }
+
+    /// Returns the task's dumpable state (`task_exec_state_get_dumpable()`), a `TASK_DUMPABLE_*`
+    /// value.
+    pub fn dumpable(&self) -> u32 {
+        // SAFETY: `self` is a valid task; the function reads its exec state under RCU itself.
+        unsafe { bindings::task_exec_state_get_dumpable(self.as_ptr()) as u32 }
+    }
+
+    /// Returns whether the caller may access the task in `mode` (`ptrace_may_access()`), e.g.
+    /// `PTRACE_MODE_READ_FSCREDS`.
+    pub fn ptrace_may_access(&self, mode: u32) -> bool {
+        // SAFETY: `self` is a valid task; `ptrace_may_access()` takes the task lock itself.
+        unsafe { bindings::ptrace_may_access(self.as_ptr(), mode) }
+    }
+
+    /// Sends `SIGKILL` to the task's thread group as the kernel
+    /// (`do_send_sig_info(SIGKILL, SEND_SIG_PRIV, task, PIDTYPE_TGID)`).
+    pub fn kill_thread_group(&self, _rcu: &rcu::Guard) {
+        // `SEND_SIG_PRIV`: a signal sent by the kernel.
+        let send_sig_priv = 1usize as *mut bindings::kernel_siginfo;
+        // SAFETY: `self` is a valid task and the RCU read lock is held, which
+        // `do_send_sig_info()` needs to reach the thread group; `SEND_SIG_PRIV` is a valid
+        // siginfo. The return value only says whether the signal was queued, which pidfs ignores
+        // as the C implementation does.
+        unsafe {
+            bindings::do_send_sig_info(
+                bindings::SIGKILL as i32,
+                send_sig_priv,
+                self.as_ptr(),
+                bindings::pid_type_PIDTYPE_TGID,
+            )
+        };
+    }
 }
 
 /// The ids of a task's credentials, mapped into the caller's user namespace.
@@ -88,18 +132,18 @@ pub struct CredIds {
 /// # Examples
 ///
 /// ```
-/// use kernel::pidfs::task::{cred_ids, is_kthread_or_user_worker, tgid_vnr};
+/// use kernel::pidfs::task::cred_ids;
 ///
 /// // Doctests run in a kernel thread, with the kernel's root credentials.
 /// let task = current!();
-/// assert!(is_kthread_or_user_worker(task));
-/// assert_eq!(tgid_vnr(task), task.tgid());
+/// assert!(task.is_kthread_or_user_worker());
+/// assert_eq!(task.tgid_vnr(), task.tgid());
 /// let ids = cred_ids(task).ok_or(ESRCH)?;
 /// assert_eq!((ids.ruid, ids.euid, ids.fsgid), (0, 0, 0));
 /// # Ok::<(), Error>(())
 /// ```
 pub fn cred_ids(task: &Task) -> Option<CredIds> {
-    // SAFETY: The task is valid; `get_task_cred()` returns NULL or a referenced credential.
+    // SAFETY: `task` is valid; `get_task_cred()` returns NULL or a referenced credential.
     let c = unsafe { bindings::get_task_cred(task.as_ptr()) };
     if c.is_null() {
         return None;
@@ -124,37 +168,6 @@ pub fn cred_ids(task: &Task) -> Option<CredIds> {
     Some(ids)
 }
 
-/// Returns the task's dumpable state (`task_exec_state_get_dumpable()`), a `TASK_DUMPABLE_*`
-/// value.
-pub fn dumpable(task: &Task) -> u32 {
-    // SAFETY: The task is valid.
-    unsafe { bindings::task_exec_state_get_dumpable(task.as_ptr()) as u32 }
-}
-
-/// Returns whether the caller may access the task in `mode` (`ptrace_may_access()`), e.g.
-/// `PTRACE_MODE_READ_FSCREDS`.
-pub fn ptrace_may_access(task: &Task, mode: u32) -> bool {
-    // SAFETY: The task is valid.
-    unsafe { bindings::ptrace_may_access(task.as_ptr(), mode) }
-}
-
-/// Sends `SIGKILL` to the task's thread group as the kernel
-/// (`do_send_sig_info(SIGKILL, SEND_SIG_PRIV, task, PIDTYPE_TGID)`).
-pub fn kill_thread_group(task: &Task, _rcu: &rcu::Guard) {
-    // `SEND_SIG_PRIV`: a signal sent by the kernel.
-    let send_sig_priv = 1usize as *mut bindings::kernel_siginfo;
-    // SAFETY: The task is valid under the RCU read lock; the return value only says whether the
-    // signal was queued, which pidfs ignores as the C implementation does.
-    unsafe {
-        bindings::do_send_sig_info(
-            bindings::SIGKILL as i32,
-            send_sig_priv,
-            task.as_ptr(),
-            bindings::pid_type_PIDTYPE_TGID,
-        )
-    };
-}
-
 /// The task's `exec_update_lock`, held for reading; it keeps the task's credentials and
 /// namespaces from being swapped by a concurrent `execve()`.
 ///
@@ -163,23 +176,29 @@ pub fn kill_thread_group(task: &Task, _rcu: &rcu::Guard) {
 /// `task->signal->exec_update_lock` is held for reading while this exists.
 pub struct ExecUpdateReadGuard<'a> {
     task: &'a Task,
+    _not_send: NotThreadSafe,
 }
 
 /// Takes the task's `exec_update_lock` for reading (`down_read_killable()`); fails with `EINTR`
 /// on a fatal signal.
 pub fn lock_exec_update_killable(task: &Task) -> Result<ExecUpdateReadGuard<'_>> {
-    // SAFETY: The task is valid and so is its signal struct, which a referenced task keeps.
+    // SAFETY: `task` is valid and so is its signal struct, which lives as long as the task;
+    // the lock is only reached through a raw pointer, as C shares it.
     to_result(unsafe {
-        bindings::down_read_killable(&mut (*(*task.as_ptr()).signal).exec_update_lock)
+        bindings::down_read_killable(&raw mut (*(*task.as_ptr()).signal).exec_update_lock)
     })?;
     // INVARIANT: The lock was taken above.
-    Ok(ExecUpdateReadGuard { task })
+    Ok(ExecUpdateReadGuard {
+        task,
+        _not_send: NotThreadSafe,
+    })
 }
 
 impl Drop for ExecUpdateReadGuard<'_> {
     fn drop(&mut self) {
-        // SAFETY: The lock is held (type invariant).
-        unsafe { bindings::up_read(&mut (*(*self.task.as_ptr()).signal).exec_update_lock) };
+        // SAFETY: The lock is held by this thread (type invariants), and the task, borrowed for
+        // the guard's lifetime, keeps its signal struct.
+        unsafe { bindings::up_read(&raw mut (*(*self.task.as_ptr()).signal).exec_update_lock) };
     }
 }
 
