@@ -128,11 +128,19 @@ pub fn variant_config_name(variant: &str) -> String {
 /// Configures and builds `config` from the tree; returns the build.
 pub fn build(ctx: &Ctx, tree: &Path, config: &str) -> Result<Built> {
     let frags = fragments(ctx, config)?;
-    build_frags(ctx, tree, config, &frags)
+    build_frags(ctx, tree, config, &frags, true)
 }
 
-/// Configures and builds from the given fragments into the build directory named `config`.
-pub fn build_frags(ctx: &Ctx, tree: &Path, config: &str, frags: &[PathBuf]) -> Result<Built> {
+/// Configures and builds from the given fragments into the build directory named `config`;
+/// `clippy` false builds with plain rustc (`CLIPPY=` on the command line overrides the
+/// `CLIPPY=1` of [`toolchain_vars`]).
+pub fn build_frags(
+    ctx: &Ctx,
+    tree: &Path,
+    config: &str,
+    frags: &[PathBuf],
+    clippy: bool,
+) -> Result<Built> {
     let dir = ctx.build_dir(config);
     util::mkdir(&dir)?;
     let logs = ctx.out_dir().join("logs").join(config);
@@ -209,11 +217,15 @@ pub fn build_frags(ctx: &Ctx, tree: &Path, config: &str, frags: &[PathBuf]) -> R
 
     step(&format!("build[{config}]: bzImage and uapi headers"));
     let j = jobs();
+    let mut args = vec![j.as_str(), "bzImage", "headers"];
+    if !clippy {
+        args.push("CLIPPY=");
+    }
     run_make(
         ctx,
         tree,
         &dir,
-        &[&j, "bzImage", "headers"],
+        &args,
         &logs.join("build.log"),
         "make bzImage headers",
     )?;
