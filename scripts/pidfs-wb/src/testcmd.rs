@@ -480,8 +480,10 @@ pub fn run(ctx: &Ctx, quick: bool) -> Result<bool> {
     Ok(finish(&t, start))
 }
 
-/// `wb bench --quick` (deterministic mode, one boot per kernel): a check
-/// that the benchmark and its report work, never a timing verdict.
+/// `wb bench --quick --no-build` (wall-time mode, one boot per kernel, on
+/// the kernels the matrix just built): a check that the benchmark and its
+/// report work, never a timing verdict. Wall time, not `--icount`, because
+/// an icount boot costs about a minute of TCG before the program starts.
 fn quick_bench(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) {
     const NAME: &str = "wb bench --quick: every workload has a figure for C and Rust, and \
                         report.md, report.json and plot.svg parse";
@@ -495,7 +497,7 @@ fn quick_bench(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) {
     }
     step("test: wb bench --quick");
     let start = Instant::now();
-    let mut o = bench::Options::quick(bench::Mode::Icount(0));
+    let mut o = bench::Options::quick(bench::Mode::Wall);
     o.no_build = true;
     let res = bench::run(ctx, &o).and_then(|o| {
         bench::check_report(&o.dir).map_err(|e| Error::Bench {
