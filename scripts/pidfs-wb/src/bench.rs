@@ -836,18 +836,37 @@ pub struct Outcome {
 pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     let start = Instant::now();
     let started = stamp();
-    setup::run(ctx)?;
     let tree = ctx.work_tree();
-    if base::rev_parse(&tree, "HEAD").is_none() {
-        tree::apply(ctx, None, false)?;
+    if !o.no_build {
+        setup::run(ctx)?;
+        if base::rev_parse(&tree, "HEAD").is_none() {
+            tree::apply(ctx, None, false)?;
+        }
     }
     let (series_sha256, tree_head, patches_applied) = series_info(ctx);
     let mut kernels = Vec::new();
     for (config, label) in KERNELS {
-        step(&format!(
-            "bench: building the {label} pidfs kernel ({config})"
-        ));
-        kernels.push((build::build(ctx, &tree, config)?.bzimage, config, label));
+        let bz = if o.no_build {
+            let bz = ctx.build_dir(config).join("arch/x86/boot/bzImage");
+            if !bz.is_file() {
+                return Err(Error::Usage(format!(
+                    "--no-build: there is no {} (build it with `scripts/wb build --config \
+                     {config}`)",
+                    bz.display()
+                )));
+            }
+            info(&format!(
+                "{label} pidfs kernel ({config}): {}",
+                bz.display()
+            ));
+            bz
+        } else {
+            step(&format!(
+                "bench: building the {label} pidfs kernel ({config})"
+            ));
+            build::build(ctx, &tree, config)?.bzimage
+        };
+        kernels.push((bz, config, label));
     }
     let bin = compile(ctx)?;
     let per_boot = 60 + 30 * u64::from(o.reps) * u64::from(o.scale) / 100;
