@@ -13,6 +13,29 @@ use std::time::Instant;
 /// Fragments every configuration starts from.
 pub const COMMON_FRAGMENTS: &[&str] = &["base.config", "selftests.config", "kunit.config"];
 
+/// Suffix of a configuration built with the bug finders of `kconfig/debug.config`
+/// (`wb build/boot/run --config C --debug` builds `C+debug` in its own directory).
+pub const DEBUG_SUFFIX: &str = "+debug";
+
+/// The fragment merged last into a debug configuration.
+pub const DEBUG_FRAGMENT: &str = "debug.config";
+
+/// The toolchain of the debug configurations: KASAN with Rust needs clang (7.3's
+/// `config RUST` depends on `!KASAN || CC_IS_CLANG`).
+pub const DEBUG_LLVM: &str = "LLVM=-19";
+
+/// The name (and build directory) of the debug build of `config`.
+pub fn debug_config_name(config: &str) -> String {
+    format!("{config}{DEBUG_SUFFIX}")
+}
+
+/// Whether a build directory holds a debug configuration, which must always be built
+/// with [`DEBUG_LLVM`]: a clang `.config` made with gcc would be reconfigured.
+fn is_debug_dir(dir: &Path) -> bool {
+    dir.file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(DEBUG_SUFFIX))
+}
+
 pub struct Built {
     pub config: String,
     pub dir: PathBuf,
@@ -21,6 +44,18 @@ pub struct Built {
 
 /// The fragments of one configuration, in merge order.
 pub fn fragments(ctx: &Ctx, config: &str) -> Result<Vec<PathBuf>> {
+    if let Some(plain) = config.strip_suffix(DEBUG_SUFFIX) {
+        let mut out = fragments(ctx, plain)?;
+        let f = ctx.kconfig_dir().join(DEBUG_FRAGMENT);
+        if !f.is_file() {
+            return Err(Error::Usage(format!(
+                "no fragment {} for the debug configuration `{config}`",
+                f.display()
+            )));
+        }
+        out.push(f);
+        return Ok(out);
+    }
     let mut out: Vec<PathBuf> = COMMON_FRAGMENTS
         .iter()
         .map(|f| ctx.kconfig_dir().join(f))
@@ -68,8 +103,11 @@ pub fn make(ctx: &Ctx, tree: &Path, dir: &Path) -> Command {
     c.arg("-C")
         .arg(tree)
         .arg(format!("O={}", dir.display()))
-        .args(toolchain_vars(ctx))
-        .env("LIBCLANG_PATH", ctx.libclang_path())
+        .args(toolchain_vars(ctx));
+    if is_debug_dir(dir) {
+        c.arg(DEBUG_LLVM);
+    }
+    c.env("LIBCLANG_PATH", ctx.libclang_path())
         // Make the kernel's own "KBUILD_BUILD_*" stable across machines.
         .env("KBUILD_BUILD_USER", "pidfs-rs")
         .env("KBUILD_BUILD_HOST", "workbench");
@@ -257,5 +295,82 @@ pub fn verify(frags: &[PathBuf], config: &Path) -> Result<()> {
             missing,
             config: config.to_path_buf(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A gcc build of `fs-pid-y` + `debug.config`: KASAN is on, so `config RUST`
+    /// (`depends on !KASAN || CC_IS_CLANG`) and with it `CONFIG_FS_PID` are gone
+    /// from `.config`. The check must name `CONFIG_FS_PID` and fail.
+    #[test]
+    fn verify_fails_when_kasan_drops_rust_and_fs_pid() {
+        let dir = std::env::temp_dir().join(format!("wb-build-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let frags = vec![
+            repo.join("kconfig/base.config"),
+            repo.join("kconfig/fs-pid-y.config"),
+            repo.join("kconfig/debug.config"),
+        ];
+        let want = kconfig::parse(&util::read(&frags[1]).unwrap());
+        assert_eq!(
+            want.get("CONFIG_FS_PID"),
+            Some(&kconfig::Value::Set("y".into()))
+        );
+        // Everything requested is there, except what KASAN with gcc takes away.
+        let mut text = String::from("CONFIG_CC_IS_GCC=y\n");
+        for f in &frags {
+            for (k, v) in kconfig::parse(&util::read(f).unwrap()) {
+                match (k.as_str(), v) {
+                    ("CONFIG_RUST" | "CONFIG_FS_PID", _) => {}
+                    ("CONFIG_RUST_DEBUG_ASSERTIONS" | "CONFIG_RUST_OVERFLOW_CHECKS", _) => {}
+                    (_, kconfig::Value::Set(v)) => text.push_str(&format!("{k}={v}\n")),
+                    (_, kconfig::Value::NotSet) => text.push_str(&format!("# {k} is not set\n")),
+                }
+            }
+        }
+        text.push_str("# CONFIG_RUST is not set\n");
+        let config = dir.join(".config");
+        std::fs::write(&config, &text).unwrap();
+        let err = verify(&frags, &config).unwrap_err();
+        let missing = match &err {
+            Error::Config { missing, .. } => missing.clone(),
+            other => panic!("expected a config error, got {other:?}"),
+        };
+        assert!(
+            missing
+                .iter()
+                .any(|m| m.starts_with("CONFIG_FS_PID=y") && m.contains("absent")),
+            "{missing:?}"
+        );
+        assert!(
+            missing
+                .iter()
+                .any(|m| m.starts_with("CONFIG_RUST=y") && m.contains("is n")),
+            "{missing:?}"
+        );
+        // The same .config with Rust and FS_PID present passes.
+        text.push_str("CONFIG_RUST=y\nCONFIG_FS_PID=y\nCONFIG_RUST_DEBUG_ASSERTIONS=y\nCONFIG_RUST_OVERFLOW_CHECKS=y\n");
+        std::fs::write(&config, &text).unwrap();
+        verify(&frags, &config).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(err.code(), crate::error::exit::CONFIG);
+    }
+
+    #[test]
+    fn debug_names() {
+        assert_eq!(debug_config_name("fs-pid-y"), "fs-pid-y+debug");
+        assert!(is_debug_dir(Path::new(
+            "/c/build/debian-7.3.4/fs-pid-n+debug"
+        )));
+        assert!(!is_debug_dir(Path::new(
+            "/c/build/debian-7.3.4/fs-pid-y+werror"
+        )));
+        assert!(!is_debug_dir(Path::new(
+            "/c/build/debian-7.3.4/fs-pid-y+debug-ksft"
+        )));
     }
 }

@@ -45,6 +45,9 @@ commands:
   series export         write the work tree's commits back into patches/
                         and the in-tree files
   build [--config C]    configure and build the work tree (default fs-pid-n)
+        [--debug]         C with kconfig/debug.config (KASAN, lockdep,
+                          kmemleak, fault injection, …) built with clang
+                          (LLVM=-19) in its own directory C+debug
   boot  [--config C]    build, then boot in QEMU and print the verdict
         [--only S]...     run only binaries whose id contains S
         [--extra FILE]... add a guest test program (collection `wb`)
@@ -52,6 +55,8 @@ commands:
         [--timeout S]     per-binary timeout (default 240)
         [--deadline S]    overall QEMU deadline (default 1800)
         [--kvm]           use KVM (only if /dev/kvm works; TCG is default)
+        [--debug]         boot C+debug (see build); a kmemleak scan ends
+                          the run and every report counts as a splat
   run   [--config C]    the main job: setup, series check, build, boot,
                         verdict (accepts the boot options)
   ci                    per-patch matrix: for k = 1..n apply patches 1..k,
@@ -176,6 +181,11 @@ pub struct BootArgs {
 
 fn boot_args(a: &mut Args) -> Result<BootArgs> {
     let config = a.value("--config")?.unwrap_or_else(|| "fs-pid-n".into());
+    let config = if a.flag("--debug") {
+        build::debug_config_name(&config)
+    } else {
+        config
+    };
     let only = a.values("--only")?;
     let extra: Vec<PathBuf> = a
         .values("--extra")?
@@ -436,6 +446,11 @@ fn real_main() -> Result<i32> {
         }
         "build" => {
             let config = a.value("--config")?.unwrap_or_else(|| "fs-pid-n".into());
+            let config = if a.flag("--debug") {
+                build::debug_config_name(&config)
+            } else {
+                config
+            };
             a.done()?;
             let tree = ctx.work_tree();
             if base::rev_parse(&tree, "HEAD").is_none() {

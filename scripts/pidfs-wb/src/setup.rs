@@ -29,6 +29,14 @@ const PACKAGES: &[(&str, &str)] = &[
     ("busybox-static", ""),
     ("quilt", ""),
     ("python3-venv", ""),
+    // The debug configurations (`--debug`): KASAN with Rust needs a clang-built kernel
+    // (`config RUST` depends on `!KASAN || CC_IS_CLANG`); 7.3 needs LLVM >= 17.0.1.
+    ("clang-19", ""),
+    ("lld-19", ""),
+    ("llvm-19", ""),
+    // 32-bit static guest tests (guest-tests/pidfd_compat_test.c, `gcc -m32`).
+    ("gcc-multilib", ""),
+    ("libc6-dev-i386", ""),
 ];
 
 const BINDGEN_VERSION: &str = "0.71.1";

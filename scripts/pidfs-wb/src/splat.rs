@@ -16,7 +16,9 @@ pub struct Splat {
     pub text: String,
 }
 
-/// (kind, pattern, match at start of the message only)
+/// (kind, pattern, match at start of the message only). The first pattern that matches a
+/// line names its kind, so the specific headers of the debug options (`kconfig/debug.config`)
+/// come before the generic `BUG: ` and `WARNING: `.
 const PATTERNS: &[(&str, &str, bool)] = &[
     ("panic", "Kernel panic - not syncing", false),
     ("oops", "Oops:", false),
@@ -25,9 +27,20 @@ const PATTERNS: &[(&str, &str, bool)] = &[
     ("kasan", "BUG: KASAN:", true),
     ("kcsan", "BUG: KCSAN:", true),
     ("kfence", "BUG: KFENCE:", true),
+    // CONFIG_DEBUG_ATOMIC_SLEEP (kernel/sched/core.c).
+    (
+        "might-sleep",
+        "BUG: sleeping function called from invalid context",
+        true,
+    ),
+    ("might-sleep", "BUG: scheduling while atomic", true),
+    // CONFIG_DEBUG_SPINLOCK (kernel/locking/spinlock_debug.c).
+    ("spinlock", "BUG: spinlock ", true),
+    ("spinlock", "BUG: rwlock ", true),
+    // Lockdep running out of table space switches itself off: a lost bug finder.
+    ("lockdep", "BUG: MAX_", true),
     ("bug", "BUG: ", true),
-    ("warning", "WARNING: ", true),
-    ("ubsan", "UBSAN: ", true),
+    // CONFIG_PROVE_LOCKING / CONFIG_PROVE_RCU (kernel/locking/lockdep.c).
     (
         "lockdep",
         "possible circular locking dependency detected",
@@ -35,13 +48,36 @@ const PATTERNS: &[(&str, &str, bool)] = &[
     ),
     ("lockdep", "possible recursive locking detected", false),
     ("lockdep", "inconsistent lock state", false),
+    ("lockdep", "possible irq lock inversion dependency detected", false),
+    ("lockdep", "-unsafe lock order detected", false),
+    ("lockdep", "bad unlock balance detected", false),
+    ("lockdep", "held lock freed!", false),
+    ("lockdep", "still has locks held!", false),
+    ("lockdep", "lock held when returning to user space", false),
+    ("lockdep", "Nested lock was not taken", false),
     ("lockdep", "suspicious RCU usage", false),
+    ("lockdep", "DEBUG_LOCKS_WARN_ON(", false),
+    // CONFIG_DEBUG_OBJECTS (lib/debugobjects.c, pr_fmt "ODEBUG: ").
+    ("debugobjects", "ODEBUG: ", true),
+    // CONFIG_DEBUG_LIST (lib/list_debug.c).
+    ("list-corruption", "list_add corruption", false),
+    ("list-corruption", "list_del corruption", false),
+    ("list-corruption", "list_add double add", false),
+    ("warning", "WARNING: ", true),
+    ("ubsan", "UBSAN: ", true),
     ("hung-task", "blocked for more than", false),
     ("rcu-stall", "rcu_sched self-detected stall", false),
     ("rcu-stall", "rcu: INFO: rcu_", true),
     ("rcu-stall", "rcu_preempt detected stalls", false),
     ("soft-lockup", "watchdog: BUG: soft lockup", false),
+    // CONFIG_DEBUG_KMEMLEAK: each object of the report the guest prints after its final
+    // scan; and kmemleak switching itself off, which would hide every leak.
     ("kmemleak", "unreferenced object 0x", false),
+    (
+        "kmemleak-disabled",
+        "kmemleak: Kernel memory leak detector disabled",
+        false,
+    ),
     ("rust-panic", "rust_kernel: panicked", false),
     ("rust-panic", "panicked at ", false),
 ];
@@ -109,8 +145,58 @@ mod tests {
         let kinds: Vec<_> = scan(log).into_iter().map(|s| s.kind).collect();
         assert_eq!(
             kinds,
-            ["kasan", "warning", "hung-task", "rust-panic", "ubsan"]
+            ["kasan", "lockdep", "hung-task", "rust-panic", "ubsan"]
         );
+    }
+
+    const DEBUG: &str = include_str!("../tests/data/console_debug.txt");
+
+    /// One canned report per bug finder of `kconfig/debug.config`, each with the follow-up
+    /// lines the kernel prints, in the order of the file.
+    #[test]
+    fn debug_option_reports() {
+        let s = scan(DEBUG);
+        let kinds: Vec<_> = s.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "kasan",
+                "lockdep",
+                "lockdep",
+                "might-sleep",
+                "debugobjects",
+                "warning",
+                "list-corruption",
+                "warning",
+                "spinlock",
+                "kmemleak",
+                "kmemleak",
+            ],
+            "{s:#?}"
+        );
+        assert!(s[0].text.contains("pidfs_free_pid"));
+        assert!(s[9].text.starts_with("unreferenced object 0xffff888003a1c000"));
+        // The kmemleak lines of a clean boot are not reports.
+        assert!(!s.iter().any(|s| s.text.contains("initialized")));
+    }
+
+    #[test]
+    fn kmemleak_disabled_is_a_splat() {
+        let log = "[ 9.1] kmemleak: Cannot allocate a kmemleak_object structure\n\
+                   [ 9.2] kmemleak: Kernel memory leak detector disabled\n";
+        let kinds: Vec<_> = scan(log).into_iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, ["kmemleak-disabled"]);
+    }
+
+    #[test]
+    fn fault_injection_messages_are_not_splats() {
+        // What an injected failure prints (lib/fault-inject.c, mm/page_alloc.c warn_alloc).
+        let log = "[ 5.0] FAULT_INJECTION: forcing a failure.\n\
+                   [ 5.0] name failslab, interval 1, probability 0, space 0, times -1\n\
+                   [ 5.0] CPU: 1 UID: 0 PID: 77 Comm: pidfd_fault_tes Not tainted 7.3.4 #1\n\
+                   [ 5.0] Call Trace:\n\
+                   [ 5.1] pidfd_fault_tes: page allocation failure: order:0, mode:0xcc0(GFP_KERNEL)\n";
+        assert!(scan(log).is_empty(), "{:?}", scan(log));
     }
 
     #[test]
