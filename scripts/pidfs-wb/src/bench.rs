@@ -394,6 +394,9 @@ pub struct Meta {
     pub patches_applied: String,
     pub started: String,
     pub seconds: f64,
+    /// The host's load averages (/proc/loadavg) at the start and the end:
+    /// wall-time figures include whatever else the machine ran.
+    pub host_load: (String, String),
 }
 
 fn fmt_ns(x: f64) -> String {
@@ -427,9 +430,11 @@ pub fn markdown(rows: &[Row], m: &Meta) -> String {
     );
     let _ = writeln!(
         s,
-        "- started {}, took {}",
+        "- started {}, took {}; host load average (1, 5, 15 min) {} at the start, {} at the end",
         m.started,
-        fmt_duration(Duration::from_secs_f64(m.seconds))
+        fmt_duration(Duration::from_secs_f64(m.seconds)),
+        m.host_load.0,
+        m.host_load.1
     );
     let _ = writeln!(
         s,
@@ -516,6 +521,8 @@ pub fn json(rows: &[Row], m: &Meta) -> String {
     let _ = writeln!(s, "  \"patches_applied\": {},", jstr(&m.patches_applied));
     let _ = writeln!(s, "  \"started\": {},", jstr(&m.started));
     let _ = writeln!(s, "  \"seconds\": {:.1},", m.seconds);
+    let _ = writeln!(s, "  \"host_load_start\": {},", jstr(&m.host_load.0));
+    let _ = writeln!(s, "  \"host_load_end\": {},", jstr(&m.host_load.1));
     let _ = writeln!(
         s,
         "  \"ci_method\": {},",
@@ -737,6 +744,12 @@ fn compile(ctx: &Ctx) -> Result<PathBuf> {
     Ok(bin)
 }
 
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn stamp() -> String {
     util::output(Command::new("date").arg("+%Y%m%d-%H%M%S"))
         .map(|s| s.trim().to_string())
@@ -836,6 +849,7 @@ pub struct Outcome {
 pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     let start = Instant::now();
     let started = stamp();
+    let load_start = loadavg();
     let tree = ctx.work_tree();
     if !o.no_build {
         setup::run(ctx)?;
@@ -927,6 +941,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
         patches_applied,
         started,
         seconds: start.elapsed().as_secs_f64(),
+        host_load: (load_start, loadavg()),
     };
     let md = markdown(&rows, &meta);
     util::write(&dir.join("report.md"), md.as_bytes())?;
@@ -1064,6 +1079,7 @@ BENCH_END ok=1\r\n# wb: end wb/pidfs_bench exit=0 seconds=3 timeout=0\r\n# wb: d
             patches_applied: "8 commits".into(),
             started: "20260101-000000".into(),
             seconds: 12.0,
+            host_load: ("0.10 0.20 0.30".into(), "1.00 2.00 3.00".into()),
         }
     }
 
