@@ -315,7 +315,7 @@ static struct result res(int ret, bool fd)
 	return (struct result){ .ret = ret, .err = ret < 0 ? errno : 0, .fd = fd };
 }
 
-TEST_F(fault, pidfd_open_first)
+TEST_F_TIMEOUT(fault, pidfd_open_first, 900)
 {
 	struct result r;
 	struct walk w = { .name = "pidfd_open (first open)" };
@@ -326,7 +326,7 @@ TEST_F(fault, pidfd_open_first)
 	EXPECT_GE(w.points, 1);
 }
 
-TEST_F(fault, pidfd_open_stash_hit)
+TEST_F_TIMEOUT(fault, pidfd_open_stash_hit, 900)
 {
 	struct result r;
 	struct walk w = { .name = "pidfd_open (stash hit)" };
@@ -380,7 +380,7 @@ static void clone3_check(struct __test_metadata *_metadata, struct result r,
 	}
 }
 
-TEST_F(fault, clone3_pidfd)
+TEST_F_TIMEOUT(fault, clone3_pidfd, 900)
 {
 	struct walk w = { .name = "clone3(CLONE_PIDFD)" };
 	struct result r;
@@ -391,7 +391,7 @@ TEST_F(fault, clone3_pidfd)
 	EXPECT_GE(w.points, 1);
 }
 
-TEST_F(fault, get_info)
+TEST_F_TIMEOUT(fault, get_info, 900)
 {
 	struct result r;
 	struct walk w = { .name = "PIDFD_GET_INFO" };
@@ -424,7 +424,7 @@ static const struct {
 	{ "PIDFD_GET_UTS_NAMESPACE", PIDFD_GET_UTS_NAMESPACE },
 };
 
-TEST_F(fault, namespace_ioctls)
+TEST_F_TIMEOUT(fault, namespace_ioctls, 900)
 {
 	struct result r;
 	size_t i;
@@ -459,7 +459,7 @@ static struct result fh_encode(int pidfd, struct file_handle *fh)
 	return res(name_to_handle_at(pidfd, "", fh, &mnt_id, AT_EMPTY_PATH), false);
 }
 
-TEST_F(fault, file_handles)
+TEST_F_TIMEOUT(fault, file_handles, 900)
 {
 	struct result r;
 	struct walk enc = { .name = "name_to_handle_at" };
@@ -499,7 +499,7 @@ static struct result xattr_get(int fd, char *buf, size_t size)
 	return res(fgetxattr(fd, "trusted.wb_fault", buf, size), false);
 }
 
-TEST_F(fault, xattrs)
+TEST_F_TIMEOUT(fault, xattrs, 900)
 {
 	struct result r;
 	struct walk set = { .name = "fsetxattr(trusted.*)" };
@@ -538,7 +538,7 @@ static struct result open_tree_once(pid_t pid)
 	return r;
 }
 
-TEST_F(fault, open_tree)
+TEST_F_TIMEOUT(fault, open_tree, 900)
 {
 	struct result r;
 	struct walk w = { .name = "open_tree(OPEN_TREE_CLONE)" };
