@@ -373,7 +373,14 @@ static void clone3_check(struct __test_metadata *_metadata, struct result r,
 		EXPECT_EQ(info.si_pid, r.ret);
 		close(pidfd);
 	} else {
-		EXPECT_EQ(pidfd, -1);
+		/*
+		 * copy_process() writes the pidfd number to user memory before
+		 * later steps can fail; on failure that fd must not be open.
+		 */
+		if (pidfd != -1) {
+			EXPECT_LT(fcntl(pidfd, F_GETFD), 0);
+			EXPECT_EQ(errno, EBADF);
+		}
 		/* Only the fixture's child exists, and it has not exited. */
 		EXPECT_EQ(waitid(P_ALL, 0, &info, WEXITED | WNOHANG), 0);
 		EXPECT_EQ(info.si_pid, 0);
