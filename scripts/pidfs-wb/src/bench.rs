@@ -397,6 +397,9 @@ pub struct Meta {
     /// The host's load averages (/proc/loadavg) at the start and the end:
     /// wall-time figures include whatever else the machine ran.
     pub host_load: (String, String),
+    /// The guest's clock: the `tsc_early_khz=` given and the clocksources
+    /// the boots ended on.
+    pub clock: String,
 }
 
 fn fmt_ns(x: f64) -> String {
@@ -436,6 +439,7 @@ pub fn markdown(rows: &[Row], m: &Meta) -> String {
         m.host_load.0,
         m.host_load.1
     );
+    let _ = writeln!(s, "- guest clock: {}", m.clock);
     let _ = writeln!(
         s,
         "- figures: ns per operation in guest time. Per boot, the median of its repetitions; \
@@ -523,6 +527,7 @@ pub fn json(rows: &[Row], m: &Meta) -> String {
     let _ = writeln!(s, "  \"seconds\": {:.1},", m.seconds);
     let _ = writeln!(s, "  \"host_load_start\": {},", jstr(&m.host_load.0));
     let _ = writeln!(s, "  \"host_load_end\": {},", jstr(&m.host_load.1));
+    let _ = writeln!(s, "  \"guest_clock\": {},", jstr(&m.clock));
     let _ = writeln!(
         s,
         "  \"ci_method\": {},",
@@ -744,6 +749,41 @@ fn compile(ctx: &Ctx) -> Result<PathBuf> {
     Ok(bin)
 }
 
+/// The guest TSC rate to give the kernel (`tsc_early_khz=`), so it does not
+/// calibrate: without ACPI the guest has no HPET or PM timer to calibrate
+/// against, and under TCG the PIT calibration fails on a busy host, which
+/// leaves the guest on the jiffies clocksource (4 ms steps). Under TCG the
+/// guest TSC is the host's; with -icount it counts virtual nanoseconds.
+pub fn tsc_khz(mode: Mode, cpuinfo: &str) -> Option<u64> {
+    match mode {
+        Mode::Icount(_) => Some(1_000_000),
+        Mode::Wall => {
+            let flags = cpuinfo.lines().find(|l| l.starts_with("flags"))?;
+            if !flags.split_whitespace().any(|f| f == "constant_tsc") {
+                return None;
+            }
+            let mhz: f64 = cpuinfo
+                .lines()
+                .find(|l| l.starts_with("cpu MHz"))?
+                .split(':')
+                .nth(1)?
+                .trim()
+                .parse()
+                .ok()?;
+            (mhz > 0.0).then(|| (mhz * 1000.0).round() as u64)
+        }
+    }
+}
+
+/// The clocksource a boot ended on (`Switched to clocksource X`).
+pub fn clocksource(console: &str) -> Option<String> {
+    console
+        .lines()
+        .filter_map(|l| l.split("Switched to clocksource ").nth(1))
+        .last()
+        .map(|s| s.trim().to_string())
+}
+
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -763,7 +803,8 @@ fn one_boot(
     dir: &Path,
     o: &Options,
     what: &str,
-) -> Result<Parsed> {
+    tsc: Option<u64>,
+) -> Result<(Parsed, String)> {
     let boot = qemu::boot(
         bzimage,
         g,
@@ -773,8 +814,11 @@ fn one_boot(
             deadline: o.deadline,
             // No KUnit at boot: it costs boot time and is not measured.
             extra_cmdline: format!(
-                "kunit.enable=0 pidfs_bench.reps={} pidfs_bench.scale={}",
-                o.reps, o.scale
+                "kunit.enable=0 pidfs_bench.reps={} pidfs_bench.scale={}{}",
+                o.reps,
+                o.scale,
+                tsc.map(|k| format!(" tsc_early_khz={k}"))
+                    .unwrap_or_default()
             ),
             icount_shift: match o.mode {
                 Mode::Icount(s) => Some(s),
@@ -814,7 +858,7 @@ fn one_boot(
             dir: dir.to_path_buf(),
         });
     }
-    Ok(p)
+    Ok((p, clocksource(&console).unwrap_or_else(|| "unknown".into())))
 }
 
 fn series_info(ctx: &Ctx) -> (String, String, String) {
@@ -899,6 +943,14 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
         .join("bench")
         .join(format!("{started}-{}", o.mode.name()));
     util::mkdir(&dir)?;
+    let tsc = tsc_khz(
+        o.mode,
+        &std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default(),
+    );
+    if tsc.is_none() {
+        info("the host TSC rate is unknown: the guest calibrates its own clock");
+    }
+    let mut sources: Vec<String> = Vec::new();
     let mut c_boots = Vec::new();
     let mut rust_boots = Vec::new();
     let total = o.boots * KERNELS.len();
@@ -913,7 +965,15 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
                 fmt_duration(start.elapsed())
             ));
             let run_dir = dir.join(format!("boot{b}-{config}"));
-            let p = one_boot(bz, &g, &run_dir, o, &format!("boot {b} of {config}"))?;
+            let (p, source) = one_boot(bz, &g, &run_dir, o, &format!("boot {b} of {config}"), tsc)?;
+            if source.contains("jiffies") {
+                info(&format!(
+                    "warning: the guest ran on the {source} clocksource: figures are in 4 ms steps"
+                ));
+            }
+            if !sources.contains(&source) {
+                sources.push(source);
+            }
             info(&format!(
                 "{} figures from {}",
                 p.samples.len(),
@@ -942,6 +1002,20 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
         started,
         seconds: start.elapsed().as_secs_f64(),
         host_load: (load_start, loadavg()),
+        clock: format!(
+            "{}; clocksource at the end of boot: {}",
+            match (tsc, o.mode) {
+                (Some(k), Mode::Wall) => format!(
+                    "tsc_early_khz={k} (the host's TSC rate from /proc/cpuinfo; a wrong rate \
+                     scales both kernels alike and leaves the ratios)"
+                ),
+                (Some(k), Mode::Icount(_)) => {
+                    format!("tsc_early_khz={k} (with -icount the TSC counts virtual ns)")
+                }
+                (None, _) => "calibrated by the guest".into(),
+            },
+            sources.join(", ")
+        ),
     };
     let md = markdown(&rows, &meta);
     util::write(&dir.join("report.md"), md.as_bytes())?;
@@ -1022,6 +1096,23 @@ BENCH_END ok=1\r\n# wb: end wb/pidfs_bench exit=0 seconds=3 timeout=0\r\n# wb: d
     }
 
     #[test]
+    fn guest_clock() {
+        let cpuinfo =
+            "processor\t: 0\ncpu MHz\t\t: 2596.128\nflags\t\t: fpu tsc constant_tsc nonstop_tsc\n";
+        assert_eq!(tsc_khz(Mode::Wall, cpuinfo), Some(2_596_128));
+        assert_eq!(tsc_khz(Mode::Icount(3), cpuinfo), Some(1_000_000));
+        assert_eq!(
+            tsc_khz(Mode::Wall, "cpu MHz\t: 2000.0\nflags\t: fpu tsc\n"),
+            None
+        );
+        assert_eq!(tsc_khz(Mode::Wall, ""), None);
+        let console = "[    0.7] clocksource: Switched to clocksource tsc-early\r\n\
+                       [    1.8] clocksource: Switched to clocksource tsc\r\n";
+        assert_eq!(clocksource(console).as_deref(), Some("tsc"));
+        assert_eq!(clocksource("no clock"), None);
+    }
+
+    #[test]
     fn medians_and_quantiles() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
@@ -1080,6 +1171,7 @@ BENCH_END ok=1\r\n# wb: end wb/pidfs_bench exit=0 seconds=3 timeout=0\r\n# wb: d
             started: "20260101-000000".into(),
             seconds: 12.0,
             host_load: ("0.10 0.20 0.30".into(), "1.00 2.00 3.00".into()),
+            clock: "tsc_early_khz=1000000; clocksource at the end of boot: tsc".into(),
         }
     }
 
