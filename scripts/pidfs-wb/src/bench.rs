@@ -779,8 +779,8 @@ pub fn tsc_khz(mode: Mode, cpuinfo: &str) -> Option<u64> {
 pub fn clocksource(console: &str) -> Option<String> {
     console
         .lines()
-        .filter_map(|l| l.split("Switched to clocksource ").nth(1))
-        .last()
+        .rev()
+        .find_map(|l| l.split("Switched to clocksource ").nth(1))
         .map(|s| s.trim().to_string())
 }
 
