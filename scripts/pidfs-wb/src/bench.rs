@@ -392,6 +392,10 @@ pub struct Meta {
     pub series_sha256: String,
     pub tree_head: String,
     pub patches_applied: String,
+    /// The work tree's commits are patches/ (same patch-ids, same order, no
+    /// uncommitted change): only then do the figures belong to the series
+    /// that `series_sha256` names.
+    pub tree_is_series: bool,
     pub started: String,
     pub seconds: f64,
     /// The host's load averages (/proc/loadavg) at the start and the end:
@@ -428,8 +432,15 @@ pub fn markdown(rows: &[Row], m: &Meta) -> String {
     );
     let _ = writeln!(
         s,
-        "- series: patches/ sha256 {}; work tree {} ({})",
-        m.series_sha256, m.tree_head, m.patches_applied
+        "- series: patches/ sha256 {}; work tree {} ({}); {}",
+        m.series_sha256,
+        m.tree_head,
+        m.patches_applied,
+        if m.tree_is_series {
+            "the kernels are exactly patches/ (same patch-ids)"
+        } else {
+            "**the kernels are NOT patches/ as checked in** (the work tree differs)"
+        }
     );
     let _ = writeln!(
         s,
@@ -523,6 +534,7 @@ pub fn json(rows: &[Row], m: &Meta) -> String {
     let _ = writeln!(s, "  \"series_sha256\": {},", jstr(&m.series_sha256));
     let _ = writeln!(s, "  \"tree_head\": {},", jstr(&m.tree_head));
     let _ = writeln!(s, "  \"patches_applied\": {},", jstr(&m.patches_applied));
+    let _ = writeln!(s, "  \"tree_is_series\": {},", m.tree_is_series);
     let _ = writeln!(s, "  \"started\": {},", jstr(&m.started));
     let _ = writeln!(s, "  \"seconds\": {:.1},", m.seconds);
     let _ = writeln!(s, "  \"host_load_start\": {},", jstr(&m.host_load.0));
@@ -885,6 +897,60 @@ fn series_info(ctx: &Ctx) -> (String, String, String) {
     )
 }
 
+/// Whether the work tree holds exactly patches/: the patch-ids of its
+/// commits on the base equal those of the series files, in order, and
+/// nothing is uncommitted.
+fn tree_is_series(ctx: &Ctx) -> bool {
+    let t = ctx.work_tree();
+    let dirty = util::output(base::git(&t).args(["status", "--porcelain", "-uno"]))
+        .map(|s| !s.trim().is_empty())
+        .unwrap_or(true);
+    if dirty {
+        return false;
+    }
+    let patch_id = |input: &[u8]| -> Option<Vec<String>> {
+        use std::io::Write;
+        let mut c = Command::new("git")
+            .args(["patch-id", "--stable"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .ok()?;
+        c.stdin.take()?.write_all(input).ok()?;
+        let out = c.wait_with_output().ok()?;
+        Some(
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+                .collect(),
+        )
+    };
+    let dir = ctx.patches_dir();
+    let Ok(names) =
+        crate::series::parse(&std::fs::read_to_string(dir.join("series")).unwrap_or_default())
+    else {
+        return false;
+    };
+    let mut want = Vec::new();
+    for e in names {
+        let Ok(text) = std::fs::read(dir.join(&e.name)) else {
+            return false;
+        };
+        match patch_id(&text) {
+            Some(ids) if ids.len() == 1 => want.extend(ids),
+            _ => return false,
+        }
+    }
+    let Ok(log) = base::git(&t)
+        .args(["log", "--reverse", "-p"])
+        .arg(format!("{}..HEAD", ctx.base_ref()))
+        .output()
+    else {
+        return false;
+    };
+    patch_id(&log.stdout).is_some_and(|have| have == want)
+}
+
 pub struct Outcome {
     pub dir: PathBuf,
 }
@@ -902,6 +968,10 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
         }
     }
     let (series_sha256, tree_head, patches_applied) = series_info(ctx);
+    let is_series = tree_is_series(ctx);
+    if !is_series {
+        info("warning: the work tree is not patches/ as checked in: the report says so");
+    }
     let mut kernels = Vec::new();
     for (config, label) in KERNELS {
         let bz = if o.no_build {
@@ -999,6 +1069,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
         series_sha256,
         tree_head,
         patches_applied,
+        tree_is_series: is_series,
         started,
         seconds: start.elapsed().as_secs_f64(),
         host_load: (load_start, loadavg()),
@@ -1168,6 +1239,7 @@ BENCH_END ok=1\r\n# wb: end wb/pidfs_bench exit=0 seconds=3 timeout=0\r\n# wb: d
             series_sha256: "abc".into(),
             tree_head: "def".into(),
             patches_applied: "8 commits".into(),
+            tree_is_series: true,
             started: "20260101-000000".into(),
             seconds: 12.0,
             host_load: ("0.10 0.20 0.30".into(), "1.00 2.00 3.00".into()),
