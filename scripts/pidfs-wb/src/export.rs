@@ -253,6 +253,99 @@ fn latest_report(ctx: &Ctx) -> Option<(String, String)> {
     Some((format!("out/ci/{name}"), text))
 }
 
+/// Every `wb bench` report.json under out/bench/, oldest first, as
+/// (`out/bench/<name>`, text).
+fn bench_reports(ctx: &Ctx) -> Vec<(String, String)> {
+    let dir = ctx.out_dir().join("bench");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .filter(|e| e.path().join("report.json").is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|n| {
+            let text = std::fs::read_to_string(dir.join(&n).join("report.json")).ok()?;
+            Some((format!("out/bench/{n}"), text))
+        })
+        .collect()
+}
+
+/// The benchmark part of "How it was tested": for each timing mode the
+/// newest full `wb bench` report whose kernels were exactly this series
+/// (`series_sha256` and `tree_is_series`). Never quotes another state of
+/// the series, nor a `--quick` run.
+pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String {
+    let mut out = String::new();
+    for (prefix, title) in [
+        (
+            "icount",
+            "deterministic, QEMU -icount: guest ns = executed instructions",
+        ),
+        ("wall", "wall time, QEMU TCG on a shared 2-core host"),
+    ] {
+        let found = reports.iter().rev().find_map(|(name, text)| {
+            let v = json::parse(text).ok()?;
+            let mode = v.get("mode").and_then(json::Value::str)?;
+            let ok = mode.starts_with(prefix)
+                && v.get("quick").and_then(json::Value::bool) == Some(false)
+                && v.get("tree_is_series").and_then(json::Value::bool) == Some(true)
+                && v.get("series_sha256").and_then(json::Value::str) == Some(fingerprint);
+            ok.then_some((name, v))
+        });
+        let Some((name, v)) = found else {
+            continue;
+        };
+        let n = |k: &str| v.get(k).and_then(json::Value::num).unwrap_or(0.0) as u64;
+        let _ = writeln!(
+            out,
+            "pidfs micro-benchmark, {title} ({name}: `scripts/wb bench`, C and\n\
+             Rust pidfs kernels of this series booted alternately, {} boots each,\n\
+             {} repetitions per boot; median ns/op, Rust/C ratio of the medians,\n\
+             95% bootstrap interval over boots):\n",
+            n("boots_per_kernel"),
+            n("reps_per_boot")
+        );
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>11} {:>11} {:>7}  95% CI",
+            "workload", "C ns/op", "Rust ns/op", "Rust/C"
+        );
+        for w in v.get("workloads").map(json::Value::arr).unwrap_or(&[]) {
+            let num = |a: &str, b: Option<&str>| {
+                let x = match b {
+                    Some(b) => w.get(a).and_then(|o| o.get(b)),
+                    None => w.get(a),
+                };
+                x.and_then(json::Value::num).unwrap_or(f64::NAN)
+            };
+            let _ = writeln!(
+                out,
+                "  {:<22} {:>11.1} {:>11.1} {:>7.3}  {:.3}-{:.3}",
+                w.get("name").and_then(json::Value::str).unwrap_or("?"),
+                num("c", Some("median_ns")),
+                num("rust", Some("median_ns")),
+                num("ratio", None),
+                num("ci_low", None),
+                num("ci_high", None)
+            );
+        }
+        out.push('\n');
+    }
+    if out.is_empty() {
+        "Benchmark: not measured for this version (no `scripts/wb bench` report\n\
+         of exactly this series)."
+            .into()
+    } else {
+        out.trim_end().to_string()
+    }
+}
+
 /// Fills the cover-letter template: its `#` lines are dropped, then
 /// `{{tested}}` and `{{changelog}}` are replaced; the range-diff, if any,
 /// is appended.
@@ -600,9 +693,13 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
 
     let fingerprint = tree::fingerprint(&patches_dir)?;
     let report = latest_report(ctx);
-    let tested = tested_section(
-        report.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
-        &fingerprint,
+    let tested = format!(
+        "{}\n\n{}",
+        tested_section(
+            report.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+            &fingerprint,
+        ),
+        bench_section(&bench_reports(ctx), &fingerprint)
     );
 
     let out = opts.out.clone().unwrap_or_else(|| {
@@ -848,6 +945,37 @@ mod tests {
         );
         assert!(!other.contains("40/0/2"));
         assert!(tested_section(None, "f00").starts_with("Not measured"));
+    }
+
+    const BENCH: &str = r#"{"version": 1, "mode": "icount-shift0", "quick": false,
+  "boots_per_kernel": 5, "reps_per_boot": 5, "series_sha256": "f00", "tree_is_series": true,
+  "workloads": [
+    {"name": "get_info_live", "mode": "icount-shift0", "c": {"median_ns": 1265.1, "min_ns": 1264.2, "max_ns": 1286.0, "per_boot_ns": [1265.1]}, "rust": {"median_ns": 1577.8, "min_ns": 1567.7, "max_ns": 1578.9, "per_boot_ns": [1577.8]}, "ratio": 1.2472, "ci_low": 1.219, "ci_high": 1.249, "reading": "Rust slower"}
+  ]}"#;
+
+    #[test]
+    fn bench_figures_of_this_series_only() {
+        let r = vec![(
+            "out/bench/20261201-1-icount-shift0".to_string(),
+            BENCH.to_string(),
+        )];
+        let s = bench_section(&r, "f00");
+        assert!(s.contains("deterministic, QEMU -icount"), "{s}");
+        assert!(s.contains("5 boots each"), "{s}");
+        assert!(
+            s.contains("  get_info_live               1265.1      1577.8   1.247  1.219-1.249"),
+            "{s}"
+        );
+        assert!(!s.contains("wall time"), "{s}");
+        for other in [
+            BENCH.replace("\"f00\"", "\"bar\""),
+            BENCH.replace("\"tree_is_series\": true", "\"tree_is_series\": false"),
+            BENCH.replace("\"quick\": false", "\"quick\": true"),
+        ] {
+            let s = bench_section(&[("out/bench/x".into(), other)], "f00");
+            assert!(s.starts_with("Benchmark: not measured"), "{s}");
+        }
+        assert!(bench_section(&[], "f00").starts_with("Benchmark: not measured"));
     }
 
     #[test]
