@@ -138,6 +138,15 @@ const _: () = assert!(core::mem::size_of::<bindings::pidfd_info>() == 88);
 #[export]
 pub unsafe extern "C" fn pidfs_get_root(path: *mut bindings::path) {
     let Some(mnt) = PIDFS_MNT.as_ref() else {
+        // Before `pidfs_init()`, C copies its still empty root path: do the same.
+        // SAFETY: The caller passes a writable path (fs/fhandle.c, `get_path_anchor()`), and an
+        // all-NULL path is what `path_put()` and the caller's checks expect of no path.
+        unsafe {
+            path.write(bindings::path {
+                mnt: core::ptr::null_mut(),
+                dentry: core::ptr::null_mut(),
+            })
+        };
         return;
     };
     // SAFETY: The caller passes a writable path (fs/fhandle.c, `get_path_anchor()`).
@@ -570,7 +579,9 @@ pub unsafe extern "C" fn pidfs_exit(tsk: *mut bindings::task_struct) {
     // CAST: `Task` is a `repr(transparent)` wrapper around `bindings::task_struct`.
     let tsk = unsafe { &*tsk.cast::<Task>() };
     // SAFETY: `release_task()` calls this before `__exit_signal()` detaches the task from its
-    // pid, and the task is a zombie that can no longer `execve()`, so `thread_pid` stays put.
+    // pid. The task is being reaped, so it cannot `execve()` itself, and `exchange_tids()` only
+    // swaps the pid of an old thread-group leader in `de_thread()` before `de_thread()` itself
+    // releases that leader; so `thread_pid` stays put for the rest of this call.
     let pid = unsafe { StructPid::of_task(tsk) };
 
     kernel::task::might_sleep();
