@@ -415,13 +415,20 @@ pub fn export(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Replaces the From: header of a format-patch file with the project identity.
+/// Replaces the From: header of a format-patch file with the project identity,
+/// continuation lines included (format-patch folds a long `From:` header).
 pub fn neutral_from(patch: &str, ident: &str) -> String {
     let mut out = String::with_capacity(patch.len());
     let mut in_header = true;
+    let mut in_from = false;
     for l in patch.split_inclusive('\n') {
+        if in_header && in_from && (l.starts_with(' ') || l.starts_with('\t')) {
+            continue;
+        }
+        in_from = false;
         if in_header && l.starts_with("From: ") {
             out.push_str(&format!("From: {ident}\n"));
+            in_from = true;
             continue;
         }
         if l == "\n" {
@@ -464,5 +471,12 @@ mod tests {
         let p = "From 000 Mon Sep 17 00:00:00 2001\nFrom: A Person <a@example.org>\nSubject: x\n\nFrom: body line\n";
         let out = neutral_from(p, "N <n@invalid>");
         assert_eq!(out, "From 000 Mon Sep 17 00:00:00 2001\nFrom: N <n@invalid>\nSubject: x\n\nFrom: body line\n");
+        // format-patch folds a long From: header; the continuation goes too.
+        let p = "From 000 Mon Sep 17 00:00:00 2001\nFrom: A Very Long Name Indeed\n <a@example.org>\nDate: d\nSubject: x\n\n y\n";
+        let out = neutral_from(p, "N <n@invalid>");
+        assert_eq!(
+            out,
+            "From 000 Mon Sep 17 00:00:00 2001\nFrom: N <n@invalid>\nDate: d\nSubject: x\n\n y\n"
+        );
     }
 }
