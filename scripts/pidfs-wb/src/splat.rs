@@ -48,7 +48,11 @@ const PATTERNS: &[(&str, &str, bool)] = &[
     ),
     ("lockdep", "possible recursive locking detected", false),
     ("lockdep", "inconsistent lock state", false),
-    ("lockdep", "possible irq lock inversion dependency detected", false),
+    (
+        "lockdep",
+        "possible irq lock inversion dependency detected",
+        false,
+    ),
     ("lockdep", "-unsafe lock order detected", false),
     ("lockdep", "bad unlock balance detected", false),
     ("lockdep", "held lock freed!", false),
@@ -175,7 +179,9 @@ mod tests {
             "{s:#?}"
         );
         assert!(s[0].text.contains("pidfs_free_pid"));
-        assert!(s[9].text.starts_with("unreferenced object 0xffff888003a1c000"));
+        assert!(s[9]
+            .text
+            .starts_with("unreferenced object 0xffff888003a1c000"));
         // The kmemleak lines of a clean boot are not reports.
         assert!(!s.iter().any(|s| s.text.contains("initialized")));
     }
