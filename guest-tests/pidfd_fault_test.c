@@ -518,14 +518,17 @@ TEST_F_TIMEOUT(fault, xattrs, 900)
 	if (fgetxattr(fd, "trusted.wb_fault", buf, sizeof(buf)) < 0 &&
 	    errno == EOPNOTSUPP)
 		SKIP(close(fd); return, "pidfs has no xattrs here");
-	/* A failed set leaves no attribute behind. */
-	WALK(set, r = res(fsetxattr(fd, "trusted.wb_fault", "fault", 5, 0), false),
+	/* A failed set leaves no attribute behind; a successful one is removed again. */
+	WALK(set, r = res(fsetxattr(fd, "trusted.wb_fault", "fault", 5, XATTR_CREATE), false),
 	     enomem,
 	     if (r.ret < 0) {
 		     EXPECT_LT(fgetxattr(fd, "trusted.wb_fault", buf, sizeof(buf)), 0);
 		     EXPECT_EQ(errno, ENODATA);
+	     } else {
+		     EXPECT_EQ(fremovexattr(fd, "trusted.wb_fault"), 0);
 	     });
 	EXPECT_GE(set.points, 1);
+	ASSERT_EQ(fsetxattr(fd, "trusted.wb_fault", "fault", 5, XATTR_CREATE), 0);
 	WALK(get, r = xattr_get(fd, buf, sizeof(buf)), enomem, );
 	EXPECT_EQ(memcmp(buf, "fault", 5), 0);
 	ASSERT_EQ(fremovexattr(fd, "trusted.wb_fault"), 0);

@@ -237,7 +237,8 @@ static void *racing_open_thread(void *arg)
 		ino_t ino = r->ino, got;
 		int fd;
 
-		if (g1 & 1)
+		/* Odd: being changed; pid 0: nothing published yet. */
+		if ((g1 & 1) || pid <= 0)
 			continue;
 		fd = sys_pidfd_open(pid, 0);
 		if (fd < 0) {
