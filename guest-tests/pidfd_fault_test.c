@@ -357,8 +357,12 @@ static struct result clone3_pidfd(int *pidfd)
 
 static bool clone_error(int err)
 {
-	/* copy_process() reports allocation failures as ENOMEM. */
-	return err == ENOMEM;
+	/*
+	 * copy_process() reports allocation failures as ENOMEM. It also writes
+	 * the pidfd to user memory that the fork has just made copy-on-write:
+	 * a failed page allocation in that fault is EFAULT.
+	 */
+	return err == ENOMEM || err == EFAULT;
 }
 
 /* After clone3(): reap a created child through its pidfd; none may exist otherwise. */
