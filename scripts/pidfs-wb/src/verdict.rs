@@ -728,6 +728,32 @@ mod tests {
         );
     }
 
+    /// Every test passed, but the final kmemleak scan of a debug kernel reported leaks.
+    #[test]
+    fn kmemleak_report_fails_a_passing_run() {
+        let guest = "# wb: plan 1\n# wb: begin pidfd/pidfd_wait\nTAP version 13\n1..1\nok 1 wait_simple\n# wb: end pidfd/pidfd_wait exit=0 seconds=1 timeout=0\n# wb: done\n";
+        let debug = include_str!("../tests/data/console_debug.txt");
+        let start = debug.find("wb: kmemleak scan\n").unwrap_or(0);
+        let console = format!("{CLEAN}{}", &debug[start..]);
+        let v = judge_run(&RunFacts {
+            plan: &plan()[1..2],
+            guest_log: guest,
+            console: &console,
+            qemu_exit: Some(0),
+            deadline_hit: false,
+        });
+        assert_eq!(v.totals().fail, 0);
+        assert!(!v.passed());
+        let kinds: Vec<_> = v.splats.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, ["kmemleak", "kmemleak"]);
+        assert!(
+            v.failure_summary()
+                .contains("2 kernel splat(s), first: kmemleak"),
+            "{}",
+            v.failure_summary()
+        );
+    }
+
     #[test]
     fn deadline_and_missing_output_fail() {
         let v = judge_run(&RunFacts {
