@@ -168,9 +168,26 @@ static int open_points(struct __test_metadata *_metadata, int nth, pid_t pid)
 	return MAX_POINTS - left;
 }
 
+/*
+ * The fault points of pidfd_open(pid), the fewest of three: other subsystems
+ * add points now and then (DEBUG_OBJECTS refills its pool with a batch of
+ * allocations), never take any away.
+ */
+static int stash_probe(struct __test_metadata *_metadata, int nth, pid_t pid)
+{
+	int i, n, min = MAX_POINTS;
+
+	for (i = 0; i < 3; i++) {
+		n = open_points(_metadata, nth, pid);
+		if (n < min)
+			min = n;
+	}
+	return min;
+}
+
 /* No fd of the pid is open: the next pidfd_open() must allocate again. */
 #define EXPECT_NO_STASH(pid)                                                 \
-	EXPECT_EQ(open_points(_metadata, self->nth, pid), self->miss)
+	EXPECT_EQ(stash_probe(_metadata, self->nth, pid), self->miss)
 
 FIXTURE_SETUP(fault)
 {
@@ -213,13 +230,13 @@ FIXTURE_SETUP(fault)
 	fd = sys_pidfd_open(self->child, 0);
 	ASSERT_GE(fd, 0);
 	close(fd);
-	a = open_points(_metadata, self->nth, self->child);
-	b = open_points(_metadata, self->nth, self->child);
+	a = stash_probe(_metadata, self->nth, self->child);
+	b = stash_probe(_metadata, self->nth, self->child);
 	ASSERT_EQ(a, b) TH_LOG("pidfd_open() reaches a varying number of fault points");
 	self->miss = a;
 	fd = sys_pidfd_open(self->child, 0);
 	ASSERT_GE(fd, 0);
-	self->hit = open_points(_metadata, self->nth, self->child);
+	self->hit = stash_probe(_metadata, self->nth, self->child);
 	close(fd);
 	ASSERT_LT(self->hit, self->miss)
 		TH_LOG("a stash hit must allocate less than a first open");
