@@ -658,7 +658,12 @@ fn build_variant(ctx: &Ctx, tree: &Path, k: usize, name: &str, v: &str) -> Cell 
             cell.checks.push(Check {
                 name: "werror",
                 ok: false,
-                summary: "the build failed (a warning is an error here)".into(),
+                summary: match cell.failed {
+                    Some(Stage::Builds) if matches!(e, Error::Config { .. }) => {
+                        "not built: the configuration is not what the fragments ask for".into()
+                    }
+                    _ => "the build failed (a warning is an error here)".into(),
+                },
                 log: logs.join("build.log"),
             });
         }
@@ -762,8 +767,8 @@ mod tests {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         for v in VARIANTS.iter().chain(VARIANTS_FULL) {
             let f = repo.join("kconfig/variants").join(format!("{v}.config"));
-            let text = std::fs::read_to_string(&f)
-                .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            let text =
+                std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             let opts = crate::kconfig::parse(&text);
             assert_eq!(
                 opts.get("CONFIG_WERROR"),
