@@ -11,26 +11,34 @@
 #[cfg(CONFIG_COREDUMP)]
 use kernel::pidfs::attr::CoredumpInfo;
 use kernel::{
+    alloc::{flags::GFP_KERNEL, Flags},
     bindings,
     error::code::*,
     ffi::{c_int, c_uint},
-    fs::File,
+    fs::{
+        file::flags::{
+            O_CLOEXEC, O_EXCL, O_LARGEFILE, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY,
+        },
+        File,
+    },
     ioctl::{_IO, _IOC_NR, _IOC_SIZE, _IOR, _IOWR},
+    nsproxy::{self, NsKind},
     pidfs::{
         attr::{AttrState, DyingPid, ExitInfo, PidfsAttr},
         fs::{
             self as pfs, DentryOperations, ExportOperations, FileOperations, FileSystemType, Inode,
-            InodeOperations, LockedInode, Mount, NewInode, Path, PidfdInfo, PseudoFile, PseudoFs,
+            InodeOperations, LockedInode, Mount, NewInode, Path, PseudoFile, PseudoFs,
             StashedOperations, SuperOperations, Tables, XattrBuf, XattrHandler, XattrHandlers,
+            S_ANON_INODE, S_IMMUTABLE, S_PRIVATE,
         },
         ino::PidInoTable,
-        task::{self as ptask, NsKind},
-        PidType, StructPid,
+        PidType, PidfdInfo, StructPid,
     },
     prelude::*,
-    sync::{aref::ARef, poll::PollTable, rcu, SetOnce},
-    task::Task,
+    sync::{aref::ARef, atomic::Atomic, atomic::Relaxed, poll::PollTable, rcu, SetOnce},
+    task::{dumpable::*, Task, PTRACE_MODE_READ_FSCREDS},
     uaccess::{UserPtr, UserSlice},
+    uapi,
 };
 #[cfg(CONFIG_PROC_FS)]
 use kernel::{pidfs::fs::FdInfo, seq_print};
@@ -58,7 +66,7 @@ static PIDFS_MNT: SetOnce<Mount<PidFs>> = SetOnce::new();
 
 /// The inode number allocator (`pidfs_ino_cookie` in C): numbers are unique, start at 1 and
 /// are never reused.
-static PIDFS_INO_NR: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+static PIDFS_INO_NR: Atomic<u64> = Atomic::new(1);
 
 static PIDFS_SOPS: SuperOperations<PidFs> = SuperOperations::new();
 static PIDFS_EXPORT_OPERATIONS: ExportOperations<PidFs> = ExportOperations::new();
@@ -96,20 +104,20 @@ const PIDFD_GET_TIME_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 7);
 const PIDFD_GET_TIME_FOR_CHILDREN_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 8);
 const PIDFD_GET_USER_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 9);
 const PIDFD_GET_UTS_NAMESPACE: u32 = _IO(PIDFS_IOCTL_MAGIC, 10);
-const PIDFD_GET_INFO: u32 = _IOWR::<bindings::pidfd_info>(PIDFS_IOCTL_MAGIC, 11);
+const PIDFD_GET_INFO: u32 = _IOWR::<uapi::pidfd_info>(PIDFS_IOCTL_MAGIC, 11);
 const FS_IOC_GETVERSION: u32 = _IOR::<kernel::ffi::c_long>(b'v' as u32, 1);
 #[cfg(CONFIG_COMPAT)]
 const FS_IOC32_GETVERSION: u32 = _IOR::<c_int>(b'v' as u32, 1);
 
-const PIDFD_INFO_SIZE_VER0: usize = bindings::PIDFD_INFO_SIZE_VER0 as usize;
-const PIDFD_INFO_PID: u64 = bindings::PIDFD_INFO_PID as u64;
-const PIDFD_INFO_CREDS: u64 = bindings::PIDFD_INFO_CREDS as u64;
-const PIDFD_INFO_CGROUPID: u64 = bindings::PIDFD_INFO_CGROUPID as u64;
-const PIDFD_INFO_EXIT: u64 = bindings::PIDFD_INFO_EXIT as u64;
-const PIDFD_INFO_COREDUMP: u64 = bindings::PIDFD_INFO_COREDUMP as u64;
-const PIDFD_INFO_SUPPORTED_MASK: u64 = bindings::PIDFD_INFO_SUPPORTED_MASK as u64;
-const PIDFD_INFO_COREDUMP_SIGNAL: u64 = bindings::PIDFD_INFO_COREDUMP_SIGNAL as u64;
-const PIDFD_INFO_COREDUMP_CODE: u64 = bindings::PIDFD_INFO_COREDUMP_CODE as u64;
+const PIDFD_INFO_SIZE_VER0: usize = uapi::PIDFD_INFO_SIZE_VER0 as usize;
+const PIDFD_INFO_PID: u64 = uapi::PIDFD_INFO_PID as u64;
+const PIDFD_INFO_CREDS: u64 = uapi::PIDFD_INFO_CREDS as u64;
+const PIDFD_INFO_CGROUPID: u64 = uapi::PIDFD_INFO_CGROUPID as u64;
+const PIDFD_INFO_EXIT: u64 = uapi::PIDFD_INFO_EXIT as u64;
+const PIDFD_INFO_COREDUMP: u64 = uapi::PIDFD_INFO_COREDUMP as u64;
+const PIDFD_INFO_SUPPORTED_MASK: u64 = uapi::PIDFD_INFO_SUPPORTED_MASK as u64;
+const PIDFD_INFO_COREDUMP_SIGNAL: u64 = uapi::PIDFD_INFO_COREDUMP_SIGNAL as u64;
+const PIDFD_INFO_COREDUMP_CODE: u64 = uapi::PIDFD_INFO_COREDUMP_CODE as u64;
 
 /// This must be updated whenever a new flag is added.
 const PIDFD_INFO_SUPPORTED: u64 = PIDFD_INFO_PID
@@ -121,14 +129,13 @@ const PIDFD_INFO_SUPPORTED: u64 = PIDFD_INFO_PID
     | PIDFD_INFO_COREDUMP_SIGNAL
     | PIDFD_INFO_COREDUMP_CODE;
 
-const PIDFD_THREAD: u32 = bindings::O_EXCL;
-const PIDFD_STALE: u32 = bindings::PIDFD_STALE;
-const PIDFD_AUTOKILL: u32 = bindings::O_TRUNC;
+const PIDFD_THREAD: u32 = O_EXCL;
+const PIDFD_STALE: u32 = uapi::PIDFD_STALE;
+const PIDFD_AUTOKILL: u32 = O_TRUNC;
 
 // Internal pidfd flags must not overlap with each other or with uapi pidfd flags.
-const _: () =
-    assert!((PIDFD_THREAD | bindings::O_NONBLOCK | PIDFD_STALE | PIDFD_AUTOKILL).count_ones() == 4);
-const _: () = assert!(core::mem::size_of::<bindings::pidfd_info>() == 88);
+const _: () = assert!((PIDFD_THREAD | O_NONBLOCK | PIDFD_STALE | PIDFD_AUTOKILL).count_ones() == 4);
+const _: () = assert!(core::mem::size_of::<uapi::pidfd_info>() == 88);
 
 /// Returns the root of the pidfs mount, with references, for `FD_PIDFS_ROOT` file handles.
 ///
@@ -164,7 +171,7 @@ fn pidfs_gen(_ino: u64) -> u32 {
 }
 
 fn pidfs_alloc_ino() -> u64 {
-    PIDFS_INO_NR.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+    PIDFS_INO_NR.fetch_add(1, Relaxed)
 }
 
 /// Initialises the pidfs fields of a new `struct pid`.
@@ -279,10 +286,10 @@ fn pidfd_poll(file: &PseudoFile<'_, PidFs>, pts: &PollTable<'_>) -> u32 {
     // assumes the struct pid of the old thread-group leader.
     let guard = rcu::read_lock();
     match pid.task(PidType::Pid, &guard) {
-        None => poll_flags = bindings::POLLIN | bindings::POLLRDNORM | bindings::POLLHUP,
+        None => poll_flags = uapi::POLLIN | uapi::POLLRDNORM | uapi::POLLHUP,
         Some(task) => {
             if task.has_exit_state() && !task.delay_group_leader() {
-                poll_flags = bindings::POLLIN | bindings::POLLRDNORM;
+                poll_flags = uapi::POLLIN | uapi::POLLRDNORM;
             }
         }
     }
@@ -298,9 +305,9 @@ fn pid_in_current_pidns(pid: &StructPid) -> bool {
 
 fn pidfs_coredump_mask(dumpable: u32) -> u32 {
     match dumpable {
-        bindings::task_dumpable_TASK_DUMPABLE_OWNER => bindings::PIDFD_COREDUMP_USER,
-        bindings::task_dumpable_TASK_DUMPABLE_ROOT => bindings::PIDFD_COREDUMP_ROOT,
-        bindings::task_dumpable_TASK_DUMPABLE_OFF => bindings::PIDFD_COREDUMP_SKIP,
+        TASK_DUMPABLE_OWNER => uapi::PIDFD_COREDUMP_USER,
+        TASK_DUMPABLE_ROOT => uapi::PIDFD_COREDUMP_ROOT,
+        TASK_DUMPABLE_OFF => uapi::PIDFD_COREDUMP_SKIP,
         _ => {
             kernel::warn_on_once!(true);
             0
@@ -379,7 +386,7 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
             break kinfo;
         };
 
-        let Some(ids) = ptask::cred_ids(&task) else {
+        let Some(c) = task.get_cred() else {
             return Err(ESRCH);
         };
 
@@ -390,14 +397,14 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
         }
 
         // Unconditionally return identifiers and credentials, the rest only on request.
-        kinfo.0.ruid = ids.ruid;
-        kinfo.0.rgid = ids.rgid;
-        kinfo.0.euid = ids.euid;
-        kinfo.0.egid = ids.egid;
-        kinfo.0.suid = ids.suid;
-        kinfo.0.sgid = ids.sgid;
-        kinfo.0.fsuid = ids.fsuid;
-        kinfo.0.fsgid = ids.fsgid;
+        kinfo.0.ruid = c.uid().into_uid_munged_in_current_ns();
+        kinfo.0.rgid = c.gid().into_gid_munged_in_current_ns();
+        kinfo.0.euid = c.euid().into_uid_munged_in_current_ns();
+        kinfo.0.egid = c.egid().into_gid_munged_in_current_ns();
+        kinfo.0.suid = c.suid().into_uid_munged_in_current_ns();
+        kinfo.0.sgid = c.sgid().into_gid_munged_in_current_ns();
+        kinfo.0.fsuid = c.fsuid().into_uid_munged_in_current_ns();
+        kinfo.0.fsgid = c.fsgid().into_gid_munged_in_current_ns();
         kinfo.0.mask |= PIDFD_INFO_CREDS;
 
         #[cfg(CONFIG_CGROUPS)]
@@ -490,9 +497,9 @@ fn pidfd_ioctl(file: &PseudoFile<'_, PidFs>, cmd: u32, arg: usize) -> Result<isi
     // ptrace check. Hold the task's exec_update_lock for the duration of the ptrace check and
     // the namespace lookup so that the credentials used for the access decision match those of
     // the task at the time its namespace is read. We mirror nsfs behavior.
-    let guard = ptask::lock_exec_update_killable(&task)?;
+    let guard = task.exec_update_lock_read_killable()?;
 
-    if !task.ptrace_may_access(bindings::PTRACE_MODE_READ_FSCREDS) {
+    if !task.ptrace_may_access(PTRACE_MODE_READ_FSCREDS) {
         return Err(EACCES);
     }
 
@@ -513,7 +520,7 @@ fn pidfd_ioctl(file: &PseudoFile<'_, PidFs>, cmd: u32, arg: usize) -> Result<isi
     };
 
     // A missing nsproxy is ESRCH: just pretend it didn't exist.
-    let ns = ptask::get_ns(&guard, kind)?.ok_or(EOPNOTSUPP)?;
+    let ns = nsproxy::get_ns(&guard, kind)?.ok_or(EOPNOTSUPP)?;
     drop(guard);
 
     // open_namespace() unconditionally consumes the reference.
@@ -646,9 +653,9 @@ pub unsafe extern "C" fn pidfs_coredump(cprm: *const bindings::coredump_params) 
     };
 
     // Note how we were coredumped and that we coredumped.
-    let mask = pidfs_coredump_mask(dumpable) | bindings::PIDFD_COREDUMPED;
+    let mask = pidfs_coredump_mask(dumpable) | uapi::PIDFD_COREDUMPED;
     // If coredumping is set to skip we should never end up here.
-    vfs_warn_on!(mask & bindings::PIDFD_COREDUMP_SKIP != 0);
+    vfs_warn_on!(mask & uapi::PIDFD_COREDUMP_SKIP != 0);
     // Expose the signal number and code that caused the coredump.
     attr.set_coredump(CoredumpInfo {
         mask,
@@ -692,24 +699,16 @@ fn pidfs_fh_to_dentry(pid_ino: u64) -> Result<Option<Path>> {
 
 fn pidfs_dentry_open(path: &Path, flags: u32) -> Result<ARef<File>> {
     // pidfds are always O_RDWR; do_dentry_open() strips O_EXCL and O_TRUNC.
-    pfs::dentry_open(
-        path,
-        flags | bindings::O_RDWR,
-        PIDFD_THREAD | PIDFD_AUTOKILL,
-    )
+    pfs::dentry_open(path, flags | O_RDWR, PIDFD_THREAD | PIDFD_AUTOKILL)
 }
 
 /// Make sure that we reject any nonsensical flags that users pass via open_by_handle_at(). Note
 /// that PIDFD_THREAD is defined as O_EXCL, and PIDFD_NONBLOCK as O_NONBLOCK.
-const VALID_FILE_HANDLE_OPEN_FLAGS: u32 = bindings::O_RDONLY
-    | bindings::O_WRONLY
-    | bindings::O_RDWR
-    | bindings::O_NONBLOCK
-    | bindings::O_CLOEXEC
-    | bindings::O_EXCL;
+const VALID_FILE_HANDLE_OPEN_FLAGS: u32 =
+    O_RDONLY | O_WRONLY | O_RDWR | O_NONBLOCK | O_CLOEXEC | O_EXCL;
 
 fn pidfs_export_permission(oflags: u32) -> Result {
-    if oflags & !(VALID_FILE_HANDLE_OPEN_FLAGS | bindings::O_LARGEFILE) != 0 {
+    if oflags & !(VALID_FILE_HANDLE_OPEN_FLAGS | O_LARGEFILE) != 0 {
         return Err(EINVAL);
     }
     // pidfs_ino_get_pid() will verify that the struct pid is part of the caller's pid namespace
@@ -724,25 +723,25 @@ fn pidfs_export_open(path: &Path, oflags: u32) -> Result<ARef<File>> {
         return Err(EINVAL);
     }
     // Clear O_LARGEFILE as open_by_handle_at() forces it.
-    pidfs_dentry_open(path, oflags & !bindings::O_LARGEFILE)
+    pidfs_dentry_open(path, oflags & !O_LARGEFILE)
 }
 
 fn pidfs_init_inode(inode: &NewInode<'_>, pid: &StructPid) {
     inode.change_flags(
-        bindings::S_PRIVATE | bindings::S_ANON_INODE,
+        S_PRIVATE | S_ANON_INODE,
         // We allow to set xattrs.
-        bindings::S_IMMUTABLE,
+        S_IMMUTABLE,
     );
-    inode.add_mode(bindings::S_IRWXU as u16);
+    inode.add_mode(uapi::S_IRWXU as u16);
     inode.set_ino(pidfs_ino(pid.ino()), pidfs_gen(pid.ino()));
 }
 
 fn pidfs_register_pid(pid: &StructPid) -> Result {
-    register_pid_gfp(pid, bindings::GFP_KERNEL)
+    register_pid_gfp(pid, GFP_KERNEL)
 }
 
 /// Allocates the pidfs state of `pid` once; see `pidfs_register_pid_gfp()`.
-fn register_pid_gfp(pid: &StructPid, gfp: bindings::gfp_t) -> Result {
+fn register_pid_gfp(pid: &StructPid, gfp: Flags) -> Result {
     kernel::task::might_sleep();
 
     match pid.pidfs_attr() {
@@ -781,7 +780,7 @@ pub unsafe extern "C" fn pidfs_register_pid_gfp(
     }
     // SAFETY: The caller passes a valid, referenced pid.
     let pid = unsafe { StructPid::from_ptr(pid) };
-    match register_pid_gfp(pid, gfp) {
+    match register_pid_gfp(pid, Flags::from_raw(gfp)) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -812,7 +811,7 @@ fn pidfs_xattr_set(
 unsafe impl PseudoFs for PidFs {
     type Data = StructPid;
 
-    const MAGIC: u32 = bindings::PID_FS_MAGIC;
+    const MAGIC: u32 = uapi::PID_FS_MAGIC;
     // 'lsof' has knowledge of our historical anon_inode use, and expects the pidfs dentry name
     // to start with 'anon_inode'.
     const DNAME: &'static CStr = c"anon_inode:[pidfd]";

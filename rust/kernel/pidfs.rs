@@ -10,7 +10,37 @@
 pub mod attr;
 pub mod fs;
 pub mod ino;
-pub mod pid;
-pub mod task;
 
-pub use self::pid::{PidType, StructPid};
+pub use crate::pid::{PidType, StructPid};
+
+use crate::{error::to_result, prelude::*, uaccess::UserPtr, uapi};
+use core::ptr;
+
+/// The argument of `PIDFD_GET_INFO` (`struct pidfd_info`), as filled in by the kernel.
+#[repr(transparent)]
+pub struct PidfdInfo(pub uapi::pidfd_info);
+
+impl Default for PidfdInfo {
+    fn default() -> Self {
+        // SAFETY: All-zero is a valid `pidfd_info` (plain integers).
+        Self(unsafe { core::mem::zeroed() })
+    }
+}
+
+impl PidfdInfo {
+    /// Copies the structure to a user buffer of `usize` bytes (`copy_struct_to_user()`): a
+    /// smaller buffer gets the leading part, a larger one gets its tail zeroed.
+    pub fn copy_to_user(&self, dst: UserPtr, usize: usize) -> Result {
+        // SAFETY: The source is a valid kernel object of the given size; the destination is a
+        // user pointer, checked by the copy itself.
+        to_result(unsafe {
+            crate::bindings::copy_struct_to_user(
+                dst.as_mut_ptr(),
+                usize,
+                ptr::from_ref(&self.0).cast(),
+                core::mem::size_of::<uapi::pidfd_info>(),
+                ptr::null_mut(),
+            )
+        })
+    }
+}

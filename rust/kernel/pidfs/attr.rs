@@ -9,16 +9,13 @@
 //!
 //! C header: [`include/linux/pid.h`](srctree/include/linux/pid.h)
 
-use super::{
-    fs::{Inode, LockedInode, PseudoFs, XattrBuf},
-    pid::WaitPidfdGuard,
-    StructPid,
-};
+use super::fs::{Inode, LockedInode, PseudoFs, XattrBuf};
 use crate::{
     alloc::{Flags, KBox},
     bindings,
     error::{from_err_ptr, to_result, Result},
     ffi::c_void,
+    pid::{StructPid, WaitPidfdGuard},
     prelude::*,
     str::CStr,
     sync::{
@@ -72,9 +69,9 @@ pub struct CoredumpInfo {
 /// # Examples
 ///
 /// ```
-/// use kernel::{bindings, pidfs::attr::{CoredumpInfo, ExitInfo, PidfsAttr}};
+/// use kernel::{alloc::flags::GFP_KERNEL, pidfs::attr::{CoredumpInfo, ExitInfo, PidfsAttr}};
 ///
-/// let attr = PidfsAttr::new(bindings::GFP_KERNEL)?;
+/// let attr = PidfsAttr::new(GFP_KERNEL)?;
 /// assert!(attr.exit_info().is_none());
 /// assert!(!attr.has_exited());
 /// attr.set_exit(ExitInfo { cgroupid: 7, exit_code: 9 });
@@ -130,13 +127,13 @@ pub enum AttrState<'a> {
 }
 
 impl PidfsAttr {
-    /// Allocates zeroed state with an empty xattr list, with the allocation flags `gfp` (a
-    /// `gfp_t` from the C caller of `pidfs_register_pid_gfp()`), charged to the caller's memory
-    /// cgroup as the C `pidfs_attr_cache` (`SLAB_ACCOUNT`) is.
-    pub fn new(gfp: bindings::gfp_t) -> Result<Pin<KBox<Self>>> {
+    /// Allocates zeroed state with an empty xattr list, with the allocation flags `gfp` (those
+    /// of the C caller of `pidfs_register_pid_gfp()`), charged to the caller's memory cgroup as
+    /// the C `pidfs_attr_cache` (`SLAB_ACCOUNT`) is.
+    pub fn new(gfp: Flags) -> Result<Pin<KBox<Self>>> {
         // `__GFP_ACCOUNT` is the bit that `GFP_KERNEL_ACCOUNT` adds to `GFP_KERNEL`.
         let account = bindings::GFP_KERNEL_ACCOUNT & !bindings::GFP_KERNEL;
-        let flags = Flags::from_raw(gfp | account);
+        let flags = gfp | Flags::from_raw(account);
         KBox::pin_init(
             pin_init!(PidfsAttr {
                 xattrs <- Opaque::ffi_init(|head: *mut bindings::list_head| {

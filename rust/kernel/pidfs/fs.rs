@@ -13,7 +13,7 @@
 //! carry a single 64-bit object id.
 //!
 //! C headers: [`include/linux/pseudo_fs.h`](srctree/include/linux/pseudo_fs.h),
-//! [`fs/internal.h`](srctree/fs/internal.h)
+//! [`include/linux/anon_inodes.h`](srctree/include/linux/anon_inodes.h)
 
 use crate::{
     bindings,
@@ -1296,34 +1296,13 @@ pub fn extensible_ioctl_valid(cmd: u32, expected: u32, min_size: usize) -> bool 
     unsafe { bindings::extensible_ioctl_valid(cmd, expected, min_size) }
 }
 
-/// The argument of `PIDFD_GET_INFO` (`struct pidfd_info`), as filled in by the kernel.
-#[repr(transparent)]
-pub struct PidfdInfo(pub bindings::pidfd_info);
-
-impl Default for PidfdInfo {
-    fn default() -> Self {
-        // SAFETY: All-zero is a valid `pidfd_info` (plain integers).
-        Self(unsafe { core::mem::zeroed() })
-    }
-}
-
-impl PidfdInfo {
-    /// Copies the structure to a user buffer of `usize` bytes (`copy_struct_to_user()`): a
-    /// smaller buffer gets the leading part, a larger one gets its tail zeroed.
-    pub fn copy_to_user(&self, dst: crate::uaccess::UserPtr, usize: usize) -> Result {
-        // SAFETY: The source is a valid kernel object of the given size; the destination is a
-        // user pointer, checked by the copy itself.
-        to_result(unsafe {
-            bindings::copy_struct_to_user(
-                dst.as_mut_ptr(),
-                usize,
-                ptr::from_ref(&self.0).cast(),
-                core::mem::size_of::<bindings::pidfd_info>(),
-                ptr::null_mut(),
-            )
-        })
-    }
-}
+/// The inode is internal to the kernel: no security checks, no fsnotify events (`S_PRIVATE`), an
+/// [`NewInode::change_flags`] flag.
+pub const S_PRIVATE: u32 = bindings::S_PRIVATE;
+/// The inode belongs to an anonymous or pseudo filesystem (`S_ANON_INODE`).
+pub const S_ANON_INODE: u32 = bindings::S_ANON_INODE;
+/// The inode cannot be changed (`S_IMMUTABLE`); setting extended attributes needs it clear.
+pub const S_IMMUTABLE: u32 = bindings::S_IMMUTABLE;
 
 /// A kernel buffer for extended attribute values or names, passed in by the VFS.
 ///

@@ -2,6 +2,11 @@
 
 //! Process identifiers: `struct pid`.
 //!
+//! Besides the generic parts (numbers per namespace level, the attached tasks, reference
+//! counting), `struct pid` has fields that belong to pidfs: the inode number, the dentry stash,
+//! the hash table linkage and `wait_pidfd`. Their accessors are here too, next to the object they
+//! live in, and document which pidfs function owns each field.
+//!
 //! C header: [`include/linux/pid.h`](srctree/include/linux/pid.h)
 
 use crate::{
@@ -84,7 +89,7 @@ impl StructPid {
     /// # Examples
     ///
     /// ```
-    /// use kernel::pidfs::{PidType, StructPid};
+    /// use kernel::pid::{PidType, StructPid};
     ///
     /// let task = current!();
     /// let pid = StructPid::from_task(task, PidType::Pid).ok_or(ESRCH)?;
@@ -183,7 +188,7 @@ impl StructPid {
     /// # Examples
     ///
     /// ```
-    /// use kernel::pidfs::{PidType, StructPid};
+    /// use kernel::pid::{PidType, StructPid};
     ///
     /// let task = current!();
     /// let pid = StructPid::from_task(task, PidType::Pid).ok_or(ESRCH)?;
@@ -276,7 +281,7 @@ impl StructPid {
     /// # Examples
     ///
     /// ```
-    /// use kernel::pidfs::{PidType, StructPid};
+    /// use kernel::pid::{PidType, StructPid};
     ///
     /// let task = current!();
     /// let pid = StructPid::from_task(task, PidType::Pid).ok_or(ESRCH)?;
