@@ -319,7 +319,7 @@ impl StructPid {
     ///
     /// ```
     /// use kernel::{
-    ///     pidfs::{PidType, StructPid},
+    ///     pid::{PidType, StructPid},
     ///     sync::rcu,
     /// };
     ///
