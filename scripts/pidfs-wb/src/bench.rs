@@ -38,6 +38,27 @@ pub const SOURCE: &str = "scripts/pidfs-wb/guest/bench/pidfs_bench.c";
 /// The two kernels compared: (configuration, label).
 pub const KERNELS: [(&str, &str); 2] = [("fs-pid-n", "C"), ("fs-pid-y", "Rust")];
 
+/// The configuration benchmarked for `plain` (an entry of [`KERNELS`]): its `+llvm` flavour
+/// with `--llvm`.
+pub fn kernel_config(plain: &str, llvm: bool) -> String {
+    if llvm {
+        format!("{plain}{}", build::LLVM_SUFFIX)
+    } else {
+        plain.to_string()
+    }
+}
+
+/// What the report says about the toolchain of the kernels.
+pub fn toolchain_text(llvm: bool) -> &'static str {
+    if llvm {
+        "clang 19 (`LLVM=-19`) with `CONFIG_RUST_INLINE_HELPERS=y`: the C helpers are inlined \
+         into the Rust code; the C kernel is built with the same clang"
+    } else {
+        "gcc: every C helper the Rust code calls (atomics, RCU, `current`, …) is an out-of-line \
+         call, as on any gcc-built kernel"
+    }
+}
+
 /// Every workload the program prints, in its order, with what it measures.
 pub const WORKLOADS: &[(&str, &str)] = &[
     (
@@ -115,6 +136,9 @@ pub struct Options {
     /// no make): `wb test` runs the quick bench right after the matrix
     /// built them.
     pub no_build: bool,
+    /// Build and boot the `+llvm` flavour of both kernels (clang,
+    /// `CONFIG_RUST_INLINE_HELPERS=y`) instead of the gcc ones.
+    pub llvm: bool,
 }
 
 impl Options {
@@ -127,6 +151,7 @@ impl Options {
             quick: true,
             deadline: Duration::from_secs(600),
             no_build: false,
+            llvm: false,
         }
     }
 }
@@ -385,6 +410,8 @@ pub fn rows(
 /// What a report says besides the table.
 pub struct Meta {
     pub mode: Mode,
+    /// The kernels are the `+llvm` flavour (clang, helpers inlined).
+    pub llvm: bool,
     pub boots: usize,
     pub reps: u32,
     pub scale: u32,
@@ -424,6 +451,12 @@ pub fn markdown(rows: &[Row], m: &Meta) -> String {
         if m.quick { " — quick run" } else { "" }
     );
     let _ = writeln!(s, "- mode: **{}** — {}", m.mode.name(), m.mode.describe());
+    let _ = writeln!(
+        s,
+        "- toolchain: **{}** — {}",
+        if m.llvm { "llvm" } else { "gcc" },
+        toolchain_text(m.llvm)
+    );
     let _ = writeln!(
         s,
         "- boots: {} per kernel, alternating C, Rust, C, Rust, …; {} repetition(s) of every \
@@ -526,6 +559,11 @@ pub fn json(rows: &[Row], m: &Meta) -> String {
             Mode::Icount(x) => x.to_string(),
             Mode::Wall => "null".into(),
         }
+    );
+    let _ = writeln!(
+        s,
+        "  \"toolchain\": {},",
+        jstr(if m.llvm { "llvm" } else { "gcc" })
     );
     let _ = writeln!(s, "  \"quick\": {},", m.quick);
     let _ = writeln!(s, "  \"boots_per_kernel\": {},", m.boots);
@@ -973,7 +1011,9 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
         info("warning: the work tree is not patches/ as checked in: the report says so");
     }
     let mut kernels = Vec::new();
-    for (config, label) in KERNELS {
+    for (plain, label) in KERNELS {
+        let config = kernel_config(plain, o.llvm);
+        let config = config.as_str();
         let bz = if o.no_build {
             let bz = ctx.build_dir(config).join("arch/x86/boot/bzImage");
             if !bz.is_file() {
@@ -994,7 +1034,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
             ));
             build::build(ctx, &tree, config)?.bzimage
         };
-        kernels.push((bz, config, label));
+        kernels.push((bz, config.to_string(), label));
     }
     let bin = compile(ctx)?;
     let per_boot = 60 + 30 * u64::from(o.reps) * u64::from(o.scale) / 100;
@@ -1008,10 +1048,11 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
             timeout: Some(o.deadline.as_secs().max(per_boot) as u32),
         },
     )?;
-    let dir = ctx
-        .out_dir()
-        .join("bench")
-        .join(format!("{started}-{}", o.mode.name()));
+    let dir = ctx.out_dir().join("bench").join(format!(
+        "{started}-{}{}",
+        o.mode.name(),
+        if o.llvm { "-llvm" } else { "" }
+    ));
     util::mkdir(&dir)?;
     let tsc = tsc_khz(
         o.mode,
@@ -1049,7 +1090,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
                 p.samples.len(),
                 run_dir.display()
             ));
-            if *config == "fs-pid-n" {
+            if config.starts_with("fs-pid-n") {
                 c_boots.push(p);
             } else {
                 rust_boots.push(p);
@@ -1062,6 +1103,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     })?;
     let meta = Meta {
         mode: o.mode,
+        llvm: o.llvm,
         boots: o.boots,
         reps: o.reps,
         scale: o.scale,
@@ -1232,6 +1274,7 @@ BENCH_END ok=1\r\n# wb: end wb/pidfs_bench exit=0 seconds=3 timeout=0\r\n# wb: d
     fn meta(boots: usize) -> Meta {
         Meta {
             mode: Mode::Icount(0),
+            llvm: false,
             boots,
             reps: 1,
             scale: 1,
@@ -1297,6 +1340,8 @@ BENCH_END ok=1\r\n# wb: end wb/pidfs_bench exit=0 seconds=3 timeout=0\r\n# wb: d
         );
         assert_eq!(v.get("icount_shift").and_then(json::Value::num), Some(0.0));
         let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+        assert!(md.contains("- toolchain: **gcc**"));
+        assert_eq!(v.get("toolchain").and_then(json::Value::str), Some("gcc"));
         assert!(md.contains("icount-shift0"));
         // A report that lost a workload does not check out.
         std::fs::write(dir.join("report.json"), json(&rows[1..], &m)).unwrap();

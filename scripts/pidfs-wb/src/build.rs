@@ -17,23 +17,38 @@ pub const COMMON_FRAGMENTS: &[&str] = &["base.config", "selftests.config", "kuni
 /// (`wb build/boot/run --config C --debug` builds `C+debug` in its own directory).
 pub const DEBUG_SUFFIX: &str = "+debug";
 
-/// The fragment merged last into a debug configuration.
-pub const DEBUG_FRAGMENT: &str = "debug.config";
+/// Suffix of a configuration built with clang and `CONFIG_RUST_INLINE_HELPERS=y`
+/// (`kconfig/llvm.config`): the C helpers are inlined into the Rust code through LLVM
+/// bitcode, which needs clang and rustc of the same LLVM (19.1.7 on both here).
+/// `wb bench --llvm` compares `fs-pid-n+llvm` with `fs-pid-y+llvm`.
+pub const LLVM_SUFFIX: &str = "+llvm";
 
-/// The toolchain of the debug configurations: KASAN with Rust needs clang (7.3's
-/// `config RUST` depends on `!KASAN || CC_IS_CLANG`).
-pub const DEBUG_LLVM: &str = "LLVM=-19";
+/// The build flavours: a suffix of the configuration name (and build directory) and the
+/// fragment merged last. Every flavour is built with clang ([`FLAVOUR_LLVM`]).
+pub const FLAVOURS: &[(&str, &str)] =
+    &[(DEBUG_SUFFIX, "debug.config"), (LLVM_SUFFIX, "llvm.config")];
+
+/// The toolchain of the flavoured configurations: KASAN with Rust needs clang (7.3's
+/// `config RUST` depends on `!KASAN || CC_IS_CLANG`), and so does inlining the helpers.
+pub const FLAVOUR_LLVM: &str = "LLVM=-19";
 
 /// The name (and build directory) of the debug build of `config`.
 pub fn debug_config_name(config: &str) -> String {
     format!("{config}{DEBUG_SUFFIX}")
 }
 
-/// Whether a build directory holds a debug configuration, which must always be built
-/// with [`DEBUG_LLVM`]: a clang `.config` made with gcc would be reconfigured.
-fn is_debug_dir(dir: &Path) -> bool {
+/// Splits a flavoured configuration name into the plain one and its fragment.
+fn flavour_of(config: &str) -> Option<(&str, &'static str)> {
+    FLAVOURS
+        .iter()
+        .find_map(|(suffix, frag)| config.strip_suffix(suffix).map(|plain| (plain, *frag)))
+}
+
+/// Whether a build directory holds a flavoured configuration, which must always be built
+/// with [`FLAVOUR_LLVM`]: a clang `.config` made with gcc would be reconfigured.
+fn is_llvm_dir(dir: &Path) -> bool {
     dir.file_name()
-        .is_some_and(|n| n.to_string_lossy().ends_with(DEBUG_SUFFIX))
+        .is_some_and(|n| flavour_of(&n.to_string_lossy()).is_some())
 }
 
 pub struct Built {
@@ -44,12 +59,12 @@ pub struct Built {
 
 /// The fragments of one configuration, in merge order.
 pub fn fragments(ctx: &Ctx, config: &str) -> Result<Vec<PathBuf>> {
-    if let Some(plain) = config.strip_suffix(DEBUG_SUFFIX) {
+    if let Some((plain, frag)) = flavour_of(config) {
         let mut out = fragments(ctx, plain)?;
-        let f = ctx.kconfig_dir().join(DEBUG_FRAGMENT);
+        let f = ctx.kconfig_dir().join(frag);
         if !f.is_file() {
             return Err(Error::Usage(format!(
-                "no fragment {} for the debug configuration `{config}`",
+                "no fragment {} for the configuration `{config}`",
                 f.display()
             )));
         }
@@ -104,8 +119,8 @@ pub fn make(ctx: &Ctx, tree: &Path, dir: &Path) -> Command {
         .arg(tree)
         .arg(format!("O={}", dir.display()))
         .args(toolchain_vars(ctx));
-    if is_debug_dir(dir) {
-        c.arg(DEBUG_LLVM);
+    if is_llvm_dir(dir) {
+        c.arg(FLAVOUR_LLVM);
     }
     c.env("LIBCLANG_PATH", ctx.libclang_path())
         // Make the kernel's own "KBUILD_BUILD_*" stable across machines.
@@ -363,14 +378,26 @@ mod tests {
     #[test]
     fn debug_names() {
         assert_eq!(debug_config_name("fs-pid-y"), "fs-pid-y+debug");
-        assert!(is_debug_dir(Path::new(
+        assert!(is_llvm_dir(Path::new(
             "/c/build/debian-7.3.4/fs-pid-n+debug"
         )));
-        assert!(!is_debug_dir(Path::new(
+        assert!(!is_llvm_dir(Path::new(
             "/c/build/debian-7.3.4/fs-pid-y+werror"
         )));
-        assert!(!is_debug_dir(Path::new(
+        assert!(!is_llvm_dir(Path::new(
             "/c/build/debian-7.3.4/fs-pid-y+debug-ksft"
         )));
+        assert!(is_llvm_dir(Path::new(
+            "/c/build/debian-7.3.4/fs-pid-y+llvm"
+        )));
+        assert_eq!(
+            flavour_of("fs-pid-n+llvm"),
+            Some(("fs-pid-n", "llvm.config"))
+        );
+        assert_eq!(
+            flavour_of("fs-pid-y+debug"),
+            Some(("fs-pid-y", "debug.config"))
+        );
+        assert_eq!(flavour_of("fs-pid-y+werror-min"), None);
     }
 }

@@ -99,6 +99,9 @@ commands:
         [--quick]         1 boot each, 1 rep, 5 % iterations: checks that
                           every workload gives a figure (no timing verdict)
         [--no-build]      boot the kernels as last built (no setup, no make)
+        [--llvm]          both kernels built with clang (LLVM=-19) and
+                          CONFIG_RUST_INLINE_HELPERS=y (kconfig/llvm.config),
+                          build directories fs-pid-{n,y}+llvm
   verdict DIR           judge the logs saved in a run directory again
   test                  the test command: unit tests, failure-path tests, the
                         per-patch matrix, export/round-trip/onto tests;
@@ -558,8 +561,10 @@ fn real_main() -> Result<i32> {
                     quick: false,
                     deadline: Duration::from_secs(1800),
                     no_build: false,
+                    llvm: false,
                 }
             };
+            o.llvm = a.flag("--llvm");
             if let Some(n) = a.number("--boots")? {
                 o.boots = n as usize;
             }
