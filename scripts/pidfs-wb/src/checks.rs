@@ -209,7 +209,18 @@ pub fn touched_files(patch: &str) -> Vec<String> {
 /// The patch as it is mailed: `From:` is the sender and a `Signed-off-by:`
 /// of the sender ends the commit message (unless it is already there).
 pub fn as_sent(patch: &str, ident: &str) -> String {
-    let sob = format!("Signed-off-by: {ident}");
+    as_sent_with(patch, ident, None)
+}
+
+/// [`as_sent`], with an `Assisted-by: {assisted_by}` trailer right before the
+/// sender's `Signed-off-by:` when the sender stated one
+/// (Documentation/process/coding-assistants.rst).
+pub fn as_sent_with(patch: &str, ident: &str, assisted_by: Option<&str>) -> String {
+    let sob = match assisted_by {
+        Some(a) => format!("Assisted-by: {a}\nSigned-off-by: {ident}"),
+        None => format!("Signed-off-by: {ident}"),
+    };
+    let sob_line = format!("Signed-off-by: {ident}");
     let mut out = String::with_capacity(patch.len() + sob.len() + 2);
     let mut in_header = true;
     let mut done = false;
@@ -218,7 +229,7 @@ pub fn as_sent(patch: &str, ident: &str) -> String {
     let has_sob = patch
         .split("\n---\n")
         .next()
-        .map(|m| m.lines().any(|l| l == sob))
+        .map(|m| m.lines().any(|l| l == sob_line))
         .unwrap_or(false);
     for l in patch.split_inclusive('\n') {
         if in_header {
@@ -949,6 +960,17 @@ diff --git a/rust/helpers/pid.c b/rust/helpers/pid.c\n\
 @@ -0,0 +1 @@\n\
 +---\n\
 diff --git a/fs/a.c b/fs/b.c\n";
+
+    #[test]
+    fn patch_as_sent_with_assisted_by() {
+        let s = as_sent_with(PATCH, "A Sender <a@example.org>", Some("LLM sparse"));
+        assert!(
+            s.contains("Body line.\n\nAssisted-by: LLM sparse\nSigned-off-by: A Sender <a@example.org>\n---\n"),
+            "{s}"
+        );
+        assert_eq!(s.matches("Signed-off-by").count(), 1);
+        assert_eq!(s.matches("Assisted-by").count(), 1);
+    }
 
     #[test]
     fn patch_as_sent() {

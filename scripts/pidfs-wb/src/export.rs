@@ -44,10 +44,58 @@ const BASE_BRANCH: &str = "pidfs-rs-base";
 /// b4's marker between the cover letter and its tracking data.
 const MAGIC_MARKER: &str = "--- b4-submit-tracking ---";
 
+/// How the sender attributes tool-assisted work (the base tree's
+/// Documentation/process/coding-assistants.rst): the export refuses to guess.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attribution {
+    /// `--assisted-by TEXT`: an `Assisted-by: TEXT` trailer before the
+    /// sender's `Signed-off-by:` in every patch.
+    AssistedBy(String),
+    /// `--no-assisted-by`: the sender states that no assistant contributed.
+    None,
+}
+
+impl Attribution {
+    /// From the command line: exactly one of `--assisted-by TEXT` and
+    /// `--no-assisted-by`.
+    pub fn from_args(text: Option<String>, none: bool) -> Result<Self> {
+        match (text, none) {
+            (Some(_), true) => Err(Error::Usage(
+                "--assisted-by and --no-assisted-by exclude each other".into(),
+            )),
+            (None, false) => Err(Error::Usage(
+                "state how the series was made: --assisted-by 'LLM [TOOL1] [TOOL2]' \
+                 (an Assisted-by: trailer, Documentation/process/coding-assistants.rst) or \
+                 --no-assisted-by; the export never adds one on its own"
+                    .into(),
+            )),
+            (None, true) => Ok(Attribution::None),
+            (Some(t), false) => {
+                let t = t.trim();
+                if t.is_empty() || t.contains('\n') || t.contains(':') {
+                    return Err(Error::Usage(format!(
+                        "--assisted-by takes one line of the form `LLM [TOOL1] [TOOL2]`, \
+                         without a colon: got `{t}`"
+                    )));
+                }
+                Ok(Attribution::AssistedBy(t.to_string()))
+            }
+        }
+    }
+
+    pub fn trailer(&self) -> Option<&str> {
+        match self {
+            Attribution::AssistedBy(t) => Some(t),
+            Attribution::None => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub rfc: bool,
     pub version: u32,
+    pub attribution: Attribution,
     pub out: Option<PathBuf>,
 }
 
@@ -60,7 +108,10 @@ pub fn subject_prefix(rfc: bool, v: u32, k: usize, n: usize) -> String {
     if v > 1 {
         let _ = write!(s, " v{v}");
     }
-    let _ = write!(s, " {k}/{n}]");
+    // git format-patch and b4 pad the number to the width of the count:
+    // [PATCH 01/10].
+    let w = n.to_string().len();
+    let _ = write!(s, " {k:0w$}/{n}]");
     s
 }
 
@@ -490,11 +541,18 @@ pub fn scratch_clone(ctx: &Ctx, name: &str) -> Result<(PathBuf, String)> {
 }
 
 /// Applies patch texts as sent by `who` onto HEAD of `dir` with git am.
-pub fn am_as_sent(dir: &Path, patches: &[(String, String)], who: &Ident, tmp: &Path) -> Result<()> {
+pub fn am_as_sent(
+    dir: &Path,
+    patches: &[(String, String)],
+    who: &Ident,
+    attribution: &Attribution,
+    tmp: &Path,
+) -> Result<()> {
     util::mkdir(tmp)?;
     for (i, (name, text)) in patches.iter().enumerate() {
         let p = tmp.join(name);
-        util::write(&p, checks::as_sent(text, &who.to_string()).as_bytes())?;
+        let sent = checks::as_sent_with(text, &who.to_string(), attribution.trailer());
+        util::write(&p, sent.as_bytes())?;
         let out = git(dir)
             .args([
                 "-c",
@@ -723,13 +781,25 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
 
     // The series as sent, on its own branch.
     run_git(&dir, &["checkout", "-q", "-b", "pidfs-rs-new", &base_id])?;
-    am_as_sent(&dir, &patches, &sender, &out.join("as-sent"))?;
+    am_as_sent(
+        &dir,
+        &patches,
+        &sender,
+        &opts.attribution,
+        &out.join("as-sent"),
+    )?;
     let mut range_diff = None;
     let mut rd_text = String::new();
     if v > 1 {
         let old = read_patches(&prev)?;
         run_git(&dir, &["checkout", "-q", "-b", "pidfs-rs-prev", &base_id])?;
-        am_as_sent(&dir, &old, &sender, &out.join("previous"))?;
+        am_as_sent(
+            &dir,
+            &old,
+            &sender,
+            &opts.attribution,
+            &out.join("previous"),
+        )?;
         rd_text = run_git(
             &dir,
             &[
@@ -895,6 +965,9 @@ mod tests {
         assert_eq!(subject_prefix(false, 1, 1, 3), "[PATCH 1/3]");
         assert_eq!(subject_prefix(false, 2, 0, 3), "[PATCH v2 0/3]");
         assert_eq!(subject_prefix(true, 3, 2, 3), "[PATCH RFC v3 2/3]");
+        assert_eq!(subject_prefix(false, 1, 0, 10), "[PATCH 00/10]");
+        assert_eq!(subject_prefix(true, 2, 7, 12), "[PATCH RFC v2 07/12]");
+        assert_eq!(subject_prefix(false, 1, 10, 10), "[PATCH 10/10]");
     }
 
     #[test]
@@ -1003,5 +1076,24 @@ mod tests {
             m,
             "From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: A <a@example.org>\nSubject: x\n\n>From the start\n>>From quoted\n\n"
         );
+    }
+
+    #[test]
+    fn attribution_is_stated() {
+        assert!(matches!(
+            Attribution::from_args(None, false),
+            Err(Error::Usage(m)) if m.contains("--assisted-by")
+        ));
+        assert!(Attribution::from_args(Some("LLM".into()), true).is_err());
+        assert_eq!(
+            Attribution::from_args(None, true).unwrap(),
+            Attribution::None
+        );
+        assert_eq!(
+            Attribution::from_args(Some(" LLM sparse ".into()), false).unwrap(),
+            Attribution::AssistedBy("LLM sparse".into())
+        );
+        assert!(Attribution::from_args(Some("".into()), false).is_err());
+        assert!(Attribution::from_args(Some("Signed-off-by: X".into()), false).is_err());
     }
 }

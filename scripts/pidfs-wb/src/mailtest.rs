@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const TEST_NAME: &str = "wb round-trip test";
+/// The attribution the v1 test export states (`--assisted-by`).
+const ASSISTED_BY: &str = "LLM";
 const TEST_EMAIL: &str = "wb-test@example.invalid";
 
 fn ident_env(name: &str, email: &str) -> Vec<(String, String)> {
@@ -125,7 +127,7 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
         ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
         ("GIT_CONFIG_GLOBAL".into(), "/dev/null".into()),
     ];
-    let o = wb_env(ctx, &["export"], &env_none)?;
+    let o = wb_env(ctx, &["export", "--no-assisted-by"], &env_none)?;
     expect(
         t,
         "export refuses without a sender identity (exit 12)",
@@ -135,7 +137,7 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
     );
     let mut env_neutral = ident_env(PROJECT_NAME, PROJECT_EMAIL);
     env_neutral.push(("WB_VERSIONS".into(), versions.to_string_lossy().into()));
-    let o = wb_env(ctx, &["export"], &env_neutral)?;
+    let o = wb_env(ctx, &["export", "--no-assisted-by"], &env_neutral)?;
     expect(
         t,
         "export refuses the neutral project identity as sender (exit 12)",
@@ -149,6 +151,24 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
     env.push(("WB_VERSIONS".into(), versions.to_string_lossy().into()));
     let v1 = scratch.join("v1");
     let o = wb_env(ctx, &["export", "--out", &v1.to_string_lossy()], &env)?;
+    expect(
+        t,
+        "export refuses without a stated attribution (exit 2)",
+        &o,
+        2,
+        &["--assisted-by", "--no-assisted-by"],
+    );
+    let o = wb_env(
+        ctx,
+        &[
+            "export",
+            "--out",
+            &v1.to_string_lossy(),
+            "--assisted-by",
+            ASSISTED_BY,
+        ],
+        &env,
+    )?;
     expect(t, "export v1 through b4", &o, 0, &["mail for v1"]);
     let mails = mail_files(&v1.join("mail"));
     let subj = subjects(&mails);
@@ -179,6 +199,13 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
                 m.display()
             ));
         }
+        let trailers = format!("Assisted-by: {ASSISTED_BY}\n{sob}\n");
+        if !text.contains(&trailers) || text.matches("Signed-off-by:").count() != 1 {
+            problems.push(format!(
+                "{}: not exactly the stated Assisted-by: before the one sender sign-off",
+                m.display()
+            ));
+        }
     }
     for needle in [
         format!("base-commit: {}", ctx::BASE_COMMIT),
@@ -197,7 +224,7 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
         problems.push("v1 was not recorded".into());
     }
     t.record(
-        "v1 mail: [PATCH k/n] subjects, sender sign-off, base-commit, change-id, CI figures",
+        "v1 mail: [PATCH k/n] subjects, Assisted-by + sender sign-off, base-commit, change-id, CI figures",
         problems.is_empty(),
         &problems.join("; "),
     );
@@ -283,7 +310,15 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
     let v2s = v2.to_string_lossy().into_owned();
     let o = wb_env(
         ctx,
-        &["export", "--rfc", "--version", "2", "--out", &v2s],
+        &[
+            "export",
+            "--rfc",
+            "--version",
+            "2",
+            "--out",
+            &v2s,
+            "--no-assisted-by",
+        ],
         &env,
     )?;
     expect(
@@ -299,7 +334,15 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
     )?;
     let o = wb_env(
         ctx,
-        &["export", "--rfc", "--version", "2", "--out", &v2s],
+        &[
+            "export",
+            "--rfc",
+            "--version",
+            "2",
+            "--out",
+            &v2s,
+            "--no-assisted-by",
+        ],
         &env,
     )?;
     expect(t, "export v2 --rfc", &o, 0, &["range-diff against v1"]);

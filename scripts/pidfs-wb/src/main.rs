@@ -79,6 +79,11 @@ commands:
                           and a `vN:` entry in ci/versions/changelog.txt
         [--rfc]           [PATCH RFC …]
         [--out DIR]       default out/mail/vN[-rfc]
+        --assisted-by T | --no-assisted-by
+                          required: an `Assisted-by: T` trailer (e.g. `LLM
+                          sparse`) before the sender's Signed-off-by, or the
+                          statement that none applies
+                          (Documentation/process/coding-assistants.rst)
   onto TREE             apply the series with git am -3 onto a kernel git tree
         [--ref REF]       commit to apply onto (default HEAD)
         [--branch NAME]   branch left on success (default pidfs-rs/onto);
@@ -488,8 +493,19 @@ fn real_main() -> Result<i32> {
             let rfc = a.flag("--rfc");
             let version = a.number("--version")?.unwrap_or(1) as u32;
             let out = a.value("--out")?.map(PathBuf::from);
+            let assisted_by = a.value("--assisted-by")?;
+            let no_assisted_by = a.flag("--no-assisted-by");
             a.done()?;
-            export::run(&ctx, &export::Options { rfc, version, out })?;
+            let attribution = export::Attribution::from_args(assisted_by, no_assisted_by)?;
+            export::run(
+                &ctx,
+                &export::Options {
+                    rfc,
+                    version,
+                    out,
+                    attribution,
+                },
+            )?;
             true
         }
         "onto" => {
