@@ -97,6 +97,7 @@ impl StructPid {
     /// # Ok::<(), Error>(())
     /// ```
     #[doc(alias = "get_task_pid")]
+    #[inline]
     pub fn from_task(task: &Task, ty: PidType) -> Option<ARef<Self>> {
         // SAFETY: `task` is a valid task; `get_task_pid()` returns NULL or a `struct pid` with
         // its reference count incremented.
@@ -129,6 +130,7 @@ impl StructPid {
         self.ino_atomic().store(ino, Relaxed)
     }
 
+    #[inline]
     fn ino_atomic(&self) -> &Atomic<u64> {
         // SAFETY: The type invariants guarantee that `self` points to a valid `struct pid`, so
         // `pid->ino` is valid and 8-byte aligned for the lifetime of `&self`. pidfs is the only
@@ -173,6 +175,7 @@ impl StructPid {
 
     /// Returns the number of this pid at pid namespace nesting level `level`
     /// (`pid->numbers[level].nr`), or [`None`] if the pid was allocated above that level.
+    #[inline]
     pub fn nr_at_level(&self, level: u32) -> Option<Pid> {
         if level > self.level() {
             return None;
@@ -196,6 +199,7 @@ impl StructPid {
     /// assert!(pid.is_in_ns(ns));
     /// # Ok::<(), Error>(())
     /// ```
+    #[inline]
     pub fn is_in_ns(&self, ns: &PidNamespace) -> bool {
         let level = ns.level();
         if level > self.level() {
@@ -205,6 +209,7 @@ impl StructPid {
         ptr::eq(unsafe { (*self.upid(level)).ns }, ns.as_ptr())
     }
 
+    #[inline]
     fn upid(&self, level: u32) -> *const bindings::upid {
         // SAFETY: The pointer is valid by the type invariants; only an address is computed, the
         // callers check `level` before dereferencing it.
@@ -220,6 +225,7 @@ impl StructPid {
     ///
     /// The C side uses this lock to keep a task from detaching from the pid while a pidfd is
     /// prepared (`pidfd_prepare()`); pidfs uses it to order per-pid registration against exit.
+    #[inline]
     pub fn lock_wait_pidfd(&self) -> WaitPidfdGuard<'_> {
         // SAFETY: `pid->wait_pidfd.lock` is a spinlock that `alloc_pid()` initialised
         // (`init_waitqueue_head()`) and that lives as long as the pid, so it stays valid and
@@ -248,6 +254,7 @@ pub struct WaitPidfdGuard<'a> {
 
 impl WaitPidfdGuard<'_> {
     /// Returns the pid whose lock is held.
+    #[inline]
     pub fn pid(&self) -> &StructPid {
         self.pid
     }
@@ -262,6 +269,7 @@ impl StructPid {
     /// when the task is detached from it (`__change_pid()` in `release_task()`), and swapped by
     /// `exchange_tids()` when a non-leader thread calls `execve()`. `release_task()` calls
     /// `pidfs_exit()` with the task's pid still attached, and nothing else can change it then.
+    #[inline]
     pub unsafe fn of_task<'a>(task: &'a Task) -> &'a StructPid {
         // SAFETY: `task` is valid and, by the safety requirements, its `thread_pid` is a valid pid
         // that the task holds a reference to for `'a`.
@@ -331,6 +339,7 @@ impl StructPid {
     /// # Ok::<(), Error>(())
     /// ```
     #[doc(alias = "pid_task")]
+    #[inline]
     pub fn task<'a>(&'a self, ty: PidType, _rcu: &'a rcu::Guard) -> Option<&'a Task> {
         // SAFETY: The pointer is valid and the caller holds the RCU read lock, as `pid_task()`
         // requires.
@@ -346,6 +355,7 @@ impl StructPid {
 
     /// Returns a task attached to this pid as `ty`, with a reference taken.
     #[doc(alias = "get_pid_task")]
+    #[inline]
     pub fn get_task(&self, ty: PidType) -> Option<ARef<Task>> {
         // SAFETY: The pointer is valid; `get_pid_task()` returns NULL or a referenced task.
         let ptr = unsafe { bindings::get_pid_task(self.as_ptr(), ty as bindings::pid_type) };

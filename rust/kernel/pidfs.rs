@@ -21,6 +21,7 @@ use core::ptr;
 pub struct PidfdInfo(pub uapi::pidfd_info);
 
 impl Default for PidfdInfo {
+    #[inline]
     fn default() -> Self {
         // SAFETY: All-zero is a valid `pidfd_info` (plain integers).
         Self(unsafe { core::mem::zeroed() })
@@ -30,6 +31,7 @@ impl Default for PidfdInfo {
 impl PidfdInfo {
     /// Copies the structure to a user buffer of `usize` bytes (`copy_struct_to_user()`): a
     /// smaller buffer gets the leading part, a larger one gets its tail zeroed.
+    #[inline]
     pub fn copy_to_user(&self, dst: UserPtr, usize: usize) -> Result {
         // SAFETY: The source is a valid kernel object of the given size; the destination is a
         // user pointer, checked by the copy itself.

@@ -163,6 +163,7 @@ impl PidfsAttr {
     /// Whoever later sees the task unhashed also sees the information: the flag is set with
     /// release ordering and followed by a full barrier, as `set_bit()` followed by
     /// `smp_mb__after_atomic()` does.
+    #[inline]
     pub fn set_exit(&self, info: ExitInfo) {
         self.cgroupid.store(info.cgroupid, Relaxed);
         self.exit_code.store(info.exit_code, Relaxed);
@@ -171,11 +172,13 @@ impl PidfsAttr {
     }
 
     /// Returns whether exit information has been recorded, without reading it.
+    #[inline]
     pub fn has_exited(&self) -> bool {
         self.exit_valid.load(Relaxed)
     }
 
     /// Returns the exit information if it has been recorded.
+    #[inline]
     pub fn exit_info(&self) -> Option<ExitInfo> {
         if !self.exit_valid.load(Acquire) {
             return None;
@@ -187,6 +190,7 @@ impl PidfsAttr {
     }
 
     /// Records the coredump information and publishes it (`pidfs_coredump()`).
+    #[inline]
     pub fn set_coredump(&self, info: CoredumpInfo) {
         self.coredump_mask.store(info.mask, Relaxed);
         self.coredump_signal.store(info.signal, Relaxed);
@@ -195,6 +199,7 @@ impl PidfsAttr {
     }
 
     /// Returns the coredump information if it has been recorded.
+    #[inline]
     pub fn coredump_info(&self) -> Option<CoredumpInfo> {
         if !self.coredump_valid.load(Acquire) {
             return None;
@@ -206,6 +211,7 @@ impl PidfsAttr {
         })
     }
 
+    #[inline]
     fn xattrs_empty(&self) -> bool {
         let head = self.xattrs.get();
         // SAFETY: The list head is initialised (type invariants) and `next` is aligned; the C
@@ -329,6 +335,7 @@ static PIDFS_XA_CACHE: XattrCache = XattrCache(Opaque::zeroed());
 
 impl StructPid {
     /// Returns what `pid->attr` holds (`READ_ONCE(pid->attr)`).
+    #[inline]
     pub fn pidfs_attr(&self) -> AttrState<'_> {
         // SAFETY: `pid->attr` is NULL, `PIDFS_PID_DEAD` or a state that stays allocated until the
         // pid is freed, which cannot happen while `&self` exists (type invariants of `StructPid`).
@@ -339,6 +346,7 @@ impl StructPid {
     /// pid of a locked pidfs inode (`simple_xattr_set()` on `pid->attr->xattrs`).
     ///
     /// Fails with `ENODATA` if the pid is not registered.
+    #[inline]
     pub fn pidfs_xattr_set<T: PseudoFs<Data = StructPid>>(
         inode: &LockedInode<'_, T>,
         name: &CStr,
@@ -362,6 +370,7 @@ impl StructPid {
     ///
     /// The pid must be new (`alloc_pid()`) and not yet visible to anyone else: whatever the
     /// fields held is forgotten.
+    #[inline]
     pub unsafe fn pidfs_prepare(&self) {
         self.attr_atomic().store(ptr::null_mut(), Relaxed);
         // SAFETY: `stashed()` is the address of `pid->stashed`, valid and aligned; the pid is not
@@ -375,6 +384,7 @@ impl StructPid {
 
 impl<'a> WaitPidfdGuard<'a> {
     /// Returns what `pid->attr` holds; it cannot change while the lock is held.
+    #[inline]
     pub fn pidfs_attr(&self) -> AttrState<'a> {
         // SAFETY: As in `StructPid::pidfs_attr()`: a state stays allocated until the pid, which
         // `self` borrows, is freed.
@@ -383,6 +393,7 @@ impl<'a> WaitPidfdGuard<'a> {
 
     /// Marks an unregistered pid as reaped (`pid->attr = PIDFS_PID_DEAD`), so that it can never
     /// be registered. Does nothing if the pid is registered or already dead.
+    #[inline]
     pub fn pidfs_mark_dead(&self) {
         let a = self.pid().attr_atomic();
         if a.load(Relaxed).is_null() {
@@ -392,6 +403,7 @@ impl<'a> WaitPidfdGuard<'a> {
 
     /// Registers an unregistered pid with its new state. Returns the state back if the pid is
     /// already registered or dead.
+    #[inline]
     pub fn pidfs_set_attr(
         &self,
         attr: Pin<KBox<PidfsAttr>>,
@@ -425,18 +437,21 @@ impl DyingPid {
     ///
     /// `ptr` must be a `struct pid` whose reference count dropped to zero, whose memory stays
     /// valid for as long as the result exists.
+    #[inline]
     pub unsafe fn from_raw(ptr: *mut bindings::pid) -> Option<Self> {
         // INVARIANT: Guaranteed by the safety requirements.
         ptr::NonNull::new(ptr).map(Self)
     }
 
     /// Returns whether a dentry is still stashed in the pid (a reference counting bug).
+    #[inline]
     pub fn has_stashed_dentry(&self) -> bool {
         // SAFETY: The pid's memory is valid (type invariants) and no one else uses it.
         !unsafe { (*self.0.as_ptr()).__bindgen_anon_1.stashed }.is_null()
     }
 
     /// Takes the pidfs state out of the pid, if it was registered.
+    #[inline]
     pub fn take_pidfs_attr(&mut self) -> Option<Pin<KBox<PidfsAttr>>> {
         // SAFETY: The pid's memory is valid and no one else uses it (type invariants).
         let slot = unsafe { &mut (*self.0.as_ptr()).__bindgen_anon_1.attr };
@@ -455,6 +470,7 @@ impl DyingPid {
 ///
 /// `p` must be NULL, `PIDFS_PID_DEAD` or a state from `WaitPidfdGuard::pidfs_set_attr()` that
 /// stays allocated for `'a`.
+#[inline]
 unsafe fn attr_state<'a>(p: *mut bindings::pidfs_attr) -> AttrState<'a> {
     if p.is_null() {
         AttrState::Unregistered

@@ -50,6 +50,7 @@ pub unsafe trait Stashable: AlwaysRefCounted + Sync {
 // SAFETY: `pid->stashed` belongs to pidfs, is cleared by `pidfs_prepare_pid()` and lives as long
 // as the pid.
 unsafe impl Stashable for super::StructPid {
+    #[inline]
     fn stashed(&self) -> *mut *mut bindings::dentry {
         super::StructPid::stashed(self)
     }
@@ -58,6 +59,7 @@ unsafe impl Stashable for super::StructPid {
 // SAFETY: `pid->wait_pidfd` is initialised by `alloc_pid()` and is part of the pid, so it lives as
 // long as the pid is referenced.
 unsafe impl HasWaitQueue for super::StructPid {
+    #[inline]
     fn wait_queue(&self) -> *mut bindings::wait_queue_head {
         self.wait_pidfd()
     }
@@ -326,6 +328,7 @@ macro_rules! vtable_type {
 
         impl<T: PseudoFs> $name<T> {
             /// Returns a pointer to the C vtable.
+            #[inline]
             pub const fn as_ptr(&self) -> *const $c {
                 &self.0
             }
@@ -411,6 +414,7 @@ impl<T: PseudoFs> XattrHandlers<T> {
 ///
 /// `inode` must be a valid inode of `T`'s filesystem (its `i_private` holds a reference to a
 /// `T::Data`), and the returned reference must not outlive the caller's use of the inode.
+#[inline]
 unsafe fn inode_data<'a, T: PseudoFs>(inode: *const bindings::inode) -> &'a T::Data {
     // SAFETY: Guaranteed by the safety requirements: `i_private` is a `T::Data` that the inode
     // holds a reference to.
@@ -606,11 +610,13 @@ impl<'a, T: PseudoFs> LockedInode<'a, T> {
     }
 
     /// Returns the inode.
+    #[inline]
     pub fn inode(&self) -> &'a Inode {
         self.inode
     }
 
     /// Returns the object the inode stands for.
+    #[inline]
     pub fn data(&self) -> &'a T::Data {
         self.data
     }
@@ -909,17 +915,20 @@ impl Path {
     /// # Safety
     ///
     /// `ptr` must point to a valid, referenced path for the lifetime `'a`.
+    #[inline]
     pub unsafe fn from_raw<'a>(ptr: *const bindings::path) -> &'a Self {
         // SAFETY: `Path` is a transparent wrapper; validity is guaranteed by the caller.
         unsafe { &*ptr.cast() }
     }
 
     /// Returns a pointer to the C path.
+    #[inline]
     pub fn as_ptr(&self) -> *const bindings::path {
         &self.0
     }
 
     /// Returns the inode of the path's dentry.
+    #[inline]
     pub fn inode(&self) -> &Inode {
         // SAFETY: The dentry is valid and positive: pseudo filesystem paths always are.
         unsafe { Inode::from_raw((*self.0.dentry).d_inode) }
@@ -927,6 +936,7 @@ impl Path {
 
     /// Gives up the mount reference and returns the dentry with its reference, as
     /// `fh_to_dentry` callers want.
+    #[inline]
     fn into_dentry(self) -> *mut bindings::dentry {
         let me = core::mem::ManuallyDrop::new(self);
         // SAFETY: The mount reference is ours to drop.
@@ -939,6 +949,7 @@ impl Path {
     /// # Safety
     ///
     /// `out` must be valid for writes.
+    #[inline]
     pub unsafe fn write_to(self, out: *mut bindings::path) {
         let me = core::mem::ManuallyDrop::new(self);
         // SAFETY: `out` is writable; the references move with the value.
@@ -947,6 +958,7 @@ impl Path {
 }
 
 impl Drop for Path {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: We own references to both (type invariants).
         unsafe { bindings::path_put(&self.0) };
@@ -967,17 +979,20 @@ impl Inode {
     /// # Safety
     ///
     /// `ptr` must be a valid inode for the lifetime `'a`.
+    #[inline]
     pub unsafe fn from_raw<'a>(ptr: *const bindings::inode) -> &'a Self {
         // SAFETY: Transparent wrapper; validity is guaranteed by the caller.
         unsafe { &*ptr.cast() }
     }
 
     /// Returns a pointer to the C inode.
+    #[inline]
     pub fn as_ptr(&self) -> *mut bindings::inode {
         self.0.get()
     }
 
     /// Returns the inode number (`i_ino`).
+    #[inline]
     pub fn ino(&self) -> u64 {
         // SAFETY: The inode is valid (type invariants); `i_ino` is set before the inode is
         // visible and never changes for pseudo filesystem inodes.
@@ -985,12 +1000,14 @@ impl Inode {
     }
 
     /// Returns the inode generation (`i_generation`).
+    #[inline]
     pub fn generation(&self) -> u32 {
         // SAFETY: The inode is valid; `i_generation` is set once at creation.
         unsafe { (*self.as_ptr()).i_generation }
     }
 
     /// Warns once if the inode is not locked (`WARN_ON_ONCE(!inode_is_locked(inode))`).
+    #[inline]
     pub fn assert_locked(&self) {
         // SAFETY: The inode is valid (type invariants); the lock state is only read.
         let locked = unsafe { bindings::inode_is_locked(self.as_ptr()) } != 0;
@@ -1007,6 +1024,7 @@ pub struct NewInode<'a>(&'a Inode);
 
 impl NewInode<'_> {
     /// Sets the inode number and generation (`i_ino`, `i_generation`).
+    #[inline]
     pub fn set_ino(&self, ino: u64, generation: u32) {
         let i = self.0.as_ptr();
         // SAFETY: The inode is new and not visible to anyone else (type invariants), and a
@@ -1018,6 +1036,7 @@ impl NewInode<'_> {
     }
 
     /// Adds and removes `S_*` inode flags (`i_flags`).
+    #[inline]
     pub fn change_flags(&self, set: u32, clear: u32) {
         let i = self.0.as_ptr();
         // SAFETY: The inode is new and not visible to anyone else (type invariants), and a
@@ -1026,6 +1045,7 @@ impl NewInode<'_> {
     }
 
     /// Adds permission bits to the mode (`i_mode`).
+    #[inline]
     pub fn add_mode(&self, mode: u16) {
         let i = self.0.as_ptr();
         // SAFETY: The inode is new and not visible to anyone else (type invariants), and a
@@ -1082,6 +1102,7 @@ impl<'a, T: PseudoFs> PseudoFile<'a, T> {
     /// # Safety
     ///
     /// `file` must be a file of `T`'s filesystem.
+    #[inline]
     unsafe fn from_file(file: &'a File) -> Self {
         // SAFETY: The file is valid for `'a` and holds its inode, which belongs to `T`'s
         // filesystem (safety requirements), so `i_private` holds a `T::Data` reference.
@@ -1091,16 +1112,19 @@ impl<'a, T: PseudoFs> PseudoFile<'a, T> {
     }
 
     /// Returns the file.
+    #[inline]
     pub fn file(&self) -> &'a File {
         self.file
     }
 
     /// Returns the object the file's inode stands for.
+    #[inline]
     pub fn data(&self) -> &'a T::Data {
         self.data
     }
 
     /// Returns the file's inode (`file_inode()`).
+    #[inline]
     pub fn inode(&self) -> &'a Inode {
         // SAFETY: An open file pins its inode; `f_inode` never changes.
         unsafe { Inode::from_raw((*self.file.as_ptr()).f_inode) }
@@ -1112,6 +1136,7 @@ where
     T::Data: HasWaitQueue,
 {
     /// Registers `table` on the wait queue of the file's object (`poll_wait()`).
+    #[inline]
     pub fn poll_wait(&self, table: &PollTable<'_>) {
         // SAFETY: The wait queue is initialised and lives as long as the object
         // (`HasWaitQueue`), which the file's inode keeps referenced until the file is released;
@@ -1232,6 +1257,7 @@ impl<'a> FdInfo<'a> {
     ///
     /// `m` must be the seq_file of a procfs fdinfo file, valid and used only by this thread for
     /// `'a`.
+    #[inline]
     unsafe fn from_raw(m: *mut bindings::seq_file) -> Self {
         // INVARIANT: The seq_file is that of an fdinfo file (safety requirements).
         Self {
@@ -1242,11 +1268,13 @@ impl<'a> FdInfo<'a> {
     }
 
     /// Returns the seq_file to write to.
+    #[inline]
     pub fn seq_file(&self) -> &'a SeqFile {
         self.m
     }
 
     /// Returns the pid namespace of the procfs instance being read (`proc_pid_ns()`).
+    #[inline]
     pub fn proc_pid_ns(&self) -> &'a PidNamespace {
         // SAFETY: The seq_file belongs to an open procfs fdinfo file (type invariants), whose
         // `m->file` pins its inode; the inode's super block is a procfs super block, whose pid
@@ -1262,6 +1290,7 @@ impl<'a> FdInfo<'a> {
 /// current_cred())`), then puts back the bits of `keep_flags` that were in `flags`:
 /// `do_dentry_open()` strips open-only flags such as `O_EXCL` and `O_TRUNC`, which pidfs reuses as
 /// `PIDFD_THREAD` and `PIDFD_AUTOKILL`.
+#[inline]
 pub fn dentry_open(path: &Path, flags: u32, keep_flags: u32) -> Result<ARef<File>> {
     // SAFETY: The path is valid; the current task's credentials are valid while it runs.
     let file = from_err_ptr(unsafe {
@@ -1291,6 +1320,7 @@ pub fn dentry_open(path: &Path, flags: u32, keep_flags: u32) -> Result<ARef<File
 /// assert!(!extensible_ioctl_valid(_IOR::<[u8; 88]>(0xFF, 11), info, 64));
 /// assert!(!extensible_ioctl_valid(_IOWR::<[u8; 88]>(b'v'.into(), 11), info, 64));
 /// ```
+#[inline]
 pub fn extensible_ioctl_valid(cmd: u32, expected: u32, min_size: usize) -> bool {
     // SAFETY: A pure function of its arguments.
     unsafe { bindings::extensible_ioctl_valid(cmd, expected, min_size) }
@@ -1322,6 +1352,7 @@ impl XattrBuf<'_> {
     ///
     /// `ptr` must be valid for writes of `size` bytes for the lifetime of the result, or be NULL
     /// with `size` 0.
+    #[inline]
     pub(crate) unsafe fn from_raw(ptr: *mut c_void, size: usize) -> Self {
         // INVARIANT: Guaranteed by the safety requirements.
         Self {

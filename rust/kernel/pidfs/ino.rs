@@ -77,6 +77,7 @@ unsafe impl Send for PidInoTable {}
 
 impl PidInoTable {
     /// Creates an uninitialised table, for a `static`.
+    #[inline]
     pub const fn new() -> Self {
         Self {
             ht: Opaque::zeroed(),
@@ -109,6 +110,7 @@ impl PidInoTable {
     /// period has passed: lookups under RCU may still find it. pidfs inserts a pid in
     /// `pidfs_add_pid()` and removes it in `pidfs_remove_pid()`, which `free_pid()` calls before
     /// it drops its reference with `call_rcu()`.
+    #[inline]
     pub unsafe fn insert(&self, pid: &StructPid) -> Result {
         if !self.ready.load(Acquire) {
             return Err(crate::error::code::ENODEV);
@@ -122,6 +124,7 @@ impl PidInoTable {
 
     /// Removes `pid` from the table (`rhashtable_remove_fast()`); does nothing if it is not in
     /// it.
+    #[inline]
     pub fn remove(&self, pid: &StructPid) {
         if !self.ready.load(Acquire) {
             return;
@@ -159,6 +162,7 @@ impl PidInoTable {
 }
 
 impl Default for PidInoTable {
+    #[inline]
     fn default() -> Self {
         Self::new()
     }
