@@ -120,11 +120,10 @@ impl StructPid {
     ///
     /// # Safety
     ///
-    /// The pid must not be in a [`PidInoTable`], which finds pids by this number: changing it
-    /// there would make the pid impossible to remove. pidfs sets it in `pidfs_prepare_pid()` and
-    /// `pidfs_add_pid()`, before the pid is inserted or after the insertion failed.
-    ///
-    /// [`PidInoTable`]: super::ino::PidInoTable
+    /// The pid must not be in pidfs' inode-number table (`kernel::pidfs::ino::PidInoTable`),
+    /// which finds pids by this number: changing it there would make the pid impossible to
+    /// remove. pidfs sets it in `pidfs_prepare_pid()` and `pidfs_add_pid()`, before the pid is
+    /// inserted or after the insertion failed.
     #[inline]
     pub unsafe fn set_ino(&self, ino: u64) {
         self.ino_atomic().store(ino, Relaxed)

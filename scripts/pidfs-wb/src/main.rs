@@ -73,6 +73,8 @@ commands:
                           instead: werror, proc-fs-n, pid-ns-n,
                           coredump-n, cgroups-n, user-ns-n,
                           ia32-emulation, debug-vfs
+        [--variants-only] apply the whole series and build only the
+                          variants of the last patch (with --full: all 8)
   export                the series as mail through b4 (sender = git config
                         user.name/user.email, never the neutral identity)
         [--version N]     version (default 1); N >= 2 needs ci/versions/v(N-1)
@@ -482,9 +484,16 @@ fn real_main() -> Result<i32> {
         }
         "ci" => {
             let full = a.flag("--full");
+            let variants_only = a.flag("--variants-only");
             a.done()?;
             setup::run(&ctx)?;
-            let m = matrix::run(&ctx, matrix::Options { full })?;
+            let m = matrix::run(
+                &ctx,
+                matrix::Options {
+                    full,
+                    variants_only,
+                },
+            )?;
             println!("\n{}", m.markdown());
             println!("report: {}", m.dir.join("report.md").display());
             m.ok()

@@ -44,6 +44,9 @@ pub const VARIANTS_FULL: &[&str] = &[
 pub struct Options {
     /// Build every variant of [`VARIANTS_FULL`] instead of [`VARIANTS`].
     pub full: bool,
+    /// Apply the whole series and build only the variants of the last patch:
+    /// no per-patch checks, builds or boots (`wb ci --variants-only`).
+    pub variants_only: bool,
 }
 
 /// Binaries run on intermediate patches (KUnit always runs at boot).
@@ -414,6 +417,9 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
             entries[k - 1].name.clone()
         };
         let last = k == n;
+        if opts.variants_only && !last {
+            continue;
+        }
         util::step(&format!("ci: patch {k}/{n} {name}"));
         let start = Instant::now();
         let applied = match tree::apply(ctx, Some(k), false) {
@@ -444,7 +450,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
         util::mkdir(&check_dir)?;
         let mut per_patch = Vec::new();
         let mut changed: BTreeSet<String> = BTreeSet::new();
-        if k > 0 {
+        if k > 0 && !opts.variants_only {
             let text = util::read(&ctx.patches_dir().join(&name))?;
             changed.extend(checks::touched_files(&text));
             touched.extend(changed.iter().cloned());
@@ -475,6 +481,9 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
         let mut configs = vec!["fs-pid-n".to_string()];
         if defines_fs_pid(&applied.tree) {
             configs.push("fs-pid-y".into());
+        }
+        if opts.variants_only {
+            configs.clear();
         }
         // rustdoc documents the same sources in every configuration, and
         // always from scratch (minutes): it runs once per patch, in the
