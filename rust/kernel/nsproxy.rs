@@ -8,7 +8,6 @@
 use crate::{
     bindings,
     error::{code::*, to_result, Result},
-    sync::rcu,
     task::ExecUpdateReadGuard, //
 };
 use core::ptr::NonNull;
@@ -123,13 +122,13 @@ unsafe fn nsproxy_ns(
             NsKind::Uts => ns_ref_get(ns_of((*nsp).uts_ns)),
             #[cfg(CONFIG_USER_NS)]
             NsKind::User => {
-                let _rcu = rcu::read_lock();
+                let _rcu = crate::sync::rcu::read_lock();
                 let cred = core::ptr::read_volatile(core::ptr::addr_of!((*task).real_cred));
                 ns_ref_get(ns_of((*cred).user_ns))
             }
             #[cfg(CONFIG_PID_NS)]
             NsKind::Pid => {
-                let _rcu = rcu::read_lock();
+                let _rcu = crate::sync::rcu::read_lock();
                 ns_ref_get(ns_of(bindings::task_active_pid_ns(task)))
             }
             #[allow(unreachable_patterns)]
