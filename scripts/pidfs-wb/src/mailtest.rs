@@ -308,19 +308,16 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
     // range-diff against the recorded v1 and v1's change-id.
     let v2 = scratch.join("v2");
     let v2s = v2.to_string_lossy().into_owned();
-    let o = wb_env(
-        ctx,
-        &[
-            "export",
-            "--rfc",
-            "--version",
-            "2",
-            "--out",
-            &v2s,
-            "--no-assisted-by",
-        ],
-        &env,
-    )?;
+    let v2_args = [
+        "export",
+        "--rfc",
+        "--version",
+        "2",
+        "--out",
+        &v2s,
+        "--no-assisted-by",
+    ];
+    let o = wb_env(ctx, &v2_args, &env)?;
     expect(
         t,
         "export v2 refuses without a changelog entry for v2 (exit 13)",
@@ -332,19 +329,7 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
         &versions.join("changelog.txt"),
         b"v2:\n- Nothing changed; a test of the export.\n",
     )?;
-    let o = wb_env(
-        ctx,
-        &[
-            "export",
-            "--rfc",
-            "--version",
-            "2",
-            "--out",
-            &v2s,
-            "--no-assisted-by",
-        ],
-        &env,
-    )?;
+    let o = wb_env(ctx, &v2_args, &env)?;
     expect(t, "export v2 --rfc", &o, 0, &["range-diff against v1"]);
     let mails2 = mail_files(&v2.join("mail"));
     let subj2 = subjects(&mails2);
