@@ -158,7 +158,7 @@ impl StructPid {
 
     /// Returns the address of the hash table linkage pidfs uses to find a pid by inode number.
     // Only the pidfs abstractions use it.
-    #[cfg(CONFIG_FS_PID)]
+    #[cfg(CONFIG_RUST_PIDFS_ABSTRACTIONS)]
     #[inline]
     pub(crate) fn pidfs_hash(&self) -> *mut bindings::rhash_head {
         // SAFETY: The pointer is valid by the type invariants; only an address is computed.
@@ -167,7 +167,7 @@ impl StructPid {
 
     /// Returns the per-pid pidfs state pointer (`pid->attr`) as an atomic.
     // Only the pidfs abstractions use it.
-    #[cfg(CONFIG_FS_PID)]
+    #[cfg(CONFIG_RUST_PIDFS_ABSTRACTIONS)]
     #[inline]
     pub(crate) fn attr_atomic(&self) -> &Atomic<*mut bindings::pidfs_attr> {
         // SAFETY: The type invariants guarantee that `self` points to a valid `struct pid`, so

@@ -227,15 +227,15 @@ impl PidfsAttr {
     pub fn xattr_get(&self, name: &CStr, buf: XattrBuf<'_>) -> Result<usize> {
         // SAFETY: The cache is valid; the list is initialised (type invariants) and
         // `simple_xattr_get()` walks it under RCU, so it may run concurrently with a setter.
-        // `buf` describes writable kernel memory of `buf.size` bytes (or is NULL with size 0), as
+        // `buf` describes writable kernel memory of `buf.size()` bytes (or is NULL with size 0), as
         // `XattrBuf` guarantees.
         let ret = unsafe {
             bindings::simple_xattr_get(
                 PIDFS_XA_CACHE.0.get(),
                 self.xattrs.get(),
                 name.as_char_ptr(),
-                buf.ptr,
-                buf.size,
+                buf.as_mut_ptr(),
+                buf.size(),
             )
         };
         to_result(ret)?;
@@ -280,7 +280,12 @@ impl PidfsAttr {
         // SAFETY: The inode is valid (type invariants of `Inode`); the list is initialised and
         // `simple_xattr_list()` walks it under RCU. `buf` is as `XattrBuf` guarantees.
         let ret = unsafe {
-            bindings::simple_xattr_list(inode.as_ptr(), self.xattrs.get(), buf.ptr.cast(), buf.size)
+            bindings::simple_xattr_list(
+                inode.as_ptr(),
+                self.xattrs.get(),
+                buf.as_mut_ptr().cast(),
+                buf.size(),
+            )
         };
         if ret < 0 {
             return Err(Error::from_errno(ret as i32));

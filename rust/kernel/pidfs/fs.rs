@@ -1340,8 +1340,8 @@ pub const S_IMMUTABLE: u32 = bindings::S_IMMUTABLE;
 ///
 /// `ptr` is valid for writes of `size` bytes for `'a`, or NULL with `size` 0.
 pub struct XattrBuf<'a> {
-    pub(crate) ptr: *mut c_void,
-    pub(crate) size: usize,
+    ptr: *mut c_void,
+    size: usize,
     _p: core::marker::PhantomData<&'a mut [u8]>,
 }
 
@@ -1360,5 +1360,17 @@ impl XattrBuf<'_> {
             size,
             _p: core::marker::PhantomData,
         }
+    }
+
+    /// Returns the start of the buffer: NULL when the caller asks only for the size it needs.
+    #[inline]
+    pub fn as_mut_ptr(&self) -> *mut c_void {
+        self.ptr
+    }
+
+    /// Returns the size of the buffer in bytes.
+    #[inline]
+    pub fn size(&self) -> usize {
+        self.size
     }
 }

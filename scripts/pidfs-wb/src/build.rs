@@ -178,9 +178,54 @@ pub fn variant_config_name(variant: &str) -> String {
     format!("fs-pid-y+{variant}")
 }
 
+/// The Kconfig symbol of the Rust pidfs abstractions (`rust/kernel/pidfs/`), which
+/// `CONFIG_FS_PID` selects. The series adds it in the patch that adds the abstractions,
+/// before `CONFIG_FS_PID` exists.
+pub const ABSTRACTIONS_SYMBOL: &str = "RUST_PIDFS_ABSTRACTIONS";
+
+/// The fragment that enables [`ABSTRACTIONS_SYMBOL`] in every configuration of a tree
+/// that defines it, so that each patch compiles (and clippy checks) the abstractions it
+/// adds even before their user exists, and the C pidfs configuration runs their doctests.
+pub const ABSTRACTIONS_FRAGMENT: &str = "rust-pidfs-abstractions.config";
+
+/// Whether `fs/Kconfig` of the tree defines `config <symbol>`.
+pub fn defines_symbol(tree: &Path, symbol: &str) -> bool {
+    std::fs::read_to_string(tree.join("fs/Kconfig"))
+        .map(|t| kconfig_defines(&t, symbol))
+        .unwrap_or(false)
+}
+
+fn kconfig_defines(text: &str, symbol: &str) -> bool {
+    text.lines()
+        .any(|l| l.trim().strip_prefix("config ").map(str::trim) == Some(symbol))
+}
+
+/// The fragments of `config` for this tree: [`fragments`], plus
+/// [`ABSTRACTIONS_FRAGMENT`] when the tree defines [`ABSTRACTIONS_SYMBOL`].
+pub fn tree_fragments(ctx: &Ctx, tree: &Path, config: &str) -> Result<Vec<PathBuf>> {
+    let mut frags = fragments(ctx, config)?;
+    if defines_symbol(tree, ABSTRACTIONS_SYMBOL) {
+        let f = ctx.kconfig_dir().join(ABSTRACTIONS_FRAGMENT);
+        if !f.is_file() {
+            return Err(Error::Usage(format!(
+                "the tree defines CONFIG_{ABSTRACTIONS_SYMBOL} but {} is missing",
+                f.display()
+            )));
+        }
+        // Before any flavour fragment, which is merged last.
+        let at = if flavour_of(config).is_some() {
+            frags.len() - 1
+        } else {
+            frags.len()
+        };
+        frags.insert(at, f);
+    }
+    Ok(frags)
+}
+
 /// Configures and builds `config` from the tree; returns the build.
 pub fn build(ctx: &Ctx, tree: &Path, config: &str) -> Result<Built> {
-    let frags = fragments(ctx, config)?;
+    let frags = tree_fragments(ctx, tree, config)?;
     build_frags(ctx, tree, config, &frags, true)
 }
 
@@ -315,6 +360,15 @@ pub fn verify(frags: &[PathBuf], config: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn kconfig_symbol_detection() {
+        let text = "menu \"Pseudo\"\nconfig RUST_PIDFS_ABSTRACTIONS\n\tbool\nconfig FS_PIDX\n\tbool\n";
+        assert!(super::kconfig_defines(text, "RUST_PIDFS_ABSTRACTIONS"));
+        assert!(!super::kconfig_defines(text, "FS_PID"));
+        assert!(super::kconfig_defines(text, "FS_PIDX"));
+        assert!(!super::kconfig_defines("\tselect RUST_PIDFS_ABSTRACTIONS\n", "RUST_PIDFS_ABSTRACTIONS"));
+    }
+
     use super::*;
 
     /// A gcc build of `fs-pid-y` + `debug.config`: KASAN is on, so `config RUST`

@@ -15,6 +15,7 @@ mod json;
 mod kconfig;
 mod ktap;
 mod mailtest;
+mod maintainers;
 mod matrix;
 mod onto;
 mod qemu;
@@ -41,7 +42,11 @@ commands:
   series apply          apply patches/ onto the base in the work tree
         [--upto K]        only the first K patches
         [--discard]       throw away unexported edits in the work tree
-  series check          apply the whole series and check the in-tree files
+  series check          apply the whole series; check the in-tree files
+                        and ci/maintainers.md
+  series maintainers    get_maintainer.pl on every patch (whole series
+                        applied): print the table of ci/maintainers.md
+        [--write]         write it to ci/maintainers.md
   series export         write the work tree's commits back into patches/
                         and the in-tree files
   build [--config C]    configure and build the work tree (default fs-pid-n)
@@ -446,9 +451,14 @@ fn real_main() -> Result<i32> {
                     a.done()?;
                     tree::export(&ctx)?;
                 }
+                "maintainers" => {
+                    let write = a.flag("--write");
+                    a.done()?;
+                    maintainers::run(&ctx, write)?;
+                }
                 other => {
                     return Err(Error::Usage(format!(
-                        "unknown `series {other}`: use apply, check or export"
+                        "unknown `series {other}`: use apply, check, maintainers or export"
                     )))
                 }
             }

@@ -121,9 +121,7 @@ impl Cell {
 
 /// Whether the tree at this point defines `CONFIG_FS_PID`.
 pub fn defines_fs_pid(tree: &Path) -> bool {
-    std::fs::read_to_string(tree.join("fs/Kconfig"))
-        .map(|t| t.lines().any(|l| l.trim() == "config FS_PID"))
-        .unwrap_or(false)
+    crate::build::defines_symbol(tree, "FS_PID")
 }
 
 fn classify(e: &Error) -> Stage {

@@ -294,13 +294,16 @@ pub fn drift(ctx: &Ctx, applied: &Applied) -> Result<Vec<String>> {
 /// `wb series check`: apply the whole series and report drift.
 pub fn check(ctx: &Ctx, discard: bool) -> Result<Applied> {
     let applied = apply(ctx, None, discard)?;
-    let items = drift(ctx, &applied)?;
+    let mut items = drift(ctx, &applied)?;
+    let entries = read_series(ctx)?;
+    items.extend(crate::maintainers::drift(ctx, &applied.tree, &entries)?);
     if !items.is_empty() {
         return Err(Error::Drift { items });
     }
     info(&format!(
-        "series applies ({} patch(es)); in-tree files match",
-        applied.commits.len()
+        "series applies ({} patch(es)); in-tree files and {} match",
+        applied.commits.len(),
+        crate::maintainers::TABLE
     ));
     Ok(applied)
 }
