@@ -256,6 +256,48 @@ fn failure_paths(ctx: &Ctx, t: &mut Tally, bzimage: Option<&Path>, quick: bool) 
     )?;
     expect(
         t,
+        "a missing ci/maintainers.md is drift",
+        &o,
+        10,
+        &["ci/maintainers.md: missing"],
+    );
+    let o = wb(
+        ctx,
+        &["series", "maintainers", "--write"],
+        &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)],
+    )?;
+    expect(
+        t,
+        "wb series maintainers --write writes the recipients table",
+        &o,
+        0,
+        &["wrote ci/maintainers.md"],
+    );
+    let table = util::read(&repo.join("ci/maintainers.md")).unwrap_or_default();
+    util::write(
+        &repo.join("ci/maintainers.md"),
+        table.replace("1 patches", "2 patches").as_bytes(),
+    )?;
+    let o = wb(
+        ctx,
+        &["series", "check", "--discard"],
+        &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)],
+    )?;
+    expect(
+        t,
+        "a stale ci/maintainers.md is drift",
+        &o,
+        10,
+        &["ci/maintainers.md: out of date"],
+    );
+    util::write(&repo.join("ci/maintainers.md"), table.as_bytes())?;
+    let o = wb(
+        ctx,
+        &["series", "check", "--discard"],
+        &[("WB_REPO", &repo), ("WB_WORKTREE", &worktree)],
+    )?;
+    expect(
+        t,
         "in-tree files equal to the applied series pass the drift check",
         &o,
         0,

@@ -301,7 +301,7 @@ pub fn check(ctx: &Ctx, discard: bool) -> Result<Applied> {
         return Err(Error::Drift { items });
     }
     info(&format!(
-        "series applies ({} patch(es)); in-tree files and {} match",
+        "series applies ({} patch(es)); in-tree files match; {} is current",
         applied.commits.len(),
         crate::maintainers::TABLE
     ));
