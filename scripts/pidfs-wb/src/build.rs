@@ -362,11 +362,15 @@ pub fn verify(frags: &[PathBuf], config: &Path) -> Result<()> {
 mod tests {
     #[test]
     fn kconfig_symbol_detection() {
-        let text = "menu \"Pseudo\"\nconfig RUST_PIDFS_ABSTRACTIONS\n\tbool\nconfig FS_PIDX\n\tbool\n";
+        let text =
+            "menu \"Pseudo\"\nconfig RUST_PIDFS_ABSTRACTIONS\n\tbool\nconfig FS_PIDX\n\tbool\n";
         assert!(super::kconfig_defines(text, "RUST_PIDFS_ABSTRACTIONS"));
         assert!(!super::kconfig_defines(text, "FS_PID"));
         assert!(super::kconfig_defines(text, "FS_PIDX"));
-        assert!(!super::kconfig_defines("\tselect RUST_PIDFS_ABSTRACTIONS\n", "RUST_PIDFS_ABSTRACTIONS"));
+        assert!(!super::kconfig_defines(
+            "\tselect RUST_PIDFS_ABSTRACTIONS\n",
+            "RUST_PIDFS_ABSTRACTIONS"
+        ));
     }
 
     use super::*;

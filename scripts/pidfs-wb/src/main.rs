@@ -77,7 +77,8 @@ commands:
         [--full]          build-only variants one option at a time
                           instead: werror, proc-fs-n, pid-ns-n,
                           coredump-n, cgroups-n, user-ns-n,
-                          ia32-emulation, debug-vfs
+                          ia32-emulation, debug-vfs; and rustdoc on
+                          every patch (otherwise on the last one only)
         [--variants-only] apply the whole series and build only the
                           variants of the last patch (with --full: all 8)
   export                the series as mail through b4 (sender = git config

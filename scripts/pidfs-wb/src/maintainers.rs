@@ -224,8 +224,7 @@ pub fn rows(ctx: &Ctx, tree: &Path, entries: &[Entry]) -> Result<Vec<Row>> {
                     e.name,
                     String::from_utf8_lossy(&out.stderr).trim()
                 ),
-                hint: "check that the work tree has the series applied (`wb series apply`)"
-                    .into(),
+                hint: "check that the work tree has the series applied (`wb series apply`)".into(),
             });
         }
         rows.push(Row {
@@ -316,7 +315,9 @@ linux-kernel@vger.kernel.org (open list)
             .routing_problems()
             .is_empty());
         // Not a routed path: nothing is required.
-        assert!(row(&["rust/kernel/task.rs"], "").routing_problems().is_empty());
+        assert!(row(&["rust/kernel/task.rs"], "")
+            .routing_problems()
+            .is_empty());
         // A routed path that reaches only the Rust people.
         let only_rust = "Miguel Ojeda <ojeda@kernel.org> (maintainer:RUST)\n\
                          rust-for-linux@vger.kernel.org (open list:RUST)\n";

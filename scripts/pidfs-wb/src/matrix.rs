@@ -558,7 +558,15 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
             }
             if built && k > 0 {
                 util::step(&format!("ci: checks of patch {k} in {config}"));
-                let with_rustdoc = ci + 1 == n_configs;
+                // rustdoc (about two minutes a patch) runs on the last patch,
+                // where it covers every file of the series, and with --full on
+                // every patch; `.ci/run` has no time for it in the middle.
+                let with_rustdoc = ci + 1 == n_configs && (last || opts.full);
+                if ci + 1 == n_configs && !with_rustdoc {
+                    util::info(&format!(
+                        "rustdoc[{config}]: not run on intermediate patches (`wb ci --full` runs it)"
+                    ));
+                }
                 let first_here = seen_configs.insert(config.clone());
                 let changed_here = if first_here { &touched } else { &changed };
                 match config_checks(
