@@ -4,6 +4,7 @@
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::kconfig;
+use crate::stamps;
 use crate::util::{self, fmt_duration, info, step};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -313,6 +314,13 @@ pub fn build_frags(
     verify(frags, &dir.join(".config"))?;
     info("every requested option is in .config");
 
+    match stamps::sync(tree, &ctx.base_ref(), &dir) {
+        Ok(s) => info(&format!(
+            "series files: {} unchanged since the last build here (their mtimes restored), {} to rebuild",
+            s.restored, s.changed
+        )),
+        Err(e) => info(&format!("warning: {e}")),
+    }
     step(&format!("build[{config}]: bzImage and uapi headers"));
     let j = jobs();
     let mut args = vec![j.as_str(), "bzImage", "headers"];

@@ -22,6 +22,7 @@ mod qemu;
 mod series;
 mod setup;
 mod splat;
+mod stamps;
 mod testcmd;
 mod tree;
 mod util;

@@ -14,7 +14,7 @@ use crate::checks::{self, Check};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::verdict::{self, jstr, Counts};
-use crate::{boot_and_judge, guest, ident, load_verdict, qemu, tree, util, BootArgs};
+use crate::{boot_and_judge, guest, ident, load_verdict, qemu, stamps, tree, util, BootArgs};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -463,6 +463,16 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
                         .open(&p)
                         .and_then(|fh| fh.set_modified(std::time::SystemTime::now()));
                 }
+            }
+            // The source-time records would give them back the mtime of
+            // an earlier build of the same content.
+            let rs: BTreeSet<String> = changed
+                .iter()
+                .filter(|f| f.ends_with(".rs"))
+                .cloned()
+                .collect();
+            for config in ["fs-pid-n", "fs-pid-y"] {
+                stamps::forget(&ctx.build_dir(config), &rs)?;
             }
             util::step(&format!("ci: static checks of patch {k}"));
             per_patch = match patch_checks(ctx, &applied.tree, &name, &allow, &check_dir) {
