@@ -640,6 +640,71 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
     Ok(m)
 }
 
+/// The build directory to start a variant's first build from: another
+/// `CONFIG_WERROR=y` variant that has been built (same compiler flags), in
+/// this order of preference.
+pub fn seed_for(config: &str, built: &[String]) -> Option<String> {
+    ["werror", "werror-min", "werror-max"]
+        .iter()
+        .map(|v| crate::build::variant_config_name(v))
+        .find(|c| c != config && built.iter().any(|b| b == c))
+}
+
+/// Gives a variant that has no build directory yet a copy of a built one
+/// ([`seed_for`]). Its configuration differs by one or a few options, so
+/// kbuild, which tracks which objects depend on which option, rebuilds
+/// those objects (and the Rust crates, whose cfg changes) instead of the
+/// whole kernel: a first `wb ci --full` builds six directories this way
+/// instead of from nothing. The copy is made under a temporary name and
+/// renamed, so an interrupted copy is never taken for a build directory.
+fn seed_variant_dir(ctx: &Ctx, config: &str) -> Result<()> {
+    let dir = ctx.build_dir(config);
+    if dir.join(".config").exists() {
+        return Ok(());
+    }
+    let parent = dir.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let built: Vec<String> = std::fs::read_dir(&parent)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().join("vmlinux").is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(seed) = seed_for(config, &built) else {
+        return Ok(());
+    };
+    let start = Instant::now();
+    let tmp = parent.join(format!(".{config}.seeding"));
+    util::remove_dir_all_if_exists(&tmp)?;
+    util::remove_dir_all_if_exists(&dir)?;
+    util::step(&format!(
+        "ci: {config}: first build, starting from a copy of {seed}"
+    ));
+    let ok = util::run_logged(
+        std::process::Command::new("cp")
+            .arg("-a")
+            .arg("--reflink=auto")
+            .arg(parent.join(&seed))
+            .arg(&tmp),
+        &ctx.out_dir().join("logs").join(config).join("seed.log"),
+        "cp -a",
+    )?;
+    if !ok {
+        let _ = util::remove_dir_all_if_exists(&tmp);
+        return Err(Error::Series {
+            what: format!("copying {seed} to seed {config} failed"),
+            hint: "check the free space of the cache".into(),
+        });
+    }
+    std::fs::rename(&tmp, &dir).map_err(|e| Error::io("rename the seeded build directory", e))?;
+    util::info(&format!(
+        "seeded from {seed} in {}",
+        util::fmt_duration(start.elapsed())
+    ));
+    Ok(())
+}
+
 /// Builds one build-only variant of `fs-pid-y` (`kconfig/variants/<v>.config`,
 /// `CONFIG_WERROR=y`), in its own build directory so that later runs are
 /// incremental. With `CONFIG_WERROR=y` every compiler warning, rustc's or
@@ -666,6 +731,9 @@ fn build_variant(ctx: &Ctx, tree: &Path, k: usize, name: &str, v: &str) -> Cell 
         run_dir: None,
         build_only: true,
     };
+    if let Err(e) = seed_variant_dir(ctx, &config) {
+        util::info(&format!("warning: {e}; building {config} from scratch"));
+    }
     let built = crate::build::variant_fragments(ctx, v)
         .and_then(|frags| crate::build::build_frags(ctx, tree, &config, &frags, false));
     match built {
@@ -770,6 +838,26 @@ mod tests {
             run_dir: None,
             build_only: false,
         }
+    }
+
+    #[test]
+    fn variant_seeds() {
+        let built = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let werror = crate::build::variant_config_name("werror");
+        let min = crate::build::variant_config_name("werror-min");
+        let cg = crate::build::variant_config_name("cgroups-n");
+        // The plain WERROR build is the preferred seed, never its own.
+        assert_eq!(
+            seed_for(&cg, &built(&[&min, &werror])).as_deref(),
+            Some(werror.as_str())
+        );
+        assert_eq!(
+            seed_for(&werror, &built(&[&werror, &min])).as_deref(),
+            Some(min.as_str())
+        );
+        // Only WERROR builds qualify: fs-pid-y has other compiler flags.
+        assert_eq!(seed_for(&cg, &built(&["fs-pid-y", "fs-pid-n"])), None);
+        assert_eq!(seed_for(&werror, &built(&[&werror])), None);
     }
 
     #[test]
