@@ -24,8 +24,6 @@ pub const PROJECT_PATHS: &[&str] = &[
     ".gitignore",
     "README.md",
     "ci",
-    // Guest test programs staged for a later patch of the series.
-    "guest-tests",
     "kconfig",
     "patches",
     "scripts",

@@ -45,6 +45,35 @@ impl PlanItem {
 pub struct Guest {
     pub initramfs: PathBuf,
     pub plan: Vec<PlanItem>,
+    /// Binaries of the selftest list left out, each with the reason.
+    pub not_run: Vec<String>,
+}
+
+/// Selftests that need a kernel option to run at all, not just to pass:
+/// `pidfd_compat_test` is a 32-bit program, which a kernel without
+/// `CONFIG_IA32_EMULATION` cannot execute. Every other test checks what it
+/// needs itself and skips.
+pub const NEEDS: &[(&str, &str)] = &[("pidfd/pidfd_compat_test", "CONFIG_IA32_EMULATION")];
+
+/// The plan items the kernel of `config_text` (its `.config`) cannot run,
+/// with the reason, per [`NEEDS`].
+pub fn unrunnable(plan: &[PlanItem], config_text: &str) -> Vec<(String, String)> {
+    plan.iter()
+        .filter_map(|p| {
+            let id = p.id();
+            NEEDS
+                .iter()
+                .find(|(t, opt)| {
+                    *t == id && !config_text.lines().any(|l| l.trim() == format!("{opt}=y"))
+                })
+                .map(|(_, opt)| {
+                    (
+                        id,
+                        format!("needs {opt}=y, which this kernel does not have"),
+                    )
+                })
+        })
+        .collect()
 }
 
 /// Options that shape the guest.
@@ -139,7 +168,8 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 /// Builds the selftests and the initramfs for a built kernel.
 pub fn prepare(ctx: &Ctx, tree: &Path, built: &Built, opts: &GuestOptions) -> Result<Guest> {
     let install = build_selftests(ctx, tree, built)?;
-    assemble(ctx, &built.config, Some(&install), opts)
+    let config = util::read(&built.dir.join(".config"))?;
+    assemble_for(ctx, &built.config, Some(&install), opts, Some(&config))
 }
 
 /// Assembles the initramfs from an installed selftest directory (or none).
@@ -148,6 +178,18 @@ pub fn assemble(
     name: &str,
     install: Option<&Path>,
     opts: &GuestOptions,
+) -> Result<Guest> {
+    assemble_for(ctx, name, install, opts, None)
+}
+
+/// Assembles the initramfs; with the kernel's `.config`, the selftests it
+/// cannot run ([`NEEDS`]) are left out and named.
+fn assemble_for(
+    ctx: &Ctx,
+    name: &str,
+    install: Option<&Path>,
+    opts: &GuestOptions,
+    kernel_config: Option<&str>,
 ) -> Result<Guest> {
     let busybox = Path::new("/bin/busybox");
     let is_static = util::output(Command::new("file").arg("-L").arg(busybox))
@@ -199,6 +241,14 @@ pub fn assemble(
     if !opts.filter.is_empty() {
         plan.retain(|p| opts.filter.iter().any(|f| p.id().contains(f.as_str())));
     }
+    let mut not_run = Vec::new();
+    if let Some(config) = kernel_config {
+        for (id, why) in unrunnable(&plan, config) {
+            info(&format!("not run: {id} ({why})"));
+            plan.retain(|p| p.id() != id);
+            not_run.push(format!("{id}: {why}"));
+        }
+    }
     if plan.is_empty() {
         return Err(Error::Guest {
             what: "the guest would run no test".into(),
@@ -240,6 +290,7 @@ pub fn assemble(
     Ok(Guest {
         initramfs: cpio,
         plan,
+        not_run,
     })
 }
 
@@ -258,6 +309,23 @@ pub fn build_and_prepare(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tests_the_kernel_cannot_run() {
+        let plan = parse_list("pidfd:pidfd_test\npidfd:pidfd_compat_test\n", 60);
+        let without = "CONFIG_X86_64=y\n# CONFIG_IA32_EMULATION is not set\n";
+        let with = "CONFIG_X86_64=y\nCONFIG_IA32_EMULATION=y\n";
+        let u = unrunnable(&plan, without);
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].0, "pidfd/pidfd_compat_test");
+        assert!(u[0].1.contains("CONFIG_IA32_EMULATION=y"));
+        assert!(unrunnable(&plan, with).is_empty());
+        // A prefix of the option's name is not the option.
+        assert_eq!(
+            unrunnable(&plan, "CONFIG_IA32_EMULATION_DEFAULT_DISABLED=y\n").len(),
+            1
+        );
+    }
 
     #[test]
     fn kselftest_list() {

@@ -273,6 +273,17 @@ pub fn boot_and_judge(ctx: &ctx::Ctx, b: &BootArgs) -> Result<(bool, verdict::Co
     util::write(&run_dir.join("plan.txt"), plan_text.as_bytes())?;
     let boot = qemu::boot(&bzimage, &g, &run_dir, &b.boot)?;
     let res = judge_dir(&run_dir, &label, &g.plan, boot.exit, boot.deadline_hit)?;
+    if !g.not_run.is_empty() {
+        // Named in the verdict, so that a missing binary is never mistaken
+        // for one that ran.
+        let mut md = util::read(&run_dir.join("verdict.md"))?;
+        md.push_str("\n## Not run\n\n");
+        for n in &g.not_run {
+            md.push_str(&format!("- {n}\n"));
+            println!("not run: {n}");
+        }
+        util::write(&run_dir.join("verdict.md"), md.as_bytes())?;
+    }
     let latest = ctx.out_dir().join(format!("latest-{label}"));
     let _ = std::fs::remove_file(&latest);
     let _ = std::os::unix::fs::symlink(&run_dir, &latest);

@@ -34,7 +34,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("clang-19", ""),
     ("lld-19", ""),
     ("llvm-19", ""),
-    // 32-bit static guest tests (guest-tests/pidfd_compat_test.c, `gcc -m32`).
+    // The 32-bit static selftest pidfd_compat_test (`gcc -m32`).
     ("gcc-multilib", ""),
     ("libc6-dev-i386", ""),
 ];

@@ -37,13 +37,13 @@
 #include "../kselftest_harness.h"
 
 #ifndef CLONE_AUTOREAP
-#define CLONE_AUTOREAP (1ULL << 34)
+#define CLONE_AUTOREAP 0x400000000ULL
 #endif
 #ifndef CLONE_NNP
-#define CLONE_NNP (1ULL << 35)
+#define CLONE_NNP 0x800000000ULL
 #endif
 #ifndef CLONE_PIDFD_AUTOKILL
-#define CLONE_PIDFD_AUTOKILL (1ULL << 36)
+#define CLONE_PIDFD_AUTOKILL 0x1000000000ULL
 #endif
 
 #define NR_TESTS 6
@@ -75,7 +75,7 @@ struct errors {
 
 static struct errors errs;
 
-static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
+static __printf(1, 2) void fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -86,8 +86,10 @@ static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 	}
 }
 
-#define EXPECT_NO_THREAD_ERRORS()                                            \
-	EXPECT_EQ(errs.count, 0) TH_LOG("first: %s", errs.first)
+static void expect_no_thread_errors(struct __test_metadata *_metadata)
+{
+	EXPECT_EQ(errs.count, 0) TH_LOG("first: %s", errs.first);
+}
 
 static ino_t fd_ino(int fd)
 {
@@ -211,7 +213,7 @@ TEST_F_TIMEOUT(stress, open_close_one_pid, 600)
 		pthread_join(t[i], NULL);
 	close(release);
 	ASSERT_EQ(waitpid(s.pid, NULL, 0), s.pid);
-	EXPECT_NO_THREAD_ERRORS();
+	expect_no_thread_errors(_metadata);
 	EXPECT_GT(s.ops, 0);
 	ksft_print_msg("stress open_close_one_pid: %ld iterations\n", s.ops);
 }
@@ -297,9 +299,9 @@ TEST_F_TIMEOUT(stress, open_while_reaped, 600)
 	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
 	for (i = 0; i < THREADS - 1; i++)
 		pthread_join(t[i], NULL);
-	EXPECT_NO_THREAD_ERRORS();
+	expect_no_thread_errors(_metadata);
 	EXPECT_GT(self->iterations, 0);
-	ksft_print_msg("stress open_while_reaped: %ld iterations (racing opens: %ld pidfds, %ld ESRCH)\n",
+	ksft_print_msg("stress open_while_reaped: %ld iterations, %ld racing opens, %ld ESRCH\n",
 		       self->iterations, r.opened, r.esrch);
 }
 
@@ -359,8 +361,10 @@ TEST_F_TIMEOUT(stress, decode_while_reaped, 600)
 		d.fh->handle_bytes = MAX_HANDLE_SZ;
 		ASSERT_EQ(name_to_handle_at(fd, "", d.fh, &mnt_id, AT_EMPTY_PATH), 0);
 		close(fd);
-		d.reaped = d.stop = false;
-		d.opened = d.stale = 0;
+		d.reaped = false;
+		d.stop = false;
+		d.opened = 0;
+		d.stale = 0;
 		for (i = 0; i < 2; i++)
 			ASSERT_EQ(pthread_create(&t[i], NULL, decode_thread, &d), 0);
 		sched_yield();
@@ -381,7 +385,7 @@ TEST_F_TIMEOUT(stress, decode_while_reaped, 600)
 	}
 	close(d.mount_fd);
 	free(d.fh);
-	EXPECT_NO_THREAD_ERRORS();
+	expect_no_thread_errors(_metadata);
 	EXPECT_GT(self->iterations, 0);
 	ksft_print_msg("stress decode_while_reaped: %ld iterations (%ld decoded, %ld stale)\n",
 		       self->iterations, opened, stale);
@@ -489,7 +493,7 @@ TEST_F_TIMEOUT(stress, xattrs_while_freed, 600)
 		if (_metadata->exit_code != KSFT_PASS || errs.count)
 			break;
 	}
-	EXPECT_NO_THREAD_ERRORS();
+	expect_no_thread_errors(_metadata);
 	EXPECT_GT(self->iterations, 0);
 	ksft_print_msg("stress xattrs_while_freed: %ld iterations (%ld set+get)\n",
 		       self->iterations, ops);
@@ -554,7 +558,7 @@ TEST_F_TIMEOUT(stress, poll_exit, 600)
 		if (_metadata->exit_code != KSFT_PASS || errs.count)
 			break;
 	}
-	EXPECT_NO_THREAD_ERRORS();
+	expect_no_thread_errors(_metadata);
 	EXPECT_GT(self->iterations, 0);
 	ksft_print_msg("stress poll_exit: %ld iterations (%ld wakeups)\n",
 		       self->iterations, woken);

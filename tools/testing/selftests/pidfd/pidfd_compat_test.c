@@ -76,10 +76,8 @@ FIXTURE_SETUP(compat)
 	int p[2];
 	char c;
 
-#ifndef __i386__
-	SKIP(return, "not a 32-bit build: the compat path is not taken");
-#endif
-	ASSERT_EQ(sizeof(long), 4);
+	if (sizeof(long) != 4)
+		SKIP(return, "not a 32-bit build: the compat path is not taken");
 	ASSERT_EQ(sizeof(struct info), PIDFD_INFO_SIZE_VER3);
 	ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
 	self->child = fork();
@@ -225,7 +223,8 @@ TEST_F(compat, namespace_ioctls)
 			 ns_ioctls[i].proc);
 		ns = ioctl(self->pidfd, ns_ioctls[i].cmd, 0);
 		if (ns < 0 && errno == EOPNOTSUPP) {
-			EXPECT_NE(stat(path, &b), 0) TH_LOG("%s exists but the ioctl says EOPNOTSUPP", path);
+			EXPECT_NE(stat(path, &b), 0)
+				TH_LOG("%s exists but the ioctl says EOPNOTSUPP", path);
 			continue;
 		}
 		ASSERT_GE(ns, 0) TH_LOG("%s: %s", ns_ioctls[i].proc, strerror(errno));
