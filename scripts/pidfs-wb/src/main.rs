@@ -74,14 +74,18 @@ commands:
                         out/ci/<time>/report.{md,json}; on the last
                         patch also builds (no boot) fs-pid-y variants with
                         CONFIG_WERROR=y (kconfig/variants/): werror-min,
-                        werror-max
+                        werror-max; and boots fs-pid-y+debug (see
+                        build --debug) with every guest test
         [--full]          build-only variants one option at a time
                           instead: werror, proc-fs-n, pid-ns-n,
                           coredump-n, cgroups-n, user-ns-n,
-                          ia32-emulation, debug-vfs; and rustdoc on
-                          every patch (otherwise on the last one only)
+                          ia32-emulation, debug-vfs; rustdoc on
+                          every patch (otherwise on the last one only);
+                          fs-pid-n+debug too, its verdict compared test
+                          for test with fs-pid-y+debug
         [--variants-only] apply the whole series and build only the
                           variants of the last patch (with --full: all 8)
+        [--no-debug]      leave out the debug boots
   export                the series as mail through b4 (sender = git config
                         user.name/user.email, never the neutral identity)
         [--version N]     version (default 1); N >= 2 needs ci/versions/v(N-1)
@@ -508,6 +512,7 @@ fn real_main() -> Result<i32> {
         "ci" => {
             let full = a.flag("--full");
             let variants_only = a.flag("--variants-only");
+            let no_debug = a.flag("--no-debug");
             a.done()?;
             setup::run(&ctx)?;
             let m = matrix::run(
@@ -515,6 +520,7 @@ fn real_main() -> Result<i32> {
                 matrix::Options {
                     full,
                     variants_only,
+                    no_debug,
                 },
             )?;
             println!("\n{}", m.markdown());

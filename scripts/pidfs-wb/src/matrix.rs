@@ -47,7 +47,29 @@ pub struct Options {
     /// Apply the whole series and build only the variants of the last patch:
     /// no per-patch checks, builds or boots (`wb ci --variants-only`).
     pub variants_only: bool,
+    /// Leave out the debug cells of the last patch (`wb ci --no-debug`).
+    pub no_debug: bool,
 }
+
+/// Configurations booted on the last patch with `kconfig/debug.config`
+/// (KASAN, lockdep, kmemleak, fault injection; [`crate::build::DEBUG_SUFFIX`])
+/// and every guest test: `fs-pid-y` in `wb ci` and `wb test`, both with
+/// `--full`, where the two verdicts are compared test for test.
+pub fn debug_configs(full: bool) -> &'static [&'static str] {
+    if full {
+        &["fs-pid-n", "fs-pid-y"]
+    } else {
+        &["fs-pid-y"]
+    }
+}
+
+/// Per-binary timeout of a debug boot: KASAN, lockdep and kmemleak make
+/// every system call several times slower under TCG than the plain build,
+/// for which [`guest::DEFAULT_TIMEOUT`] is sized.
+pub const DEBUG_TIMEOUT: u32 = 900;
+
+/// Overall QEMU deadline of a debug boot.
+pub const DEBUG_DEADLINE: Duration = Duration::from_secs(2700);
 
 /// Binaries run on intermediate patches (KUnit always runs at boot).
 pub const SMOKE: &[&str] = &[
@@ -150,6 +172,9 @@ pub struct Matrix {
     pub diff: Option<VerdictDiff>,
     /// Why there is no comparison, when there is none.
     pub diff_note: String,
+    /// The same for the debug boots (both run with `--full` only).
+    pub debug_diff: Option<VerdictDiff>,
+    pub debug_diff_note: String,
     /// `tree::fingerprint` of the series the matrix ran on.
     pub series: String,
     pub base: String,
@@ -160,11 +185,9 @@ impl Matrix {
     pub fn ok(&self) -> bool {
         !self.cells.is_empty()
             && self.cells.iter().all(Cell::ok)
-            && self
-                .diff
-                .as_ref()
-                .map(|d| d.rows.is_empty())
-                .unwrap_or(true)
+            && [&self.diff, &self.debug_diff]
+                .iter()
+                .all(|d| d.as_ref().map(|d| d.rows.is_empty()).unwrap_or(true))
     }
 
     pub fn markdown(&self) -> String {
@@ -219,6 +242,21 @@ impl Matrix {
                 );
             }
         }
+        let dn = crate::build::debug_config_name("fs-pid-n");
+        let dy = crate::build::debug_config_name("fs-pid-y");
+        match &self.debug_diff {
+            Some(d) => {
+                let _ = writeln!(s, "\n{dy} against {dn} on the last patch: {}", d.markdown);
+            }
+            None if self.cells.iter().any(|c| c.config == dy) => {
+                let _ = writeln!(
+                    s,
+                    "\n{dy} against {dn} on the last patch: not compared ({})",
+                    self.debug_diff_note
+                );
+            }
+            None => {}
+        }
         s
     }
 
@@ -257,34 +295,52 @@ impl Matrix {
                 )
             })
             .collect();
-        let diff = match &self.diff {
+        let diff_json = |d: &Option<VerdictDiff>, note: &str, a: &str, b: &str, file: &str| match d
+        {
             Some(d) => format!(
                 "{{\"compared\": {}, \"differences\": [{}], \"file\": {}}}",
                 d.compared,
                 d.rows
                     .iter()
                     .map(|r| format!(
-                        "{{\"binary\": {}, \"test\": {}, \"counted\": {}, \"fs-pid-n\": {}, \"fs-pid-y\": {}}}",
+                        "{{\"binary\": {}, \"test\": {}, \"counted\": {}, {}: {}, {}: {}}}",
                         jstr(&r.binary),
                         jstr(&r.test),
                         r.counts(),
+                        jstr(a),
                         r.left.map(|o| jstr(o.as_str())).unwrap_or("null".into()),
+                        jstr(b),
                         r.right.map(|o| jstr(o.as_str())).unwrap_or("null".into())
                     ))
                     .collect::<Vec<_>>()
                     .join(", "),
-                jstr(&self.dir.join("verdict-diff.md").display().to_string())
+                jstr(&self.dir.join(file).display().to_string())
             ),
-            None => format!("{{\"not_compared\": {}}}", jstr(&self.diff_note)),
+            None => format!("{{\"not_compared\": {}}}", jstr(note)),
         };
+        let diff = diff_json(
+            &self.diff,
+            &self.diff_note,
+            "fs-pid-n",
+            "fs-pid-y",
+            "verdict-diff.md",
+        );
+        let debug_diff = diff_json(
+            &self.debug_diff,
+            &self.debug_diff_note,
+            &crate::build::debug_config_name("fs-pid-n"),
+            &crate::build::debug_config_name("fs-pid-y"),
+            "verdict-diff-debug.md",
+        );
         format!(
-            "{{\"ok\": {}, \"series_sha256\": {}, \"base_commit\": {}, \"seconds\": {:.1}, \"cells\": [\n{}\n],\n\"verdict_diff\": {}}}\n",
+            "{{\"ok\": {}, \"series_sha256\": {}, \"base_commit\": {}, \"seconds\": {:.1}, \"cells\": [\n{}\n],\n\"verdict_diff\": {},\n\"verdict_diff_debug\": {}}}\n",
             self.ok(),
             jstr(&self.series),
             jstr(&self.base),
             self.seconds,
             rows.join(",\n"),
-            diff
+            diff,
+            debug_diff
         )
     }
 }
@@ -518,54 +574,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
                     icount_shift: None,
                 },
             };
-            let mut cell = Cell {
-                patch: k,
-                name: name.clone(),
-                config: config.clone(),
-                failed: None,
-                full: last,
-                counts: None,
-                seconds: 0.0,
-                note: String::new(),
-                log: ctx
-                    .out_dir()
-                    .join(format!("latest-{config}"))
-                    .display()
-                    .to_string(),
-                checks: per_patch.clone(),
-                run_dir: None,
-                build_only: false,
-            };
-            let built;
-            match boot_and_judge(ctx, &args) {
-                Ok((passed, counts)) => {
-                    built = true;
-                    cell.counts = Some(counts);
-                    if !passed {
-                        cell.failed = Some(Stage::Tests);
-                        cell.note = "verdict FAIL: see verdict.md".into();
-                    }
-                    if let Ok(p) =
-                        std::fs::read_link(ctx.out_dir().join(format!("latest-{config}")))
-                    {
-                        cell.log = p.join("verdict.md").display().to_string();
-                        cell.run_dir = Some(p);
-                    }
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    let stage = classify(&e);
-                    built = stage == Stage::Boots;
-                    cell.failed = Some(stage);
-                    cell.note = e.to_string().lines().next().unwrap_or_default().to_string();
-                    cell.log = ctx
-                        .out_dir()
-                        .join("logs")
-                        .join(&config)
-                        .display()
-                        .to_string();
-                }
-            }
+            let (mut cell, built) = boot_cell(ctx, k, &name, &args, last, per_patch.clone());
             if built && k > 0 {
                 util::step(&format!("ci: checks of patch {k} in {config}"));
                 // rustdoc (about two minutes a patch) runs on the last patch,
@@ -623,14 +632,36 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
             for v in variants {
                 cells.push(build_variant(ctx, &applied.tree, k, &name, v));
             }
+            if !opts.no_debug && !opts.variants_only {
+                for config in debug_configs(opts.full) {
+                    cells.push(debug_cell(ctx, k, &name, config));
+                }
+            }
         }
     }
     let (diff, diff_note) = compare_last(&cells, n, &dir)?;
+    let (debug_diff, debug_diff_note) = if opts.full {
+        compare_pair(
+            &cells,
+            n,
+            &dir,
+            &crate::build::debug_config_name("fs-pid-n"),
+            &crate::build::debug_config_name("fs-pid-y"),
+            "verdict-diff-debug.md",
+        )?
+    } else {
+        (
+            None,
+            "fs-pid-n+debug boots only in `wb ci --full`".to_string(),
+        )
+    };
     let m = Matrix {
         cells,
         dir,
         diff,
         diff_note,
+        debug_diff,
+        debug_diff_note,
         series,
         base,
         seconds: started.elapsed().as_secs_f64(),
@@ -712,6 +743,93 @@ fn seed_variant_dir(ctx: &Ctx, config: &str) -> Result<()> {
 /// variants build with plain rustc, not clippy: with `-Dwarnings` an
 /// upstream clippy finding (`rust/kernel/cpufreq.rs`) would fail every
 /// build; clippy on the series' files is the `fs-pid-y` cell's check.
+/// Builds (through `boot_and_judge`), boots and judges one configuration;
+/// the cell and whether the kernel was built.
+fn boot_cell(
+    ctx: &Ctx,
+    k: usize,
+    name: &str,
+    args: &BootArgs,
+    full: bool,
+    checks: Vec<Check>,
+) -> (Cell, bool) {
+    let config = &args.config;
+    let mut cell = Cell {
+        patch: k,
+        name: name.to_string(),
+        config: config.clone(),
+        failed: None,
+        full,
+        counts: None,
+        seconds: 0.0,
+        note: String::new(),
+        log: ctx
+            .out_dir()
+            .join(format!("latest-{config}"))
+            .display()
+            .to_string(),
+        checks,
+        run_dir: None,
+        build_only: false,
+    };
+    let built;
+    match boot_and_judge(ctx, args) {
+        Ok((passed, counts)) => {
+            built = true;
+            cell.counts = Some(counts);
+            if !passed {
+                cell.failed = Some(Stage::Tests);
+                cell.note = "verdict FAIL: see verdict.md".into();
+            }
+            if let Ok(p) = std::fs::read_link(ctx.out_dir().join(format!("latest-{config}"))) {
+                cell.log = p.join("verdict.md").display().to_string();
+                cell.run_dir = Some(p);
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            let stage = classify(&e);
+            built = stage == Stage::Boots;
+            cell.failed = Some(stage);
+            cell.note = e.to_string().lines().next().unwrap_or_default().to_string();
+            cell.log = ctx
+                .out_dir()
+                .join("logs")
+                .join(config)
+                .display()
+                .to_string();
+        }
+    }
+    (cell, built)
+}
+
+/// The debug boot of `config` on the last patch: `kconfig/debug.config`
+/// built with clang, every guest test, a kmemleak scan at the end; any
+/// report of KASAN, lockdep, kmemleak, DEBUG_LIST/OBJECTS/VFS fails it.
+fn debug_cell(ctx: &Ctx, k: usize, name: &str, config: &str) -> Cell {
+    let config = crate::build::debug_config_name(config);
+    util::step(&format!("ci: debug boot {config} of patch {k}"));
+    let start = Instant::now();
+    let args = BootArgs {
+        config,
+        guest: guest::GuestOptions {
+            extra: Vec::new(),
+            filter: Vec::new(),
+            timeout: Some(DEBUG_TIMEOUT),
+        },
+        kernel: None,
+        boot: qemu::BootOptions {
+            kvm: false,
+            deadline: DEBUG_DEADLINE,
+            extra_cmdline: String::new(),
+            icount_shift: None,
+        },
+    };
+    let (mut cell, _) = boot_cell(ctx, k, name, &args, true, Vec::new());
+    cell.seconds = start.elapsed().as_secs_f64();
+    cell
+}
+
 fn build_variant(ctx: &Ctx, tree: &Path, k: usize, name: &str, v: &str) -> Cell {
     let config = crate::build::variant_config_name(v);
     util::step(&format!("ci: build-only variant {config} of patch {k}"));
@@ -768,13 +886,31 @@ fn build_variant(ctx: &Ctx, tree: &Path, k: usize, name: &str, v: &str) -> Cell 
 /// Compares the fs-pid-y verdict of the last patch with fs-pid-n, test for
 /// test, and saves the table as verdict-diff.md.
 fn compare_last(cells: &[Cell], n: usize, dir: &Path) -> Result<(Option<VerdictDiff>, String)> {
+    compare_pair(cells, n, dir, "fs-pid-n", "fs-pid-y", "verdict-diff.md")
+}
+
+/// Compares the verdicts of configurations `a` and `b` of the last patch,
+/// test for test, and saves the table in `dir/file`.
+fn compare_pair(
+    cells: &[Cell],
+    n: usize,
+    dir: &Path,
+    a: &str,
+    b: &str,
+    file: &str,
+) -> Result<(Option<VerdictDiff>, String)> {
     let last: Vec<&Cell> = cells.iter().filter(|c| c.patch == n && c.full).collect();
     let find = |cfg: &str| last.iter().find(|c| c.config == cfg);
-    let (Some(cn), Some(cy)) = (find("fs-pid-n"), find("fs-pid-y")) else {
+    let (Some(cn), Some(cy)) = (find(a), find(b)) else {
         let note = if last.is_empty() {
             "the last patch was not reached".to_string()
         } else {
-            "fs-pid-y does not exist at the last patch (no `config FS_PID` in fs/Kconfig)".into()
+            if b == "fs-pid-y" {
+                "fs-pid-y does not exist at the last patch (no `config FS_PID` in fs/Kconfig)"
+                    .to_string()
+            } else {
+                format!("{a} or {b} did not run on the last patch")
+            }
         };
         return Ok((None, note));
     };
@@ -788,12 +924,12 @@ fn compare_last(cells: &[Cell], n: usize, dir: &Path) -> Result<(Option<VerdictD
     let vy = load_verdict(dy)?;
     let rows = verdict::diff(&vn, &vy);
     let compared = vn.keyed().len().max(vy.keyed().len());
-    let md = verdict::diff_markdown("fs-pid-n", "fs-pid-y", compared, &rows);
-    let file = dir.join("verdict-diff.md");
+    let md = verdict::diff_markdown(a, b, compared, &rows);
+    let file = dir.join(file);
     util::write(
         &file,
         format!(
-            "# fs-pid-y against fs-pid-n, last patch\n\nfs-pid-n: {}\nfs-pid-y: {}\n\n{md}",
+            "# {b} against {a}, last patch\n\n{a}: {}\n{b}: {}\n\n{md}",
             dn.display(),
             dy.display()
         )
@@ -916,6 +1052,8 @@ mod tests {
             dir: PathBuf::from("/tmp"),
             diff: None,
             diff_note: "fs-pid-y does not exist".into(),
+            debug_diff: None,
+            debug_diff_note: String::new(),
             series: "abc".into(),
             base: "def".into(),
             seconds: 1.0,
@@ -962,12 +1100,43 @@ mod tests {
                 markdown: String::new(),
             }),
             diff_note: String::new(),
+            debug_diff: None,
+            debug_diff_note: String::new(),
             series: String::new(),
             base: String::new(),
             seconds: 0.0,
         };
         assert!(!with_diff.ok(), "a verdict difference fails the matrix");
         assert!(with_diff.json().contains("\"fs-pid-y\": \"fail\""));
+
+        // The same for the debug boots, keyed by their own names.
+        let mut dy = cell(None);
+        dy.config = "fs-pid-y+debug".into();
+        let debug = Matrix {
+            cells: vec![cell(None), dy],
+            diff: None,
+            debug_diff: with_diff.diff,
+            ..with_diff
+        };
+        assert!(
+            !debug.ok(),
+            "a difference of the debug boots fails the matrix"
+        );
+        let j = debug.json();
+        assert!(j.contains("\"fs-pid-y+debug\": \"fail\""), "{j}");
+        assert!(j.contains("verdict-diff-debug.md"), "{j}");
+        assert!(crate::json::parse(&j).is_ok(), "{j}");
+        let md = debug.markdown();
+        assert!(
+            md.contains("fs-pid-y+debug against fs-pid-n+debug on the last patch:"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn debug_boots() {
+        assert_eq!(debug_configs(false), ["fs-pid-y"]);
+        assert_eq!(debug_configs(true), ["fs-pid-n", "fs-pid-y"]);
     }
 
     #[test]
