@@ -202,11 +202,26 @@ pub fn tested_section(report: Option<(&str, &str)>, fingerprint: &str) -> String
         (secs as u64) % 60,
         if ok { "all green" } else { "NOT all green" }
     );
+    let cells = v.get("cells").map(json::Value::arr).unwrap_or(&[]);
+    let debug: Vec<&str> = cells
+        .iter()
+        .filter_map(|c| c.get("config").and_then(json::Value::str))
+        .filter(|c| c.ends_with(crate::build::DEBUG_SUFFIX))
+        .collect();
+    if !debug.is_empty() {
+        let _ = writeln!(
+            s,
+            "The last patch also boots {} with every test: built with clang, with\n\
+             KASAN, lockdep, PROVE_RCU, DEBUG_VFS/LIST/OBJECTS, kmemleak (scanned\n\
+             at the end) and fault injection; any report of theirs fails the run.\n",
+            debug.join(" and ")
+        );
+    }
     let _ = writeln!(
         s,
-        "  patch  config    build boot  tests pass/fail/skip    checks"
+        "  patch  config              build boot  tests pass/fail/skip    checks"
     );
-    for c in v.get("cells").map(json::Value::arr).unwrap_or(&[]) {
+    for c in cells {
         let n = |k: &str| c.get(k).and_then(json::Value::num).map(|x| x as u64);
         let failed = c.get("failed_stage").and_then(json::Value::str);
         let mark = |stage: &str, order: u8| -> &str {
@@ -248,7 +263,7 @@ pub fn tested_section(report: Option<(&str, &str)>, fingerprint: &str) -> String
         };
         let _ = writeln!(
             s,
-            "  {:<6} {:<9} {:<5} {:<5} {:<23} {}",
+            "  {:<6} {:<19} {:<5} {:<5} {:<23} {}",
             n("patch").unwrap_or(0),
             c.get("config").and_then(json::Value::str).unwrap_or("-"),
             mark("builds", 1),
@@ -285,6 +300,26 @@ pub fn tested_section(report: Option<(&str, &str)>, fingerprint: &str) -> String
                 .unwrap_or("no comparison in the report");
             let _ = writeln!(s, "\nfs-pid-y against fs-pid-n: not compared ({why}).");
         }
+    }
+    let d = v.get("verdict_diff_debug");
+    if let Some(compared) = d.and_then(|d| d.get("compared")).and_then(json::Value::num) {
+        let diffs = d
+            .and_then(|d| d.get("differences"))
+            .map(json::Value::arr)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|r| r.get("counted").and_then(json::Value::bool) != Some(false))
+            .count();
+        let _ = writeln!(
+            s,
+            "fs-pid-y+debug against fs-pid-n+debug: {} tests compared, {}.",
+            compared as u64,
+            if diffs == 0 {
+                "no difference".to_string()
+            } else {
+                format!("{diffs} differ")
+            }
+        );
     }
     s.trim_end().to_string()
 }
@@ -989,9 +1024,11 @@ mod tests {
 
     const REPORT: &str = r#"{"ok": true, "series_sha256": "f00", "base_commit": "2653414bcbe73f9e1ffac590249bcd904a2ffd78", "seconds": 1830.0, "cells": [
   {"patch": 1, "name": "0001-a.patch", "config": "fs-pid-n", "ok": true, "failed_stage": null, "full": false, "pass": 40, "fail": 0, "skip": 2, "seconds": 300.0, "note": "", "log": "x", "checks_ok": true, "checks": []},
-  {"patch": 2, "name": "0002-b.patch", "config": "fs-pid-y", "ok": false, "failed_stage": "boots", "full": true, "pass": null, "fail": null, "skip": null, "seconds": 300.0, "note": "", "log": "x", "checks_ok": false, "checks": [{"name": "checkpatch", "ok": true, "summary": "", "log": ""}, {"name": "clippy", "ok": false, "summary": "", "log": ""}]}
+  {"patch": 2, "name": "0002-b.patch", "config": "fs-pid-y", "ok": false, "failed_stage": "boots", "full": true, "pass": null, "fail": null, "skip": null, "seconds": 300.0, "note": "", "log": "x", "checks_ok": false, "checks": [{"name": "checkpatch", "ok": true, "summary": "", "log": ""}, {"name": "clippy", "ok": false, "summary": "", "log": ""}]},
+  {"patch": 2, "name": "0002-b.patch", "config": "fs-pid-y+debug", "ok": true, "failed_stage": null, "full": true, "pass": 50, "fail": 0, "skip": 1, "seconds": 900.0, "note": "", "log": "x", "checks_ok": true, "checks": []}
 ],
-"verdict_diff": {"compared": 120, "differences": [], "file": "x"}}"#;
+"verdict_diff": {"compared": 120, "differences": [], "file": "x"},
+"verdict_diff_debug": {"compared": 51, "differences": [], "file": "y"}}"#;
 
     #[test]
     fn tested_from_report() {
@@ -1002,14 +1039,28 @@ mod tests {
         );
         assert!(s.contains("result: all green"), "{s}");
         assert!(
-            s.contains("  1      fs-pid-n  ok    ok    40/0/2 (smoke)          ok"),
+            s.contains("  1      fs-pid-n            ok    ok    40/0/2 (smoke)          ok"),
             "{s}"
         );
         assert!(
-            s.contains("  2      fs-pid-y  ok    FAIL  -                       FAIL clippy"),
+            s.contains(
+                "  2      fs-pid-y            ok    FAIL  -                       FAIL clippy"
+            ),
             "{s}"
         );
         assert!(s.contains("120 tests\ncompared, no difference."), "{s}");
+        assert!(
+            s.contains("also boots fs-pid-y+debug with every test"),
+            "{s}"
+        );
+        assert!(
+            s.contains("  2      fs-pid-y+debug      ok    ok    50/0/1 (all)"),
+            "{s}"
+        );
+        assert!(
+            s.contains("fs-pid-y+debug against fs-pid-n+debug: 51 tests compared, no difference."),
+            "{s}"
+        );
         // Figures are never quoted for another state of the series.
         let other = tested_section(Some(("out/ci/x", REPORT)), "bar");
         assert!(
