@@ -97,6 +97,8 @@ pub struct Options {
     pub version: u32,
     pub attribution: Attribution,
     pub out: Option<PathBuf>,
+    /// Run `b4 prep --check` (`--no-b4-check` leaves it out).
+    pub b4_check: bool,
 }
 
 /// The `[PATCH …]` prefix b4 writes for version `v` (v1 carries no number).
@@ -934,14 +936,20 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
         b4(ctx, &dir, &["prep", "--set-prefixes", "RFC"], &log)?;
     }
     b4(ctx, &dir, &["prep", "--auto-to-cc"], &log)?;
-    let check = b4(ctx, &dir, &["prep", "--check", "-C"], &log)?;
-    let check = strip_ansi(&check);
-    util::write(&out.join("b4-check.txt"), check.as_bytes())?;
-    let summary = check
-        .lines()
-        .find(|l| l.starts_with("Success:"))
-        .unwrap_or("no summary line")
-        .to_string();
+    let summary = if opts.b4_check {
+        let check = b4(ctx, &dir, &["prep", "--check", "-C"], &log)?;
+        let check = strip_ansi(&check);
+        util::write(&out.join("b4-check.txt"), check.as_bytes())?;
+        check
+            .lines()
+            .find(|l| l.starts_with("Success:"))
+            .unwrap_or("no summary line")
+            .to_string()
+    } else {
+        let s = "not run (--no-b4-check)".to_string();
+        util::write(&out.join("b4-check.txt"), format!("{s}\n").as_bytes())?;
+        s
+    };
     info(&format!(
         "b4 prep --check: {summary} (details: b4-check.txt)"
     ));

@@ -308,6 +308,7 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
     // range-diff against the recorded v1 and v1's change-id.
     let v2 = scratch.join("v2");
     let v2s = v2.to_string_lossy().into_owned();
+    // v1 ran b4 prep --check; here it would only cost another minute.
     let v2_args = [
         "export",
         "--rfc",
@@ -316,6 +317,7 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
         "--out",
         &v2s,
         "--no-assisted-by",
+        "--no-b4-check",
     ];
     let o = wb_env(ctx, &v2_args, &env)?;
     expect(
@@ -345,6 +347,17 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
             problems.push(format!("subject `{s}` does not start with {want}"));
         }
     }
+    let checks = (
+        std::fs::read_to_string(v1.join("b4-check.txt")).unwrap_or_default(),
+        std::fs::read_to_string(v2.join("b4-check.txt")).unwrap_or_default(),
+    );
+    if !checks.0.lines().any(|l| l.starts_with("Success:"))
+        || !checks.1.contains("not run (--no-b4-check)")
+    {
+        problems.push(format!(
+            "b4-check.txt: v1 has no b4 summary or v2 does not say it was left out: {checks:?}"
+        ));
+    }
     if rd.lines().count() != n || !rd.lines().all(|l| l.contains(" = ")) {
         problems.push(format!(
             "the range-diff of an unchanged series is not {n} `=` lines: {rd}"
@@ -360,7 +373,7 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
         }
     }
     t.record(
-        "v2 mail: [PATCH RFC v2 k/n], range-diff against the recorded v1, same change-id",
+        "v2 mail: [PATCH RFC v2 k/n], range-diff against the recorded v1, same change-id, b4 check left out as asked",
         problems.is_empty(),
         &problems.join("; "),
     );

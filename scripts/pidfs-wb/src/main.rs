@@ -92,6 +92,9 @@ commands:
                           and a `vN:` entry in ci/versions/changelog.txt
         [--rfc]           [PATCH RFC …]
         [--out DIR]       default out/mail/vN[-rfc]
+        [--no-b4-check]   leave out `b4 prep --check` (about a minute: it
+                          runs checkpatch on every patch, as wb ci does,
+                          and only reports); b4-check.txt then says so
         --assisted-by T | --no-assisted-by
                           required: an `Assisted-by: T` trailer (e.g. `LLM
                           sparse`) before the sender's Signed-off-by, or the
@@ -533,6 +536,7 @@ fn real_main() -> Result<i32> {
             let out = a.value("--out")?.map(PathBuf::from);
             let assisted_by = a.value("--assisted-by")?;
             let no_assisted_by = a.flag("--no-assisted-by");
+            let b4_check = !a.flag("--no-b4-check");
             a.done()?;
             let attribution = export::Attribution::from_args(assisted_by, no_assisted_by)?;
             export::run(
@@ -542,6 +546,7 @@ fn real_main() -> Result<i32> {
                     version,
                     out,
                     attribution,
+                    b4_check,
                 },
             )?;
             true
