@@ -1045,6 +1045,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
         &GuestOptions {
             extra: vec![bin],
             filter: Vec::new(),
+            skip: Vec::new(),
             timeout: Some(o.deadline.as_secs().max(per_boot) as u32),
         },
     )?;

@@ -83,7 +83,29 @@ pub struct GuestOptions {
     pub extra: Vec<PathBuf>,
     /// Only run plan items whose id contains one of these strings.
     pub filter: Vec<String>,
+    /// Plan items left out, each `(id, reason)`: an item whose id contains
+    /// `id` is not run and is listed under "Not run" with the reason.
+    pub skip: Vec<(String, String)>,
     pub timeout: Option<u32>,
+}
+
+/// Splits `plan` by `skip` (`(id, reason)`: items whose id contains `id`):
+/// the items to run, and `"<id>: <reason>"` for each one left out.
+pub fn leave_out(plan: Vec<PlanItem>, skip: &[(String, String)]) -> (Vec<PlanItem>, Vec<String>) {
+    let mut out = Vec::new();
+    let kept = plan
+        .into_iter()
+        .filter(
+            |p| match skip.iter().find(|(id, _)| p.id().contains(id.as_str())) {
+                Some((_, why)) => {
+                    out.push(format!("{}: {why}", p.id()));
+                    false
+                }
+                None => true,
+            },
+        )
+        .collect();
+    (kept, out)
 }
 
 /// Parses `kselftest-list.txt` (`collection:binary` per line).
@@ -242,6 +264,12 @@ fn assemble_for(
         plan.retain(|p| opts.filter.iter().any(|f| p.id().contains(f.as_str())));
     }
     let mut not_run = Vec::new();
+    let (kept, left_out) = leave_out(plan, &opts.skip);
+    plan = kept;
+    for l in left_out {
+        info(&format!("not run: {l}"));
+        not_run.push(l);
+    }
     if let Some(config) = kernel_config {
         for (id, why) in unrunnable(&plan, config) {
             info(&format!("not run: {id} ({why})"));
@@ -334,5 +362,23 @@ mod tests {
         assert_eq!(p[1].collection, "filesystems/nsfs");
         assert_eq!(p[1].id(), "filesystems/nsfs/owner");
         assert_eq!(p[0].timeout, 60);
+    }
+
+    #[test]
+    fn left_out_items_are_named_with_their_reason() {
+        let plan = parse_list(
+            "pidfd:pidfd_test\npidfd:pidfd_wait\nfilesystems/nsfs:owner\n",
+            60,
+        );
+        let skip = vec![("pidfd/pidfd_test".to_string(), "too slow".to_string())];
+        let (kept, out) = leave_out(plan.clone(), &skip);
+        assert_eq!(
+            kept.iter().map(PlanItem::id).collect::<Vec<_>>(),
+            ["pidfd/pidfd_wait", "filesystems/nsfs/owner"]
+        );
+        assert_eq!(out, ["pidfd/pidfd_test: too slow"]);
+        let (kept, out) = leave_out(plan, &[]);
+        assert_eq!(kept.len(), 3);
+        assert!(out.is_empty());
     }
 }
