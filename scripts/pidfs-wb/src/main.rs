@@ -78,8 +78,8 @@ commands:
                         CONFIG_WERROR=y (kconfig/variants/): werror-min,
                         werror-max; and boots fs-pid-y+debug (see
                         build --debug) with every guest test but
-                        pidfd_test (its 32768 forks take more than 15 min
-                        there)
+                        pidfd_test and pidfd_poll_test (32768 and 10000
+                        forks: more than 12 and 5 min there)
         [--full]          build-only variants one option at a time
                           instead: werror, proc-fs-n, pid-ns-n,
                           coredump-n, cgroups-n, user-ns-n,
