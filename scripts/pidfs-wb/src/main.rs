@@ -79,7 +79,8 @@ commands:
                         werror-max; and boots fs-pid-y+debug (see
                         build --debug) with every guest test but
                         pidfd_test and pidfd_poll_test (32768 and 10000
-                        forks: more than 12 and 5 min there)
+                        forks: more than 12 and 5 min there) and
+                        pid_max (its harness timeout cuts it off there)
         [--full]          build-only variants one option at a time
                           instead: werror, proc-fs-n, pid-ns-n,
                           coredump-n, cgroups-n, user-ns-n,
