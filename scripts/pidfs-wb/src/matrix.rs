@@ -53,8 +53,9 @@ pub struct Options {
 
 /// Configurations booted on the last patch with `kconfig/debug.config`
 /// (KASAN, lockdep, kmemleak, fault injection; [`crate::build::DEBUG_SUFFIX`])
-/// and every guest test: `fs-pid-y` in `wb ci` and `wb test`, both with
-/// `--full`, where the two verdicts are compared test for test.
+/// and every guest test but [`debug_left_out`]: `fs-pid-y` in `wb ci` and
+/// `wb test`, both with `--full`, where the two verdicts are compared test
+/// for test.
 pub fn debug_configs(full: bool) -> &'static [&'static str] {
     if full {
         &["fs-pid-n", "fs-pid-y"]
@@ -776,13 +777,6 @@ fn seed_variant_dir(ctx: &Ctx, config: &str) -> Result<()> {
     Ok(())
 }
 
-/// Builds one build-only variant of `fs-pid-y` (`kconfig/variants/<v>.config`,
-/// `CONFIG_WERROR=y`), in its own build directory so that later runs are
-/// incremental. With `CONFIG_WERROR=y` every compiler warning, rustc's or
-/// gcc's, is an error, so a successful build shows there is none. The
-/// variants build with plain rustc, not clippy: with `-Dwarnings` an
-/// upstream clippy finding (`rust/kernel/cpufreq.rs`) would fail every
-/// build; clippy on the series' files is the `fs-pid-y` cell's check.
 /// Builds (through `boot_and_judge`), boots and judges one configuration;
 /// the cell and whether the kernel was built.
 fn boot_cell(
@@ -844,8 +838,9 @@ fn boot_cell(
 }
 
 /// The debug boot of `config` on the last patch: `kconfig/debug.config`
-/// built with clang, every guest test, a kmemleak scan at the end; any
-/// report of KASAN, lockdep, kmemleak, DEBUG_LIST/OBJECTS/VFS fails it.
+/// built with clang, every guest test but [`debug_left_out`], a kmemleak
+/// scan at the end; any report of KASAN, lockdep, kmemleak,
+/// DEBUG_LIST/OBJECTS/VFS fails it.
 fn debug_cell(ctx: &Ctx, k: usize, name: &str, config: &str, full: bool) -> Cell {
     let config = crate::build::debug_config_name(config);
     util::step(&format!("ci: debug boot {config} of patch {k}"));
@@ -876,11 +871,22 @@ fn debug_cell(ctx: &Ctx, k: usize, name: &str, config: &str, full: bool) -> Cell
             icount_shift: None,
         },
     };
+    let left_out: Vec<&str> = debug_left_out(full).map(|(id, _)| *id).collect();
     let (mut cell, _) = boot_cell(ctx, k, name, &args, true, Vec::new());
+    if cell.note.is_empty() && !left_out.is_empty() {
+        cell.note = format!("not run here: {}", left_out.join(", "));
+    }
     cell.seconds = start.elapsed().as_secs_f64();
     cell
 }
 
+/// Builds one build-only variant of `fs-pid-y` (`kconfig/variants/<v>.config`,
+/// `CONFIG_WERROR=y`), in its own build directory so that later runs are
+/// incremental. With `CONFIG_WERROR=y` every compiler warning, rustc's or
+/// gcc's, is an error, so a successful build shows there is none. The
+/// variants build with plain rustc, not clippy: with `-Dwarnings` an
+/// upstream clippy finding (`rust/kernel/cpufreq.rs`) would fail every
+/// build; clippy on the series' files is the `fs-pid-y` cell's check.
 fn build_variant(ctx: &Ctx, tree: &Path, k: usize, name: &str, v: &str) -> Cell {
     let config = crate::build::variant_config_name(v);
     util::step(&format!("ci: build-only variant {config} of patch {k}"));
