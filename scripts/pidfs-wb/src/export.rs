@@ -274,56 +274,48 @@ pub fn tested_section(report: Option<(&str, &str)>, fingerprint: &str) -> String
             checks
         );
     }
-    let d = v.get("verdict_diff");
-    match d.and_then(|d| d.get("compared")).and_then(json::Value::num) {
-        Some(compared) => {
-            let diffs = d
-                .and_then(|d| d.get("differences"))
-                .map(json::Value::arr)
-                .unwrap_or(&[])
-                .iter()
-                .filter(|r| r.get("counted").and_then(json::Value::bool) != Some(false))
-                .count();
+    match diff_summary(v.get("verdict_diff")) {
+        Some((compared, outcome)) => {
             let _ = writeln!(
                 s,
-                "\nfs-pid-y against fs-pid-n on the last patch, test for test: {} tests\ncompared, {}.",
-                compared as u64,
-                if diffs == 0 {
-                    "no difference".to_string()
-                } else {
-                    format!("{diffs} differ")
-                }
+                "\nfs-pid-y against fs-pid-n on the last patch, test for test: {compared} tests\ncompared, {outcome}."
             );
         }
         None => {
-            let why = d
+            let why = v
+                .get("verdict_diff")
                 .and_then(|d| d.get("not_compared"))
                 .and_then(json::Value::str)
                 .unwrap_or("no comparison in the report");
             let _ = writeln!(s, "\nfs-pid-y against fs-pid-n: not compared ({why}).");
         }
     }
-    let d = v.get("verdict_diff_debug");
-    if let Some(compared) = d.and_then(|d| d.get("compared")).and_then(json::Value::num) {
-        let diffs = d
-            .and_then(|d| d.get("differences"))
-            .map(json::Value::arr)
-            .unwrap_or(&[])
-            .iter()
-            .filter(|r| r.get("counted").and_then(json::Value::bool) != Some(false))
-            .count();
+    if let Some((compared, outcome)) = diff_summary(v.get("verdict_diff_debug")) {
         let _ = writeln!(
             s,
-            "fs-pid-y+debug against fs-pid-n+debug: {} tests compared, {}.",
-            compared as u64,
-            if diffs == 0 {
-                "no difference".to_string()
-            } else {
-                format!("{diffs} differ")
-            }
+            "fs-pid-y+debug against fs-pid-n+debug: {compared} tests compared, {outcome}."
         );
     }
     s.trim_end().to_string()
+}
+
+/// Of a comparison in report.json: how many tests it compared, and "no
+/// difference" or "N differ" (counting only the rows that count).
+fn diff_summary(d: Option<&json::Value>) -> Option<(u64, String)> {
+    let compared = d?.get("compared").and_then(json::Value::num)? as u64;
+    let diffs = d
+        .and_then(|d| d.get("differences"))
+        .map(json::Value::arr)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|r| r.get("counted").and_then(json::Value::bool) != Some(false))
+        .count();
+    let outcome = if diffs == 0 {
+        "no difference".to_string()
+    } else {
+        format!("{diffs} differ")
+    };
+    Some((compared, outcome))
 }
 
 /// The newest report.json under out/ci/ (directory names are timestamps).
