@@ -90,8 +90,22 @@ pub struct GuestOptions {
 }
 
 /// Splits `plan` by `skip` (`(id, reason)`: items whose id contains `id`):
-/// the items to run, and `"<id>: <reason>"` for each one left out.
-pub fn leave_out(plan: Vec<PlanItem>, skip: &[(String, String)]) -> (Vec<PlanItem>, Vec<String>) {
+/// the items to run, and `"<id>: <reason>"` for each one left out. An `id`
+/// that matches no item is an error: a renamed or mistyped test would
+/// otherwise run (or not) without anybody noticing.
+pub fn leave_out(
+    plan: Vec<PlanItem>,
+    skip: &[(String, String)],
+) -> Result<(Vec<PlanItem>, Vec<String>)> {
+    if let Some((id, _)) = skip
+        .iter()
+        .find(|(id, _)| !plan.iter().any(|p| p.id().contains(id.as_str())))
+    {
+        return Err(Error::Guest {
+            what: format!("`{id}` (to be left out) matches no test binary of the guest"),
+            hint: "check the name against the selftests' kselftest-list.txt".into(),
+        });
+    }
     let mut out = Vec::new();
     let kept = plan
         .into_iter()
@@ -105,7 +119,7 @@ pub fn leave_out(plan: Vec<PlanItem>, skip: &[(String, String)]) -> (Vec<PlanIte
             },
         )
         .collect();
-    (kept, out)
+    Ok((kept, out))
 }
 
 /// Parses `kselftest-list.txt` (`collection:binary` per line).
@@ -264,7 +278,7 @@ fn assemble_for(
         plan.retain(|p| opts.filter.iter().any(|f| p.id().contains(f.as_str())));
     }
     let mut not_run = Vec::new();
-    let (kept, left_out) = leave_out(plan, &opts.skip);
+    let (kept, left_out) = leave_out(plan, &opts.skip)?;
     plan = kept;
     for l in left_out {
         info(&format!("not run: {l}"));
@@ -371,14 +385,17 @@ mod tests {
             60,
         );
         let skip = vec![("pidfd/pidfd_test".to_string(), "too slow".to_string())];
-        let (kept, out) = leave_out(plan.clone(), &skip);
+        let (kept, out) = leave_out(plan.clone(), &skip).expect("matches");
         assert_eq!(
             kept.iter().map(PlanItem::id).collect::<Vec<_>>(),
             ["pidfd/pidfd_wait", "filesystems/nsfs/owner"]
         );
         assert_eq!(out, ["pidfd/pidfd_test: too slow"]);
-        let (kept, out) = leave_out(plan, &[]);
+        let (kept, out) = leave_out(plan.clone(), &[]).expect("nothing to leave out");
         assert_eq!(kept.len(), 3);
         assert!(out.is_empty());
+        let stale = vec![("pidfd/pidfd_renamed".to_string(), "x".to_string())];
+        let e = leave_out(plan, &stale).expect_err("matches nothing");
+        assert!(e.to_string().contains("pidfd/pidfd_renamed"), "{e}");
     }
 }
