@@ -873,11 +873,39 @@ fn debug_cell(ctx: &Ctx, k: usize, name: &str, config: &str, full: bool) -> Cell
     };
     let left_out: Vec<&str> = debug_left_out(full).map(|(id, _)| *id).collect();
     let (mut cell, _) = boot_cell(ctx, k, name, &args, true, Vec::new());
+    let console = cell
+        .run_dir
+        .as_ref()
+        .map(|d| d.join("console.log"))
+        .unwrap_or_else(|| PathBuf::from(&cell.log));
+    let text = std::fs::read_to_string(&console).unwrap_or_default();
+    cell.checks.push(kmemleak_check(&text, console));
     if cell.note.is_empty() && !left_out.is_empty() {
         cell.note = format!("not run here: {}", left_out.join(", "));
     }
     cell.seconds = start.elapsed().as_secs_f64();
     cell
+}
+
+/// The check of a debug cell: the kmemleak scan at the end of the guest run
+/// ran to its end (the guest prints its report between these two lines; the
+/// verdict counts every object in it as a splat). Without it, "no leak"
+/// would mean nothing.
+pub fn kmemleak_check(console: &str, log: PathBuf) -> Check {
+    // The serial console ends its lines with \r\n.
+    let has = |want: &str| console.lines().any(|l| l.trim_end() == want);
+    let begun = has("wb: kmemleak scan");
+    let done = has("wb: kmemleak scan done");
+    Check {
+        name: "kmemleak scan",
+        ok: begun && done,
+        summary: match (begun, done) {
+            (true, true) => "ran at the end of the guest run".into(),
+            (true, false) => "begun but not finished".into(),
+            _ => "did not run (no writable /sys/kernel/debug/kmemleak?)".into(),
+        },
+        log,
+    }
 }
 
 /// Builds one build-only variant of `fs-pid-y` (`kconfig/variants/<v>.config`,
@@ -1188,6 +1216,21 @@ mod tests {
             md.contains("fs-pid-y+debug against fs-pid-n+debug on the last patch:"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn debug_cells_check_the_kmemleak_scan() {
+        let log = PathBuf::from("console.log");
+        let ran = "[ 9.0] x\r\nwb: kmemleak scan\r\n[ 15.0] y\r\nwb: kmemleak scan done\r\n";
+        assert!(kmemleak_check(ran, log.clone()).ok);
+        let cut = "wb: kmemleak scan\n[ 15.0] y\n";
+        assert!(!kmemleak_check(cut, log.clone()).ok);
+        assert!(!kmemleak_check("wb: done\n", log.clone()).ok);
+        // A debug cell carries this check, so it can pass (a cell without
+        // any check never does).
+        let mut c = cell(None);
+        c.checks = vec![kmemleak_check(ran, log)];
+        assert!(c.ok());
     }
 
     #[test]
