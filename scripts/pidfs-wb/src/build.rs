@@ -38,6 +38,12 @@ pub fn debug_config_name(config: &str) -> String {
     format!("{config}{DEBUG_SUFFIX}")
 }
 
+/// Whether a configuration name (or a run directory named after one) is a
+/// debug build.
+pub fn is_debug(config: &str) -> bool {
+    config.ends_with(DEBUG_SUFFIX)
+}
+
 /// Splits a flavoured configuration name into the plain one and its fragment.
 fn flavour_of(config: &str) -> Option<(&str, &'static str)> {
     FLAVOURS

@@ -324,6 +324,7 @@ fn judge_dir(
         console: &console,
         qemu_exit,
         deadline_hit,
+        debug: build::is_debug(label),
     });
     let md = v.markdown(&format!("Verdict: {label}"));
     util::write(&dir.join("verdict.md"), md.as_bytes())?;
@@ -420,6 +421,7 @@ pub fn load_verdict(dir: &std::path::Path) -> Result<verdict::Verdict> {
         console: &console,
         qemu_exit: r.qemu_exit,
         deadline_hit: r.deadline_hit,
+        debug: build::is_debug(&dir.file_name().unwrap_or_default().to_string_lossy()),
     }))
 }
 

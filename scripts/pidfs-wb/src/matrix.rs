@@ -888,22 +888,15 @@ fn debug_cell(ctx: &Ctx, k: usize, name: &str, config: &str, full: bool) -> Cell
 }
 
 /// The check of a debug cell: the kmemleak scan at the end of the guest run
-/// ran to its end (the guest prints its report between these two lines; the
-/// verdict counts every object in it as a splat). Without it, "no leak"
-/// would mean nothing.
+/// ran to its end (the guest prints its report between two marker lines; the
+/// verdict counts every object in it as a splat, and fails a debug run whose
+/// scan did not finish). Shown as its own check so that the matrix names it.
 pub fn kmemleak_check(console: &str, log: PathBuf) -> Check {
-    // The serial console ends its lines with \r\n.
-    let has = |want: &str| console.lines().any(|l| l.trim_end() == want);
-    let begun = has("wb: kmemleak scan");
-    let done = has("wb: kmemleak scan done");
+    let scan = crate::verdict::kmemleak_scan(console);
     Check {
         name: "kmemleak scan",
-        ok: begun && done,
-        summary: match (begun, done) {
-            (true, true) => "ran at the end of the guest run".into(),
-            (true, false) => "begun but not finished".into(),
-            _ => "did not run (no writable /sys/kernel/debug/kmemleak?)".into(),
-        },
+        ok: scan == crate::verdict::KmemleakScan::Done,
+        summary: scan.describe().into(),
         log,
     }
 }

@@ -233,6 +233,59 @@ pub struct RunFacts<'a> {
     pub console: &'a str,
     pub qemu_exit: Option<i32>,
     pub deadline_hit: bool,
+    /// A debug kernel was booted (`kconfig/debug.config`): its run must end
+    /// with a finished kmemleak scan, even if the console does not show that
+    /// kmemleak started.
+    pub debug: bool,
+}
+
+/// How far the kmemleak scan that ends a guest run got (`guest/init` prints
+/// these lines on the console; the verdict counts every object it reports
+/// as a splat).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KmemleakScan {
+    /// No scan began: the kernel has no writable `/sys/kernel/debug/kmemleak`.
+    NotRun,
+    /// Writing `scan` failed (kmemleak switched itself off, for example).
+    Failed,
+    /// The scan began but its end is missing (the guest died or was killed).
+    Unfinished,
+    /// The scan ran and its report is on the console.
+    Done,
+}
+
+impl KmemleakScan {
+    /// The scan's state, for a check or a problem line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::NotRun => "did not run (no writable /sys/kernel/debug/kmemleak)",
+            Self::Failed => "failed: writing `scan` to /sys/kernel/debug/kmemleak was refused",
+            Self::Unfinished => "began but did not finish",
+            Self::Done => "ran at the end of the guest run",
+        }
+    }
+}
+
+/// The state of the final kmemleak scan in a console log. The serial
+/// console ends its lines with `\r\n`, so lines are compared trimmed.
+pub fn kmemleak_scan(console: &str) -> KmemleakScan {
+    let has = |want: &str| console.lines().any(|l| l.trim_end() == want);
+    if has("wb: kmemleak scan failed") {
+        KmemleakScan::Failed
+    } else if has("wb: kmemleak scan done") {
+        KmemleakScan::Done
+    } else if has("wb: kmemleak scan") {
+        KmemleakScan::Unfinished
+    } else {
+        KmemleakScan::NotRun
+    }
+}
+
+/// Whether the kernel says on its console that kmemleak started.
+fn kmemleak_started(console: &str) -> bool {
+    console
+        .lines()
+        .any(|l| l.contains("kmemleak: Kernel memory leak detector initialized"))
 }
 
 pub fn judge_run(f: &RunFacts<'_>) -> Verdict {
@@ -258,6 +311,14 @@ pub fn judge_run(f: &RunFacts<'_>) -> Verdict {
     if let Some(code) = f.qemu_exit {
         if code != 0 {
             v.problems.push(format!("QEMU exited with status {code}"));
+        }
+    }
+    // Without a finished scan, "no kmemleak report" would mean nothing.
+    if f.debug || kmemleak_started(f.console) {
+        let scan = kmemleak_scan(f.console);
+        if scan != KmemleakScan::Done {
+            v.problems
+                .push(format!("the final kmemleak scan {}", scan.describe()));
         }
     }
     v
@@ -707,6 +768,7 @@ mod tests {
             console: CLEAN,
             qemu_exit: Some(0),
             deadline_hit: false,
+            debug: false,
         };
         let v = judge_run(&f);
         assert!(v.passed(), "{}", v.failure_summary());
@@ -741,6 +803,7 @@ mod tests {
             console: &console,
             qemu_exit: Some(0),
             deadline_hit: false,
+            debug: false,
         });
         assert_eq!(v.totals().fail, 0);
         assert!(!v.passed());
@@ -754,6 +817,51 @@ mod tests {
         );
     }
 
+    /// A debug run passes only with a finished kmemleak scan: a kernel
+    /// whose console shows kmemleak starting, or a run booted as a debug
+    /// kernel, fails when the scan is missing, cut short or refused.
+    #[test]
+    fn debug_run_needs_a_finished_kmemleak_scan() {
+        let guest = "# wb: plan 1\n# wb: begin pidfd/pidfd_wait\nTAP version 13\n1..1\nok 1 wait_simple\n# wb: end pidfd/pidfd_wait exit=0 seconds=1 timeout=0\n# wb: done\n";
+        let started = "[    1.2] kmemleak: Kernel memory leak detector initialized (mem pool available: 15753)\r\n";
+        let judge = |console: &str, debug: bool| {
+            judge_run(&RunFacts {
+                plan: &plan()[1..2],
+                guest_log: guest,
+                console,
+                qemu_exit: Some(0),
+                deadline_hit: false,
+                debug,
+            })
+        };
+        let done = format!("{CLEAN}{started}wb: kmemleak scan\r\nwb: kmemleak scan done\r\n");
+        assert!(judge(&done, true).passed());
+        assert!(judge(&done, false).passed());
+        assert_eq!(kmemleak_scan(&done), KmemleakScan::Done);
+        // kmemleak started but the guest never scanned: fails without the
+        // debug flag too (`wb boot --kernel` of a debug bzImage).
+        let v = judge(&format!("{CLEAN}{started}"), false);
+        assert!(!v.passed());
+        assert!(
+            v.failure_summary()
+                .contains("the final kmemleak scan did not run"),
+            "{}",
+            v.failure_summary()
+        );
+        // Booted as a debug kernel: no scan fails even if the console does
+        // not show kmemleak.
+        assert!(!judge(CLEAN, true).passed());
+        assert!(judge(CLEAN, false).passed());
+        let cut = format!("{CLEAN}{started}wb: kmemleak scan\r\n");
+        assert_eq!(kmemleak_scan(&cut), KmemleakScan::Unfinished);
+        assert!(judge(&cut, true)
+            .failure_summary()
+            .contains("began but did not finish"));
+        let refused = format!("{CLEAN}{started}wb: kmemleak scan\r\nwb: kmemleak scan failed\r\n");
+        assert_eq!(kmemleak_scan(&refused), KmemleakScan::Failed);
+        assert!(!judge(&refused, true).passed());
+    }
+
     #[test]
     fn deadline_and_missing_output_fail() {
         let v = judge_run(&RunFacts {
@@ -762,6 +870,7 @@ mod tests {
             console: "",
             qemu_exit: None,
             deadline_hit: true,
+            debug: false,
         });
         assert!(!v.passed());
         assert_eq!(v.problems.len(), 3, "{:?}", v.problems);
@@ -812,6 +921,7 @@ mod tests {
                 console: CLEAN,
                 qemu_exit: Some(0),
                 deadline_hit: false,
+                debug: false,
             })
         };
         let n = mk(guest_n);
