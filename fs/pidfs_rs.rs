@@ -13,6 +13,7 @@ use kernel::pidfs::attr::CoredumpInfo;
 use kernel::{
     alloc::{flags::GFP_KERNEL, Flags},
     bindings,
+    cookie::GenCookie,
     error::code::*,
     ffi::{c_int, c_uint},
     fs::{
@@ -35,7 +36,7 @@ use kernel::{
         PidType, PidfdInfo, StructPid,
     },
     prelude::*,
-    sync::{aref::ARef, atomic::Atomic, atomic::Relaxed, poll::PollTable, rcu, SetOnce},
+    sync::{aref::ARef, poll::PollTable, rcu, SetOnce},
     task::{dumpable::*, Task, PTRACE_MODE_READ_FSCREDS},
     uaccess::{UserPtr, UserSlice},
     uapi,
@@ -64,9 +65,10 @@ pub struct PidFs;
 static PIDFS_INO_HT: PidInoTable = PidInoTable::new();
 static PIDFS_MNT: SetOnce<Mount<PidFs>> = SetOnce::new();
 
-/// The inode number allocator (`pidfs_ino_cookie` in C): numbers are unique, start at 1 and
-/// are never reused.
-static PIDFS_INO_NR: Atomic<u64> = Atomic::new(1);
+/// The inode number allocator (`pidfs_ino_cookie`): numbers are unique, start at 1 and are
+/// never reused. Set by `pidfs_init()`, which `start_kernel()` calls before the first
+/// `alloc_pid()`.
+static PIDFS_INO_COOKIE: SetOnce<GenCookie> = SetOnce::new();
 
 static PIDFS_SOPS: SuperOperations<PidFs> = SuperOperations::new();
 static PIDFS_EXPORT_OPERATIONS: ExportOperations<PidFs> = ExportOperations::new();
@@ -170,8 +172,8 @@ fn pidfs_gen(_ino: u64) -> u32 {
     0
 }
 
-fn pidfs_alloc_ino() -> u64 {
-    PIDFS_INO_NR.fetch_add(1, Relaxed)
+fn pidfs_alloc_ino() -> Result<u64> {
+    Ok(PIDFS_INO_COOKIE.as_ref().ok_or(ENOMEM)?.next())
 }
 
 /// Initialises the pidfs fields of a new `struct pid`.
@@ -196,8 +198,12 @@ pub unsafe extern "C" fn pidfs_prepare_pid(pid: *mut bindings::pid) {
 pub unsafe extern "C" fn pidfs_add_pid(pid: *mut bindings::pid) -> c_int {
     // SAFETY: `alloc_pid()` passes a valid pid that it holds a reference to.
     let pid = unsafe { StructPid::from_ptr(pid) };
+    let ino = match pidfs_alloc_ino() {
+        Ok(ino) => ino,
+        Err(e) => return e.to_errno(),
+    };
     // SAFETY: The pid is not in the table yet: `alloc_pid()` adds each pid once.
-    unsafe { pid.set_ino(pidfs_alloc_ino()) };
+    unsafe { pid.set_ino(ino) };
     // SAFETY: The number just set does not change until `free_pid()` removes the pid with
     // `pidfs_remove_pid()`, after which it drops its reference with `call_rcu()`, so the pid is
     // freed no earlier than an RCU grace period after its removal.
@@ -921,6 +927,12 @@ pub unsafe extern "C" fn pidfs_alloc_file(
 pub unsafe extern "C" fn pidfs_init() {
     if PIDFS_INO_HT.init().is_err() {
         panic!("Failed to initialize pidfs hashtable");
+    }
+    if !GenCookie::new().is_ok_and(|cookie| PIDFS_INO_COOKIE.populate(cookie)) {
+        panic!("Failed to initialize pidfs inode numbers");
+    }
+    if PidfsAttr::create_cache().is_err() {
+        panic!("Failed to create the pidfs_attr_cache slab cache");
     }
     match Mount::<PidFs>::kern_mount(&PIDFS_TYPE) {
         Ok(mnt) => {

@@ -11,7 +11,10 @@
 
 use super::fs::{Inode, LockedInode, PseudoFs, XattrBuf};
 use crate::{
-    alloc::{Flags, KBox},
+    alloc::{
+        kmem_cache::{CacheBox, CacheFlags, KmemCache, StaticCache},
+        Flags,
+    },
     bindings,
     error::{from_err_ptr, to_result, Result},
     ffi::c_void,
@@ -21,6 +24,7 @@ use crate::{
     sync::{
         atomic::{Acquire, Atomic, AtomicFlag, Relaxed, Release},
         barrier::{smp_mb, Full},
+        SetOnce,
     },
     types::Opaque,
     workqueue::{self, impl_has_work, new_work, Work, WorkItem}, //
@@ -71,6 +75,7 @@ pub struct CoredumpInfo {
 /// ```
 /// use kernel::{alloc::flags::GFP_KERNEL, pidfs::attr::{CoredumpInfo, ExitInfo, PidfsAttr}};
 ///
+/// PidfsAttr::create_cache()?;
 /// let attr = PidfsAttr::new(GFP_KERNEL)?;
 /// assert!(attr.exit_info().is_none());
 /// assert!(!attr.has_exited());
@@ -127,14 +132,29 @@ pub enum AttrState<'a> {
 }
 
 impl PidfsAttr {
-    /// Allocates zeroed state with an empty xattr list, with the allocation flags `gfp` (those
-    /// of the C caller of `pidfs_register_pid_gfp()`), charged to the caller's memory cgroup as
-    /// the C `pidfs_attr_cache` (`SLAB_ACCOUNT`) is.
-    pub fn new(gfp: Flags) -> Result<Pin<KBox<Self>>> {
-        // `__GFP_ACCOUNT` is the bit that `GFP_KERNEL_ACCOUNT` adds to `GFP_KERNEL`.
-        let account = bindings::GFP_KERNEL_ACCOUNT & !bindings::GFP_KERNEL;
-        let flags = gfp | Flags::from_raw(account);
-        KBox::pin_init(
+    /// Creates the slab cache of the states (`pidfs_attr_cache`), with the flags of C: objects
+    /// aligned to cache lines, reclaimable, charged to the allocating task's memory cgroup.
+    ///
+    /// `pidfs_init()` calls it. Does nothing if the cache exists.
+    pub fn create_cache() -> Result {
+        if PIDFS_ATTR_CACHE.as_ref().is_some() {
+            return Ok(());
+        }
+        let cache = KmemCache::new(
+            c"pidfs_attr_cache",
+            CacheFlags::HWCACHE_ALIGN | CacheFlags::RECLAIM_ACCOUNT | CacheFlags::ACCOUNT,
+        )?;
+        // If another caller won the race, its cache stays and this empty one is destroyed.
+        PIDFS_ATTR_CACHE.populate(cache);
+        Ok(())
+    }
+
+    /// Allocates zeroed state with an empty xattr list from the cache, with the allocation flags
+    /// `gfp` (those of the C caller of `pidfs_register_pid_gfp()`).
+    ///
+    /// Fails with `ENOMEM` if [`PidfsAttr::create_cache`] has not created the cache.
+    pub fn new(gfp: Flags) -> Result<PidfsAttrBox> {
+        CacheBox::<PidfsAttrCache>::pin_init(
             pin_init!(PidfsAttr {
                 xattrs <- Opaque::ffi_init(|head: *mut bindings::list_head| {
                     // SAFETY: `head` points to the list head inside the new, pinned allocation,
@@ -154,7 +174,7 @@ impl PidfsAttr {
                 coredump_code: Atomic::new(0),
                 free_work <- new_work!("PidfsAttr::free_work"),
             }),
-            flags,
+            gfp,
         )
     }
 
@@ -297,7 +317,7 @@ impl PidfsAttr {
     ///
     /// May be called in any context: if there are extended attributes, freeing them must not
     /// happen in the caller's context, so it is deferred to the system workqueue.
-    pub fn free(attr: Pin<KBox<Self>>) {
+    pub fn free(attr: PidfsAttrBox) {
         if attr.xattrs_empty() {
             drop(attr);
             return;
@@ -307,11 +327,11 @@ impl PidfsAttr {
 }
 
 impl WorkItem for PidfsAttr {
-    type Pointer = Pin<KBox<Self>>;
+    type Pointer = PidfsAttrBox;
 
     /// Frees a state with extended attributes, queued by [`PidfsAttr::free`]
     /// (`pidfs_free_attr_work()`); dropping it frees the attributes.
-    fn run(this: Pin<KBox<Self>>) {
+    fn run(this: PidfsAttrBox) {
         drop(this);
     }
 }
@@ -337,6 +357,26 @@ struct XattrCache(Opaque<bindings::simple_xattr_cache>);
 unsafe impl Sync for XattrCache {}
 
 static PIDFS_XA_CACHE: XattrCache = XattrCache(Opaque::zeroed());
+
+/// The slab cache of the states (`pidfs_attr_cachep`), set by [`PidfsAttr::create_cache`].
+static PIDFS_ATTR_CACHE: SetOnce<KmemCache<PidfsAttr>> = SetOnce::new();
+
+/// Names [`PIDFS_ATTR_CACHE`] to the allocator of [`PidfsAttrBox`].
+pub struct PidfsAttrCache;
+
+// SAFETY: `PIDFS_ATTR_CACHE` is a static, so it is never dropped, and a `SetOnce` that has been
+// set never changes.
+unsafe impl StaticCache for PidfsAttrCache {
+    type Object = PidfsAttr;
+
+    #[inline]
+    fn cache() -> Option<&'static KmemCache<PidfsAttr>> {
+        PIDFS_ATTR_CACHE.as_ref()
+    }
+}
+
+/// A pidfs state, allocated from its slab cache.
+pub type PidfsAttrBox = Pin<CacheBox<PidfsAttrCache>>;
 
 impl StructPid {
     /// Returns what `pid->attr` holds (`READ_ONCE(pid->attr)`).
@@ -409,17 +449,14 @@ impl<'a> WaitPidfdGuard<'a> {
     /// Registers an unregistered pid with its new state. Returns the state back if the pid is
     /// already registered or dead.
     #[inline]
-    pub fn pidfs_set_attr(
-        &self,
-        attr: Pin<KBox<PidfsAttr>>,
-    ) -> core::result::Result<(), Pin<KBox<PidfsAttr>>> {
+    pub fn pidfs_set_attr(&self, attr: PidfsAttrBox) -> core::result::Result<(), PidfsAttrBox> {
         let a = self.pid().attr_atomic();
         if !a.load(Relaxed).is_null() {
             return Err(attr);
         }
-        // SAFETY: The object stays pinned: it is only ever turned back into a
-        // `Pin<KBox<PidfsAttr>>` (by `DyingPid::take_pidfs_attr()`), never moved out of.
-        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(attr) });
+        // SAFETY: The object stays pinned: it is only ever turned back into a `PidfsAttrBox` (by
+        // `DyingPid::take_pidfs_attr()`), never moved out of.
+        let raw = CacheBox::<PidfsAttrCache>::into_raw(unsafe { Pin::into_inner_unchecked(attr) });
         a.store(raw.cast(), Release);
         Ok(())
     }
@@ -457,17 +494,17 @@ impl DyingPid {
 
     /// Takes the pidfs state out of the pid, if it was registered.
     #[inline]
-    pub fn take_pidfs_attr(&mut self) -> Option<Pin<KBox<PidfsAttr>>> {
+    pub fn take_pidfs_attr(&mut self) -> Option<PidfsAttrBox> {
         // SAFETY: The pid's memory is valid and no one else uses it (type invariants).
         let slot = unsafe { &mut (*self.0.as_ptr()).__bindgen_anon_1.attr };
         let p = core::mem::replace(slot, ptr::null_mut());
         if p.is_null() || p == PIDFS_PID_DEAD {
             return None;
         }
-        // SAFETY: A registered pid's `attr` came from `KBox::into_raw()` of a pinned box in
+        // SAFETY: A registered pid's `attr` came from `into_raw()` of a pinned `PidfsAttrBox` in
         // `WaitPidfdGuard::pidfs_set_attr()`; it was never moved, and it is ours now that the
         // field is cleared.
-        Some(unsafe { Pin::new_unchecked(KBox::from_raw(p.cast())) })
+        Some(unsafe { Pin::new_unchecked(CacheBox::<PidfsAttrCache>::from_raw(p.cast())) })
     }
 }
 
