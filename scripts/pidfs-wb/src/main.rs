@@ -129,6 +129,11 @@ commands:
                           CONFIG_RUST_INLINE_HELPERS=y (kconfig/llvm.config),
                           build directories fs-pid-{n,y}+llvm
   verdict DIR           judge the logs saved in a run directory again
+  compare LEFT RIGHT    judge two saved run directories again and compare
+                        them test for test (e.g. fs-pid-n+debug against
+                        fs-pid-y+debug booted by hand); exit 1 on a
+                        difference (a test only RIGHT has and passes is
+                        listed, not counted, as in wb ci)
   test                  the test command: unit tests, failure-path tests, the
                         per-patch matrix, export/round-trip/onto tests;
                         ends `N passed, N failed`
@@ -434,6 +439,34 @@ fn verdict_again(dir: PathBuf) -> Result<(bool, verdict::Counts)> {
     judge_dir(&dir, &label, &r.plan, r.qemu_exit, r.deadline_hit)
 }
 
+/// Judges two saved runs again and prints their comparison test for test;
+/// true if no test differs.
+fn compare_runs(left: &std::path::Path, right: &std::path::Path) -> Result<bool> {
+    let name = |d: &std::path::Path| {
+        d.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| d.display().to_string())
+    };
+    let vl = load_verdict(left)?;
+    let vr = load_verdict(right)?;
+    let rows = verdict::diff(&vl, &vr);
+    let compared = vl.keyed().len().max(vr.keyed().len());
+    print!(
+        "{}",
+        verdict::diff_markdown(&name(left), &name(right), compared, &rows)
+    );
+    for (side, v) in [(left, &vl), (right, &vr)] {
+        if !v.passed() {
+            println!(
+                "\nnote: {} did not pass: {}",
+                name(side),
+                v.failure_summary()
+            );
+        }
+    }
+    Ok(verdict::agrees(&rows))
+}
+
 fn real_main() -> Result<i32> {
     let mut argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.is_empty() || argv[0] == "help" || argv[0] == "--help" || argv[0] == "-h" {
@@ -605,6 +638,24 @@ fn real_main() -> Result<i32> {
                 .ok_or_else(|| Error::Usage("verdict needs a run directory".into()))?;
             a.done()?;
             verdict_again(PathBuf::from(dir))?.0
+        }
+        "compare" => {
+            if a.rest.len() != 2 {
+                return Err(Error::Usage(
+                    "compare needs two run directories: LEFT RIGHT".into(),
+                ));
+            }
+            let right = PathBuf::from(a.rest.remove(1));
+            let left = PathBuf::from(a.rest.remove(0));
+            for d in [&left, &right] {
+                if !d.join("console.log").is_file() {
+                    return Err(Error::Usage(format!(
+                        "{}: not a run directory (no console.log); see out/runs/",
+                        d.display()
+                    )));
+                }
+            }
+            compare_runs(&left, &right)?
         }
         "bench" => {
             let quick = a.flag("--quick");

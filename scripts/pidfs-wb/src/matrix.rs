@@ -205,6 +205,13 @@ pub struct VerdictDiff {
     pub markdown: String,
 }
 
+impl VerdictDiff {
+    /// No counted difference (see [`verdict::DiffRow::counts`]).
+    pub fn agrees(&self) -> bool {
+        verdict::agrees(&self.rows)
+    }
+}
+
 pub struct Matrix {
     pub cells: Vec<Cell>,
     pub dir: PathBuf,
@@ -227,7 +234,7 @@ impl Matrix {
             && self.cells.iter().all(Cell::ok)
             && [&self.diff, &self.debug_diff]
                 .iter()
-                .all(|d| d.as_ref().map(|d| d.rows.is_empty()).unwrap_or(true))
+                .all(|d| d.as_ref().is_none_or(|d| d.agrees()))
     }
 
     pub fn markdown(&self) -> String {
@@ -1200,6 +1207,22 @@ mod tests {
             !debug.ok(),
             "a difference of the debug boots fails the matrix"
         );
+        // A test that only the right side has and passes there (a doctest
+        // of code only it builds) is listed, not counted.
+        let mut only_right = VerdictDiff {
+            compared: 1,
+            rows: vec![verdict::DiffRow {
+                binary: "kunit".into(),
+                test: "doctest".into(),
+                left: None,
+                right: None,
+            }],
+            markdown: String::new(),
+        };
+        only_right.rows[0].right = Some(crate::ktap::Outcome::Pass);
+        assert!(only_right.agrees());
+        only_right.rows[0].right = Some(crate::ktap::Outcome::Skip);
+        assert!(!only_right.agrees());
         let j = debug.json();
         assert!(j.contains("\"fs-pid-y+debug\": \"fail\""), "{j}");
         assert!(j.contains("verdict-diff-debug.md"), "{j}");

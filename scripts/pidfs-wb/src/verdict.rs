@@ -633,6 +633,12 @@ pub fn diff(left: &Verdict, right: &Verdict) -> Vec<DiffRow> {
         .collect()
 }
 
+/// Whether two verdicts agree: no difference that counts (a test only the
+/// right side has and passes is listed, not counted).
+pub fn agrees(rows: &[DiffRow]) -> bool {
+    rows.iter().all(|r| !r.counts())
+}
+
 /// The comparison as Markdown: a summary line, then the differing tests.
 pub fn diff_markdown(left: &str, right: &str, compared: usize, rows: &[DiffRow]) -> String {
     let mut s = String::new();
