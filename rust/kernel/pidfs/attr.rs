@@ -12,8 +12,8 @@
 use super::fs::{Inode, LockedInode, PseudoFs, XattrBuf};
 use crate::{
     alloc::{
-        kmem_cache::{CacheBox, CacheFlags, KmemCache, StaticCache},
-        Flags,
+        kmem_cache::{CacheAllocator, CacheBox, CacheFlags, KmemCache, StaticCache},
+        Box, Flags,
     },
     bindings,
     error::{from_err_ptr, to_result, Result},
@@ -153,7 +153,8 @@ impl PidfsAttr {
     /// `gfp` (those of the C caller of `pidfs_register_pid_gfp()`).
     ///
     /// Fails with `ENOMEM` if [`PidfsAttr::create_cache`] has not created the cache.
-    pub fn new(gfp: Flags) -> Result<PidfsAttrBox> {
+    // The return type is `PidfsAttrBox`, spelt out so that it names `Self`.
+    pub fn new(gfp: Flags) -> Result<Pin<Box<Self, CacheAllocator<PidfsAttrCache>>>> {
         CacheBox::<PidfsAttrCache>::pin_init(
             pin_init!(PidfsAttr {
                 xattrs <- Opaque::ffi_init(|head: *mut bindings::list_head| {
