@@ -362,7 +362,7 @@ static PIDFS_XA_CACHE: XattrCache = XattrCache(Opaque::zeroed());
 /// The slab cache of the states (`pidfs_attr_cachep`), set by [`PidfsAttr::create_cache`].
 static PIDFS_ATTR_CACHE: SetOnce<KmemCache<PidfsAttr>> = SetOnce::new();
 
-/// Names [`PIDFS_ATTR_CACHE`] to the allocator of [`PidfsAttrBox`].
+/// Names the slab cache of the states, `pidfs_attr_cache`, to the allocator of [`PidfsAttrBox`].
 pub struct PidfsAttrCache;
 
 // SAFETY: `PIDFS_ATTR_CACHE` is a static, so it is never dropped, and a `SetOnce` that has been
