@@ -34,11 +34,41 @@ pub struct PlanItem {
     pub collection: String,
     pub binary: String,
     pub timeout: u32,
+    /// kselftest harness tests of the binary left out (`-T name` each).
+    pub exclude: Vec<String>,
 }
 
 impl PlanItem {
     pub fn id(&self) -> String {
         format!("{}/{}", self.collection, self.binary)
+    }
+
+    /// The item as a line of the guest's plan (and of a run directory's
+    /// `plan.txt`): `collection binary timeout [-T test]...`.
+    pub fn line(&self) -> String {
+        let mut l = format!("{} {} {}", self.collection, self.binary, self.timeout);
+        for t in &self.exclude {
+            l.push_str(&format!(" -T {t}"));
+        }
+        l
+    }
+
+    /// Parses a line written by [`PlanItem::line`].
+    pub fn parse_line(l: &str) -> Option<Self> {
+        let mut w = l.split_whitespace();
+        let mut item = PlanItem {
+            collection: w.next()?.to_string(),
+            binary: w.next()?.to_string(),
+            timeout: w.next()?.parse().ok()?,
+            exclude: Vec::new(),
+        };
+        while let Some(flag) = w.next() {
+            if flag != "-T" {
+                return None;
+            }
+            item.exclude.push(w.next()?.to_string());
+        }
+        Some(item)
     }
 }
 
@@ -89,15 +119,43 @@ pub struct GuestOptions {
     pub timeout: Option<u32>,
 }
 
-/// Splits `plan` by `skip` (`(id, reason)`: items whose id contains `id`):
-/// the items to run, and `"<id>: <reason>"` for each one left out. An `id`
-/// that matches no item is an error: a renamed or mistyped test would
-/// otherwise run (or not) without anybody noticing.
+/// Splits `plan` by `skip` (`(id, reason)`): the items to run, and
+/// `"<what>: <reason>"` for each thing left out.
+///
+/// An `id` of the form `collection/binary:test` leaves out one test of a
+/// kselftest harness binary (the binary runs with `-T test`; its id must be
+/// exactly `collection/binary`); any other `id` leaves out every binary
+/// whose id contains it. An `id` that matches no item is an error: a
+/// renamed or mistyped test would otherwise run (or not) without anybody
+/// noticing. (That the test exists in the binary is checked when the
+/// initramfs is assembled, [`check_excluded_tests`].)
 pub fn leave_out(
-    plan: Vec<PlanItem>,
+    mut plan: Vec<PlanItem>,
     skip: &[(String, String)],
 ) -> Result<(Vec<PlanItem>, Vec<String>)> {
-    if let Some((id, _)) = skip
+    let mut out = Vec::new();
+    let mut whole = Vec::new();
+    for (id, why) in skip {
+        match id.split_once(':') {
+            Some((bin, test)) => {
+                if test.is_empty() || test.contains(char::is_whitespace) {
+                    return Err(Error::Usage(format!(
+                        "`{id}`: a test to leave out is `collection/binary:test`, with a test name"
+                    )));
+                }
+                let Some(p) = plan.iter_mut().find(|p| p.id() == bin) else {
+                    return Err(Error::Guest {
+                        what: format!("`{bin}` (whose test `{test}` is to be left out) is no test binary of the guest"),
+                        hint: "check the name against the selftests' kselftest-list.txt".into(),
+                    });
+                };
+                p.exclude.push(test.to_string());
+                out.push(format!("{id}: {why}"));
+            }
+            None => whole.push((id, why)),
+        }
+    }
+    if let Some((id, _)) = whole
         .iter()
         .find(|(id, _)| !plan.iter().any(|p| p.id().contains(id.as_str())))
     {
@@ -106,12 +164,12 @@ pub fn leave_out(
             hint: "check the name against the selftests' kselftest-list.txt".into(),
         });
     }
-    let mut out = Vec::new();
     let kept = plan
         .into_iter()
         .filter(
-            |p| match skip.iter().find(|(id, _)| p.id().contains(id.as_str())) {
+            |p| match whole.iter().find(|(id, _)| p.id().contains(id.as_str())) {
                 Some((_, why)) => {
+                    out.retain(|o| !o.starts_with(&format!("{}:", p.id())));
                     out.push(format!("{}: {why}", p.id()));
                     false
                 }
@@ -122,6 +180,27 @@ pub fn leave_out(
     Ok((kept, out))
 }
 
+/// Checks that every test a plan item leaves out (`-T`) is a test of its
+/// binary: the kselftest harness keeps each test's name as a
+/// NUL-terminated string in the binary, and ignores `-T` for a name it does
+/// not know, so a renamed test would otherwise run unnoticed.
+pub fn check_excluded_tests(plan: &[PlanItem], install: &Path) -> Result<()> {
+    for p in plan.iter().filter(|p| !p.exclude.is_empty()) {
+        let bin = install.join(&p.collection).join(&p.binary);
+        let bytes = fs::read(&bin).map_err(|e| Error::io(format!("read {}", bin.display()), e))?;
+        for t in &p.exclude {
+            let needle = format!("\0{t}\0");
+            if !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                return Err(Error::Guest {
+                    what: format!("`{}` has no test `{t}` to leave out", p.id()),
+                    hint: "check the test name (TEST(name) in the selftest source)".into(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Parses `kselftest-list.txt` (`collection:binary` per line).
 pub fn parse_list(text: &str, timeout: u32) -> Vec<PlanItem> {
     text.lines()
@@ -130,6 +209,7 @@ pub fn parse_list(text: &str, timeout: u32) -> Vec<PlanItem> {
             collection: c.to_string(),
             binary: b.to_string(),
             timeout,
+            exclude: Vec::new(),
         })
         .collect()
 }
@@ -272,6 +352,7 @@ fn assemble_for(
             collection: "wb".into(),
             binary: name,
             timeout,
+            exclude: Vec::new(),
         });
     }
     if !opts.filter.is_empty() {
@@ -280,6 +361,9 @@ fn assemble_for(
     let mut not_run = Vec::new();
     let (kept, left_out) = leave_out(plan, &opts.skip)?;
     plan = kept;
+    if let Some(install) = install {
+        check_excluded_tests(&plan, install)?;
+    }
     for l in left_out {
         info(&format!("not run: {l}"));
         not_run.push(l);
@@ -299,7 +383,8 @@ fn assemble_for(
     }
     let mut plan_text = String::new();
     for p in &plan {
-        plan_text.push_str(&format!("{} {} {}\n", p.collection, p.binary, p.timeout));
+        plan_text.push_str(&p.line());
+        plan_text.push('\n');
     }
     util::write(&root.join("wb/plan"), plan_text.as_bytes())?;
     util::write(&root.join("init"), INIT.as_bytes())?;
@@ -397,5 +482,71 @@ mod tests {
         let stale = vec![("pidfd/pidfd_renamed".to_string(), "x".to_string())];
         let e = leave_out(plan, &stale).expect_err("matches nothing");
         assert!(e.to_string().contains("pidfd/pidfd_renamed"), "{e}");
+    }
+
+    #[test]
+    fn one_test_of_a_binary_can_be_left_out() {
+        let plan = parse_list("pidfd:pidfd_autoreap_test\npidfd:pidfd_wait\n", 60);
+        let skip = vec![(
+            "pidfd/pidfd_autoreap_test:autoreap_multithreaded".to_string(),
+            "racy".to_string(),
+        )];
+        let (kept, out) = leave_out(plan.clone(), &skip).expect("matches");
+        assert_eq!(kept.len(), 2, "the binary still runs");
+        assert_eq!(kept[0].exclude, ["autoreap_multithreaded"]);
+        assert_eq!(
+            kept[0].line(),
+            "pidfd pidfd_autoreap_test 60 -T autoreap_multithreaded"
+        );
+        assert_eq!(
+            PlanItem::parse_line(&kept[0].line()).as_ref(),
+            Some(&kept[0])
+        );
+        assert_eq!(kept[1].line(), "pidfd pidfd_wait 60");
+        assert_eq!(
+            out,
+            ["pidfd/pidfd_autoreap_test:autoreap_multithreaded: racy"]
+        );
+        // A test of a binary that is not in the plan, or a prefix of its
+        // id, is refused.
+        for bad in ["pidfd/pidfd_autoreap:x", "pidfd/nothere:x"] {
+            let e = leave_out(plan.clone(), &[(bad.to_string(), "y".to_string())])
+                .expect_err("no such binary");
+            assert!(e.to_string().contains("no test binary"), "{e}");
+        }
+        let e = leave_out(
+            plan.clone(),
+            &[("pidfd/pidfd_wait:".to_string(), "y".to_string())],
+        )
+        .expect_err("no test name");
+        assert!(e.to_string().contains("test name"), "{e}");
+        // Leaving out the whole binary as well wins, once.
+        let both = vec![
+            skip[0].clone(),
+            ("pidfd/pidfd_autoreap_test".to_string(), "slow".to_string()),
+        ];
+        let (kept, out) = leave_out(plan, &both).expect("matches");
+        assert_eq!(kept.len(), 1);
+        assert_eq!(out, ["pidfd/pidfd_autoreap_test: slow"]);
+        assert_eq!(PlanItem::parse_line("pidfd x 60 -X y"), None);
+    }
+
+    #[test]
+    fn an_excluded_test_must_exist_in_its_binary() {
+        let dir = std::env::temp_dir().join(format!("wb-exclude-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("pidfd")).expect("mkdir");
+        std::fs::write(
+            dir.join("pidfd/t"),
+            b"\x7fELF...\0autoreap_basic\0autoreap_multithreaded\0...",
+        )
+        .expect("write");
+        let mut p = parse_list("pidfd:t\n", 60);
+        p[0].exclude = vec!["autoreap_multithreaded".into()];
+        assert!(check_excluded_tests(&p, &dir).is_ok());
+        // A prefix of a name is not a name.
+        p[0].exclude = vec!["autoreap_multi".into()];
+        let e = check_excluded_tests(&p, &dir).expect_err("no such test");
+        assert!(e.to_string().contains("autoreap_multi"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

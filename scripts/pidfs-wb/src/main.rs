@@ -56,8 +56,9 @@ commands:
                           (LLVM=-19) in its own directory C+debug
   boot  [--config C]    build, then boot in QEMU and print the verdict
         [--only S]...     run only binaries whose id contains S
-        [--skip S]...     leave out binaries whose id contains S (the
-                          verdict lists them under Not run)
+        [--skip S]...     leave out binaries whose id contains S, or with
+                          S = coll/binary:test one test of a harness binary
+                          (the verdict lists them under Not run)
         [--extra FILE]... add a guest test program (collection `wb`)
         [--kernel BZ]     boot this bzImage with only --extra tests (no build)
         [--timeout S]     per-binary timeout (default 240)
@@ -290,7 +291,8 @@ pub fn boot_and_judge(ctx: &ctx::Ctx, b: &BootArgs) -> Result<(bool, verdict::Co
     util::mkdir(&run_dir)?;
     let mut plan_text = String::new();
     for p in &g.plan {
-        plan_text.push_str(&format!("{} {} {}\n", p.collection, p.binary, p.timeout));
+        plan_text.push_str(&p.line());
+        plan_text.push('\n');
     }
     util::write(&run_dir.join("plan.txt"), plan_text.as_bytes())?;
     let boot = qemu::boot(&bzimage, &g, &run_dir, &b.boot)?;
@@ -393,14 +395,7 @@ fn saved_run(dir: &std::path::Path) -> Result<SavedRun> {
     let plan_text = util::read(&dir.join("plan.txt"))?;
     let plan: Vec<guest::PlanItem> = plan_text
         .lines()
-        .filter_map(|l| {
-            let mut w = l.split_whitespace();
-            Some(guest::PlanItem {
-                collection: w.next()?.to_string(),
-                binary: w.next()?.to_string(),
-                timeout: w.next()?.parse().ok()?,
-            })
-        })
+        .filter_map(guest::PlanItem::parse_line)
         .collect();
     let run = util::read(&dir.join("run.txt")).unwrap_or_default();
     let qemu_exit = run

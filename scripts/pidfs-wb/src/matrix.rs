@@ -80,8 +80,9 @@ pub const DEBUG_TIMEOUT: u32 = 900;
 /// Overall QEMU deadline of a debug boot.
 pub const DEBUG_DEADLINE: Duration = Duration::from_secs(2700);
 
-/// Binaries the debug boot of `wb ci`/`wb test` leaves out, with the
-/// reason; `wb ci --full` runs them, with [`DEBUG_TIMEOUT_FULL`].
+/// Binaries (or, as `binary:test`, single tests) the debug boot of
+/// `wb ci`/`wb test` leaves out, with the reason; `wb ci --full` runs them,
+/// with [`DEBUG_TIMEOUT_FULL`].
 pub const DEBUG_LEFT_OUT: &[(&str, &str)] = &[
     (
         "pidfd/pidfd_test",
@@ -96,12 +97,13 @@ pub const DEBUG_LEFT_OUT: &[(&str, &str)] = &[
          kernel under TCG it had not finished after 5 min; wb ci --full runs it",
     ),
     (
-        "pidfd/pidfd_autoreap_test",
-        "autoreap_multithreaded races with release_task(): the leader's pidfd \
-         polls readable (do_notify_parent()) before pidfs_exit() records its \
-         exit info, with the C pidfs as with the Rust one (kernel/exit.c), and \
-         on a loaded debug kernel the test can lose the race (seen once on \
-         fs-pid-y+debug); the plain boots run it; wb ci --full runs it",
+        "pidfd/pidfd_autoreap_test:autoreap_multithreaded",
+        "races with release_task(): the leader's pidfd polls readable \
+         (do_notify_parent()) before pidfs_exit() records its exit info, with \
+         the C pidfs as with the Rust one (kernel/exit.c), and on a loaded \
+         debug kernel the test can lose the race (seen once on \
+         fs-pid-y+debug); the other 18 tests of the binary run; the plain \
+         boots run it; wb ci --full runs it",
     ),
 ];
 
@@ -1268,7 +1270,7 @@ mod tests {
                 "pid_namespace/pid_max",
                 "pidfd/pidfd_test",
                 "pidfd/pidfd_poll_test",
-                "pidfd/pidfd_autoreap_test"
+                "pidfd/pidfd_autoreap_test:autoreap_multithreaded"
             ]
         );
         assert_eq!(ids(true), ["pid_namespace/pid_max"]);

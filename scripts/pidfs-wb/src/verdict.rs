@@ -726,6 +726,7 @@ mod tests {
                 collection: c.into(),
                 binary: b.into(),
                 timeout: 60,
+                exclude: Vec::new(),
             }
         })
         .collect()
