@@ -436,20 +436,37 @@ fn verdict_again(dir: PathBuf) -> Result<(bool, verdict::Counts)> {
 
 /// Judges two saved runs again and prints their comparison test for test;
 /// true if no test differs.
+/// Judges two saved run directories again and compares their verdicts test
+/// for test, the sides named `left.0` and `right.0` in the Markdown: the one
+/// comparison of `wb compare` and of `wb ci`'s comparisons of the last patch.
+pub fn compare_dirs(
+    left: (&str, &std::path::Path),
+    right: (&str, &std::path::Path),
+) -> Result<(verdict::Verdict, verdict::Verdict, matrix::VerdictDiff)> {
+    let vl = load_verdict(left.1)?;
+    let vr = load_verdict(right.1)?;
+    let rows = verdict::diff(&vl, &vr);
+    let compared = vl.keyed().len().max(vr.keyed().len());
+    let markdown = verdict::diff_markdown(left.0, right.0, compared, &rows);
+    Ok((
+        vl,
+        vr,
+        matrix::VerdictDiff {
+            compared,
+            rows,
+            markdown,
+        },
+    ))
+}
+
 fn compare_runs(left: &std::path::Path, right: &std::path::Path) -> Result<bool> {
     let name = |d: &std::path::Path| {
         d.file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| d.display().to_string())
     };
-    let vl = load_verdict(left)?;
-    let vr = load_verdict(right)?;
-    let rows = verdict::diff(&vl, &vr);
-    let compared = vl.keyed().len().max(vr.keyed().len());
-    print!(
-        "{}",
-        verdict::diff_markdown(&name(left), &name(right), compared, &rows)
-    );
+    let (vl, vr, d) = compare_dirs((&name(left), left), (&name(right), right))?;
+    print!("{}", d.markdown);
     for (side, v) in [(left, &vl), (right, &vr)] {
         if !v.passed() {
             println!(
@@ -459,7 +476,7 @@ fn compare_runs(left: &std::path::Path, right: &std::path::Path) -> Result<bool>
             );
         }
     }
-    Ok(verdict::agrees(&rows))
+    Ok(d.agrees())
 }
 
 fn real_main() -> Result<i32> {

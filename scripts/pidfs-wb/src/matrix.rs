@@ -14,7 +14,7 @@ use crate::checks::{self, Check};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::verdict::{self, jstr, Counts};
-use crate::{boot_and_judge, guest, ident, load_verdict, qemu, stamps, tree, util, BootArgs};
+use crate::{boot_and_judge, guest, ident, qemu, stamps, tree, util, BootArgs};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -1015,30 +1015,20 @@ fn compare_pair(
             "a configuration of the last patch did not boot, so there is nothing to compare".into(),
         ));
     };
-    let vn = load_verdict(dn)?;
-    let vy = load_verdict(dy)?;
-    let rows = verdict::diff(&vn, &vy);
-    let compared = vn.keyed().len().max(vy.keyed().len());
-    let md = verdict::diff_markdown(a, b, compared, &rows);
+    let (_, _, d) = crate::compare_dirs((a, dn), (b, dy))?;
     let file = dir.join(file);
     util::write(
         &file,
         format!(
-            "# {b} against {a}, last patch\n\n{a}: {}\n{b}: {}\n\n{md}",
+            "# {b} against {a}, last patch\n\n{a}: {}\n{b}: {}\n\n{}",
             dn.display(),
-            dy.display()
+            dy.display(),
+            d.markdown
         )
         .as_bytes(),
     )?;
-    print!("\n{md}");
-    Ok((
-        Some(VerdictDiff {
-            compared,
-            rows,
-            markdown: md,
-        }),
-        String::new(),
-    ))
+    print!("\n{}", d.markdown);
+    Ok((Some(d), String::new()))
 }
 
 #[cfg(test)]
