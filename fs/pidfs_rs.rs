@@ -403,14 +403,16 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
         }
 
         // Unconditionally return identifiers and credentials, the rest only on request.
-        kinfo.0.ruid = c.uid().into_uid_munged_in_current_ns();
-        kinfo.0.rgid = c.gid().into_gid_munged_in_current_ns();
-        kinfo.0.euid = c.euid().into_uid_munged_in_current_ns();
-        kinfo.0.egid = c.egid().into_gid_munged_in_current_ns();
-        kinfo.0.suid = c.suid().into_uid_munged_in_current_ns();
-        kinfo.0.sgid = c.sgid().into_gid_munged_in_current_ns();
-        kinfo.0.fsuid = c.fsuid().into_uid_munged_in_current_ns();
-        kinfo.0.fsgid = c.fsgid().into_gid_munged_in_current_ns();
+        let current = kernel::current!();
+        let user_ns = current.user_ns();
+        kinfo.0.ruid = c.uid().into_uid_munged(user_ns);
+        kinfo.0.rgid = c.gid().into_gid_munged(user_ns);
+        kinfo.0.euid = c.euid().into_uid_munged(user_ns);
+        kinfo.0.egid = c.egid().into_gid_munged(user_ns);
+        kinfo.0.suid = c.suid().into_uid_munged(user_ns);
+        kinfo.0.sgid = c.sgid().into_gid_munged(user_ns);
+        kinfo.0.fsuid = c.fsuid().into_uid_munged(user_ns);
+        kinfo.0.fsgid = c.fsgid().into_gid_munged(user_ns);
         kinfo.0.mask |= PIDFD_INFO_CREDS;
 
         #[cfg(CONFIG_CGROUPS)]
