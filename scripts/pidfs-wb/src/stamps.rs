@@ -15,8 +15,10 @@
 //! the file had when make last ran in that directory. Before make runs again
 //! ([`sync`]), a file whose content equals the record gets that mtime back, so
 //! make finds the tree as it left it; a file whose content differs (or that the
-//! record does not know) keeps git's new mtime and everything behind it is
-//! rebuilt. The record is rewritten before make starts, so an interrupted build
+//! record does not know) gets the current time and everything behind it is
+//! rebuilt. (Not just git's mtime: the work tree is shared by several build
+//! directories, and the [`sync`] of another one may have given the file back
+//! an older time, older than this directory's outputs.) The record is rewritten before make starts, so an interrupted build
 //! leaves a record that is still true. When the record cannot be made (no base
 //! commit, git fails), it is removed and make goes by mtimes alone, which
 //! rebuilds more but never less.
@@ -207,6 +209,14 @@ fn sync_inner(
     for (p, ns) in &restore {
         set_mtime_ns(&tree.join(p), *ns).map_err(|e| format!("set the mtime of {p}: {e}"))?;
     }
+    let now_ns = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|e| format!("the clock is before 1970: {e}"))?
+        .as_nanos();
+    let restored: BTreeSet<&String> = restore.iter().map(|(p, _)| p).collect();
+    for p in now.keys().filter(|p| !restored.contains(p)) {
+        set_mtime_ns(&tree.join(p), now_ns).map_err(|e| format!("set the mtime of {p}: {e}"))?;
+    }
     let mut next = Record::new();
     for (p, h) in &now {
         let ns = mtime_ns(&tree.join(p)).ok_or_else(|| format!("no mtime for {p}"))?;
@@ -331,19 +341,52 @@ mod tests {
         set_mtime_ns(&tree.join("b.rs"), old).unwrap_or_default();
         let s = sync(&tree, "base", &build).map_err(|e| e.to_string());
         assert_eq!(s.as_ref().map(|s| (s.restored, s.changed)), Ok((0, 2)));
+        // Files the record does not know get the current time.
+        let t1 = mtime_ns(&tree.join("a.rs")).unwrap_or(0);
+        assert!(t1 > old);
         // git rewrites both; only b.rs changes content.
         std::fs::write(tree.join("a.rs"), "one\n").unwrap_or_default();
         std::fs::write(tree.join("b.rs"), "two\n").unwrap_or_default();
+        set_mtime_ns(&tree.join("a.rs"), t1 + 1_000_000_000).unwrap_or_default();
         let s = sync(&tree, "base", &build).map_err(|e| e.to_string());
         assert_eq!(s.as_ref().map(|s| (s.restored, s.changed)), Ok((1, 1)));
-        assert_eq!(mtime_ns(&tree.join("a.rs")), Some(old));
-        assert!(mtime_ns(&tree.join("b.rs")).unwrap_or(0) > old);
+        assert_eq!(mtime_ns(&tree.join("a.rs")), Some(t1));
+        assert!(mtime_ns(&tree.join("b.rs")).unwrap_or(0) > t1);
         // Forgetting a file makes it count as changed next time.
         let mut f = BTreeSet::new();
         f.insert("a.rs".to_string());
         assert!(forget(&build, &f).is_ok());
         let s = sync(&tree, "base", &build).map_err(|e| e.to_string());
         assert_eq!(s.as_ref().map(|s| (s.restored, s.changed)), Ok((1, 1)));
+        // A second build directory on the same tree, whose record has other
+        // content of b.rs at an old time: its sync gives b.rs that old time
+        // back. The first directory, last built with b.rs "two", must then
+        // see b.rs as newer than anything it built.
+        let other = root.join("other");
+        std::fs::create_dir_all(&other).unwrap_or_default();
+        std::fs::write(tree.join("b.rs"), "three\n").unwrap_or_default();
+        let three = hashes(&tree, &["b.rs".to_string()]).unwrap_or_default();
+        let mut rec = Record::new();
+        rec.insert(
+            "b.rs".to_string(),
+            Stamp {
+                hash: three.first().cloned().unwrap_or_default(),
+                mtime_ns: old,
+            },
+        );
+        std::fs::write(other.join(RECORD), render(&rec)).unwrap_or_default();
+        assert!(sync(&tree, "base", &other).is_ok());
+        assert_eq!(mtime_ns(&tree.join("b.rs")), Some(old));
+        let before = std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(u128::MAX);
+        let s = sync(&tree, "base", &build).map_err(|e| e.to_string());
+        assert_eq!(s.as_ref().map(|s| s.changed), Ok(1));
+        assert!(
+            mtime_ns(&tree.join("b.rs")).unwrap_or(0) >= before,
+            "b.rs must be newer than the last build of `build`"
+        );
         // An unknown base removes the record instead of keeping a stale one.
         assert!(sync(&tree, "no-such-ref", &build).is_err());
         assert!(!build.join(RECORD).exists());
