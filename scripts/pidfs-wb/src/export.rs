@@ -356,66 +356,92 @@ fn bench_reports(ctx: &Ctx) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The benchmark part of "How it was tested": for each timing mode the
-/// newest full `wb bench` report whose kernels were exactly this series
-/// (`series_sha256` and `tree_is_series`). Never quotes another state of
-/// the series, nor a `--quick` run.
+/// The benchmark part of "How it was tested": for each timing mode and
+/// toolchain the newest full `wb bench` report whose kernels were exactly
+/// this series (`series_sha256` and `tree_is_series`). Never quotes another
+/// state of the series, nor a `--quick` run. The text names the run by its
+/// time stamp, not by a path only the sender has, and keeps its lines
+/// within 72 columns.
 pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String {
     let mut out = String::new();
     for (prefix, title) in [
         (
             "icount",
-            "deterministic, QEMU -icount: guest ns = executed instructions",
+            "deterministic mode, QEMU -icount: guest time\nfollows executed instructions (1 ns each)",
         ),
-        ("wall", "wall time, QEMU TCG on a shared 2-core host"),
+        ("wall", "wall time, QEMU TCG on a shared 2-core\nhost"),
     ] {
-        let found = reports.iter().rev().find_map(|(name, text)| {
-            let v = json::parse(text).ok()?;
-            let mode = v.get("mode").and_then(json::Value::str)?;
-            let ok = mode.starts_with(prefix)
-                && v.get("quick").and_then(json::Value::bool) == Some(false)
-                && v.get("tree_is_series").and_then(json::Value::bool) == Some(true)
-                && v.get("series_sha256").and_then(json::Value::str) == Some(fingerprint);
-            ok.then_some((name, v))
-        });
-        let Some((name, v)) = found else {
-            continue;
-        };
-        let n = |k: &str| v.get(k).and_then(json::Value::num).unwrap_or(0.0) as u64;
-        let _ = writeln!(
-            out,
-            "pidfs micro-benchmark, {title} ({name}: `scripts/wb bench`, C and\n\
-             Rust pidfs kernels of this series booted alternately, {} boots each,\n\
-             {} repetitions per boot; median ns/op, Rust/C ratio of the medians,\n\
-             95% bootstrap interval over boots):\n",
-            n("boots_per_kernel"),
-            n("reps_per_boot")
-        );
-        let _ = writeln!(
-            out,
-            "  {:<22} {:>11} {:>11} {:>7}  95% CI",
-            "workload", "C ns/op", "Rust ns/op", "Rust/C"
-        );
-        for w in v.get("workloads").map(json::Value::arr).unwrap_or(&[]) {
-            let num = |a: &str, b: Option<&str>| {
-                let x = match b {
-                    Some(b) => w.get(a).and_then(|o| o.get(b)),
-                    None => w.get(a),
-                };
-                x.and_then(json::Value::num).unwrap_or(f64::NAN)
+        for (toolchain, built) in [
+            (
+                "gcc",
+                "kernels built with gcc: every C helper the Rust code calls is an\n\
+                 out-of-line call",
+            ),
+            (
+                "llvm",
+                "kernels built with clang and CONFIG_RUST_INLINE_HELPERS=y: the C\n\
+                 helpers are inlined into the Rust code through LLVM bitcode",
+            ),
+        ] {
+            let found = reports.iter().rev().find_map(|(name, text)| {
+                let v = json::parse(text).ok()?;
+                let mode = v.get("mode").and_then(json::Value::str)?;
+                // Reports from before the field were all built with gcc.
+                let tc = v
+                    .get("toolchain")
+                    .and_then(json::Value::str)
+                    .unwrap_or("gcc");
+                let ok = mode.starts_with(prefix)
+                    && tc == toolchain
+                    && v.get("quick").and_then(json::Value::bool) == Some(false)
+                    && v.get("tree_is_series").and_then(json::Value::bool) == Some(true)
+                    && v.get("series_sha256").and_then(json::Value::str) == Some(fingerprint);
+                ok.then_some((name, v))
+            });
+            let Some((name, v)) = found else {
+                continue;
             };
+            // `<time>-<mode>[-llvm]`: the run's time stamp.
+            let dir = name.rsplit('/').next().unwrap_or(name);
+            let stamp = dir.split(&format!("-{prefix}")).next().unwrap_or(dir);
+            let n = |k: &str| v.get(k).and_then(json::Value::num).unwrap_or(0.0) as u64;
             let _ = writeln!(
                 out,
-                "  {:<22} {:>11.1} {:>11.1} {:>7.3}  {:.3}-{:.3}",
-                w.get("name").and_then(json::Value::str).unwrap_or("?"),
-                num("c", Some("median_ns")),
-                num("rust", Some("median_ns")),
-                num("ratio", None),
-                num("ci_low", None),
-                num("ci_high", None)
+                "pidfs micro-benchmark, {title};\n\
+                 {built}.\n\
+                 `scripts/wb bench` run {stamp}: the C and the Rust\n\
+                 pidfs kernels of this series booted alternately, {} boots each,\n\
+                 {} repetitions per boot; median ns/op, Rust/C ratio of the\n\
+                 medians, 95% bootstrap interval over boots.\n",
+                n("boots_per_kernel"),
+                n("reps_per_boot")
             );
+            let _ = writeln!(
+                out,
+                "  {:<22} {:>11} {:>11} {:>7}  95% CI",
+                "workload", "C ns/op", "Rust ns/op", "Rust/C"
+            );
+            for w in v.get("workloads").map(json::Value::arr).unwrap_or(&[]) {
+                let num = |a: &str, b: Option<&str>| {
+                    let x = match b {
+                        Some(b) => w.get(a).and_then(|o| o.get(b)),
+                        None => w.get(a),
+                    };
+                    x.and_then(json::Value::num).unwrap_or(f64::NAN)
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<22} {:>11.1} {:>11.1} {:>7.3}  {:.3}-{:.3}",
+                    w.get("name").and_then(json::Value::str).unwrap_or("?"),
+                    num("c", Some("median_ns")),
+                    num("rust", Some("median_ns")),
+                    num("ratio", None),
+                    num("ci_low", None),
+                    num("ci_high", None)
+                );
+            }
+            out.push('\n');
         }
-        out.push('\n');
     }
     if out.is_empty() {
         "Benchmark: not measured for this version (no `scripts/wb bench` report\n\
@@ -1084,8 +1110,12 @@ mod tests {
             BENCH.to_string(),
         )];
         let s = bench_section(&r, "f00");
-        assert!(s.contains("deterministic, QEMU -icount"), "{s}");
+        assert!(s.contains("deterministic mode, QEMU -icount"), "{s}");
         assert!(s.contains("5 boots each"), "{s}");
+        assert!(s.contains("run 20261201-1:"), "{s}");
+        assert!(!s.contains("out/bench"), "no local path in the mail: {s}");
+        assert!(s.contains("built with gcc"), "no toolchain field: gcc: {s}");
+        assert!(s.lines().all(|l| l.len() <= 72), "{s}");
         assert!(
             s.contains("  get_info_live               1265.1      1577.8   1.247  1.219-1.249"),
             "{s}"
@@ -1100,6 +1130,30 @@ mod tests {
             assert!(s.starts_with("Benchmark: not measured"), "{s}");
         }
         assert!(bench_section(&[], "f00").starts_with("Benchmark: not measured"));
+        // One report per toolchain, both quoted, each under its own heading.
+        let llvm = BENCH.replace(
+            "\"quick\": false,",
+            "\"quick\": false, \"toolchain\": \"llvm\",",
+        );
+        let gcc = BENCH.replace(
+            "\"quick\": false,",
+            "\"quick\": false, \"toolchain\": \"gcc\",",
+        );
+        let s = bench_section(
+            &[
+                ("out/bench/20261202-100000-icount-shift0".into(), gcc),
+                ("out/bench/20261202-110000-icount-shift0-llvm".into(), llvm),
+            ],
+            "f00",
+        );
+        assert!(s.contains("built with gcc"), "{s}");
+        assert!(s.contains("CONFIG_RUST_INLINE_HELPERS=y"), "{s}");
+        assert!(
+            s.find("built with gcc") < s.find("RUST_INLINE_HELPERS"),
+            "{s}"
+        );
+        assert!(s.contains("run 20261202-110000:"), "{s}");
+        assert!(s.lines().all(|l| l.len() <= 72), "{s}");
     }
 
     #[test]
