@@ -356,6 +356,26 @@ fn bench_reports(ctx: &Ctx) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `text` as lines of at most `width` columns, broken between words (a
+/// word longer than `width` gets a line of its own).
+fn wrap(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
 /// The benchmark part of "How it was tested": for each timing mode and
 /// toolchain the newest full `wb bench` report whose kernels were exactly
 /// this series (`series_sha256` and `tree_is_series`). Never quotes another
@@ -367,22 +387,11 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
     for (prefix, title) in [
         (
             "icount",
-            "deterministic mode, QEMU -icount: guest time\nfollows executed instructions (1 ns each)",
+            "deterministic mode, QEMU -icount: guest time follows executed instructions (1 ns each)",
         ),
-        ("wall", "wall time, QEMU TCG on a shared 2-core\nhost"),
+        ("wall", "wall time, QEMU TCG on a shared 2-core host"),
     ] {
-        for (toolchain, built) in [
-            (
-                "gcc",
-                "kernels built with gcc: every C helper the Rust code calls is an\n\
-                 out-of-line call",
-            ),
-            (
-                "llvm",
-                "kernels built with clang and CONFIG_RUST_INLINE_HELPERS=y: the C\n\
-                 helpers are inlined into the Rust code through LLVM bitcode",
-            ),
-        ] {
+        for (toolchain, llvm) in [("gcc", false), ("llvm", true)] {
             let found = reports.iter().rev().find_map(|(name, text)| {
                 let v = json::parse(text).ok()?;
                 let mode = v.get("mode").and_then(json::Value::str)?;
@@ -405,17 +414,20 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
             let dir = name.rsplit('/').next().unwrap_or(name);
             let stamp = dir.split(&format!("-{prefix}")).next().unwrap_or(dir);
             let n = |k: &str| v.get(k).and_then(json::Value::num).unwrap_or(0.0) as u64;
-            let _ = writeln!(
-                out,
-                "pidfs micro-benchmark, {title};\n\
-                 {built}.\n\
-                 `scripts/wb bench` run {stamp}: the C and the Rust\n\
-                 pidfs kernels of this series booted alternately, {} boots each,\n\
-                 {} repetitions per boot; median ns/op, Rust/C ratio of the\n\
-                 medians, 95% bootstrap interval over boots.\n",
+            let what = format!(
+                "pidfs micro-benchmark, {title}; kernels built with {}.",
+                crate::bench::toolchain_text(llvm)
+            );
+            // The run's sentence starts a line, so that its name is never split.
+            let how = format!(
+                "`scripts/wb bench` run {stamp}: the C and the Rust pidfs kernels of \
+                 this series booted alternately, {} boots each, {} repetitions per \
+                 boot; median ns/op, Rust/C ratio of the medians, 95% bootstrap \
+                 interval over boots.",
                 n("boots_per_kernel"),
                 n("reps_per_boot")
             );
+            let _ = writeln!(out, "{}\n{}\n", wrap(&what, 72), wrap(&how, 72));
             let _ = writeln!(
                 out,
                 "  {:<22} {:>11} {:>11} {:>7}  95% CI",
@@ -1154,6 +1166,13 @@ mod tests {
         );
         assert!(s.contains("run 20261202-110000:"), "{s}");
         assert!(s.lines().all(|l| l.len() <= 72), "{s}");
+    }
+
+    #[test]
+    fn wrapping() {
+        assert_eq!(wrap("a bb  ccc\ndd", 6), "a bb\nccc dd");
+        assert_eq!(wrap("abcdefgh x", 4), "abcdefgh\nx");
+        assert_eq!(wrap("", 4), "");
     }
 
     #[test]
