@@ -302,6 +302,7 @@ fn pidfd_poll(file: &PseudoFile<'_, PidFs>, pts: &PollTable<'_>) -> u32 {
     poll_flags
 }
 
+#[inline]
 fn pid_in_current_pidns(pid: &StructPid) -> bool {
     match kernel::current!().active_pid_ns() {
         Some(ns) => pid.is_in_ns(ns),
@@ -327,6 +328,7 @@ fn pidfs_task_owns_pid(task: &Task, pid: &StructPid) -> bool {
         .is_some_and(|t| core::ptr::eq(t.as_ptr(), task.as_ptr()))
 }
 
+#[inline]
 fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
     let usize_ = _IOC_SIZE(cmd);
 
@@ -351,9 +353,10 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
         _ => None,
     };
 
-    let kinfo = loop {
-        let mut kinfo = PidfdInfo::default();
-
+    // Filled in place and copied out from here, as in C: a value built in each pass of the loop
+    // and moved out of it would be assembled field by field a second time.
+    let mut kinfo = PidfdInfo::default();
+    loop {
         // Look for the task first. pidfs_exit() records the exit information before the task is
         // unhashed, so if the task is gone the information is there.
         let task = pid.get_task(PidType::Pid);
@@ -389,7 +392,7 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
             if mask & PIDFD_INFO_EXIT == 0 {
                 return Err(ESRCH);
             }
-            break kinfo;
+            break;
         };
 
         let Some(c) = task.get_cred() else {
@@ -431,12 +434,12 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
         // The task was reaped, or lost @pid to a sub-thread that called exec, while we were
         // looking at it. Start over: there is exit information now, or a new task.
         if !pidfs_task_owns_pid(&task, pid) || kinfo.0.tgid == 0 {
+            kinfo = PidfdInfo::default();
             continue;
         }
-        break kinfo;
-    };
+        break;
+    }
 
-    let mut kinfo = kinfo;
     if mask & PIDFD_INFO_SUPPORTED_MASK != 0 {
         kinfo.0.mask |= PIDFD_INFO_SUPPORTED_MASK;
         kinfo.0.supported_mask = PIDFD_INFO_SUPPORTED;
@@ -451,6 +454,7 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
     Ok(0)
 }
 
+#[inline]
 fn pidfs_ioctl_valid(cmd: u32) -> bool {
     matches!(
         cmd,
@@ -473,6 +477,7 @@ fn pidfs_ioctl_valid(cmd: u32) -> bool {
     )
 }
 
+#[inline]
 fn pidfd_ioctl(file: &PseudoFile<'_, PidFs>, cmd: u32, arg: usize) -> Result<isize> {
     let pid = file.data();
     if !pidfs_ioctl_valid(cmd) {
@@ -705,6 +710,7 @@ fn pidfs_fh_to_dentry(pid_ino: u64) -> Result<Option<Path>> {
     Ok(Some(path))
 }
 
+#[inline]
 fn pidfs_dentry_open(path: &Path, flags: u32) -> Result<ARef<File>> {
     // pidfds are always O_RDWR; do_dentry_open() strips O_EXCL and O_TRUNC.
     pfs::dentry_open(path, flags | O_RDWR, PIDFD_THREAD | PIDFD_AUTOKILL)
@@ -814,6 +820,10 @@ fn pidfs_xattr_set(
     StructPid::pidfs_xattr_set(inode, name, value, flags)
 }
 
+// The methods on hot paths are `#[inline]`, like the helpers only they call: each has one caller,
+// its entry point in `kernel::pidfs::fs`, and without the hint that call stays out of line, an
+// extra call and return on every pidfd operation that C does not have.
+//
 // SAFETY: `PidFs` is the only pseudo filesystem whose inodes stand for a `struct pid`: the
 // stash `pid->stashed` is pidfs' alone.
 unsafe impl PseudoFs for PidFs {
@@ -828,10 +838,12 @@ unsafe impl PseudoFs for PidFs {
         &PIDFS_TABLES
     }
 
+    #[inline]
     fn init_inode(inode: &NewInode<'_>, pid: &StructPid) {
         pidfs_init_inode(inode, pid)
     }
 
+    #[inline]
     fn stash_dentry(pid: &StructPid) -> Result {
         pidfs_stash_dentry(pid)
     }
@@ -853,30 +865,37 @@ unsafe impl PseudoFs for PidFs {
         pidfs_xattr_set(inode, name, value, flags)
     }
 
+    #[inline]
     fn encode_fh(pid: &StructPid) -> u64 {
         pid.ino()
     }
 
+    #[inline]
     fn fh_to_dentry(id: u64) -> Result<Option<Path>> {
         pidfs_fh_to_dentry(id)
     }
 
+    #[inline]
     fn export_permission(oflags: u32) -> Result {
         pidfs_export_permission(oflags)
     }
 
+    #[inline]
     fn export_open(path: &Path, oflags: u32) -> Result<ARef<File>> {
         pidfs_export_open(path, oflags)
     }
 
+    #[inline]
     fn release(file: &PseudoFile<'_, Self>) {
         pidfs_file_release(file)
     }
 
+    #[inline]
     fn poll(file: &PseudoFile<'_, Self>, table: &PollTable<'_>) -> u32 {
         pidfd_poll(file, table)
     }
 
+    #[inline]
     fn ioctl(file: &PseudoFile<'_, Self>, cmd: u32, arg: usize) -> Result<isize> {
         pidfd_ioctl(file, cmd, arg)
     }

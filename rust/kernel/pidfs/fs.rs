@@ -880,6 +880,7 @@ impl<T: PseudoFs> Mount<T> {
 /// dropped because a live dentry already had one, or because something failed. (`fs/libfs.c`
 /// returns without dropping it only when the stash holds an error pointer, which no user of
 /// [`Stashable`] can store there: the slot is used for nothing but the stash.)
+#[inline]
 pub fn path_from_stashed<T: PseudoFs>(mnt: &Mount<T>, data: ARef<T::Data>) -> Result<Path> {
     let stashed = data.stashed();
     let data = ARef::into_raw(data);
@@ -1320,10 +1321,18 @@ pub fn dentry_open(path: &Path, flags: u32, keep_flags: u32) -> Result<ARef<File
 /// assert!(!extensible_ioctl_valid(_IOR::<[u8; 88]>(0xFF, 11), info, 64));
 /// assert!(!extensible_ioctl_valid(_IOWR::<[u8; 88]>(b'v'.into(), 11), info, 64));
 /// ```
+///
+/// This is the arithmetic of the C inline in Rust rather than a call through a C helper: it runs
+/// on every ioctl of the filesystem, and a helper is an out-of-line call on kernels built with
+/// gcc.
 #[inline]
 pub fn extensible_ioctl_valid(cmd: u32, expected: u32, min_size: usize) -> bool {
-    // SAFETY: A pure function of its arguments.
-    unsafe { bindings::extensible_ioctl_valid(cmd, expected, min_size) }
+    use crate::ioctl::{_IOC_DIR, _IOC_NR, _IOC_SIZE, _IOC_TYPE};
+
+    _IOC_DIR(cmd) == _IOC_DIR(expected)
+        && _IOC_TYPE(cmd) == _IOC_TYPE(expected)
+        && _IOC_NR(cmd) == _IOC_NR(expected)
+        && _IOC_SIZE(cmd) >= min_size
 }
 
 /// The inode is internal to the kernel: no security checks, no fsnotify events (`S_PRIVATE`), an
