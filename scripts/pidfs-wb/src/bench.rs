@@ -774,7 +774,7 @@ pub fn check_report(dir: &Path) -> std::result::Result<usize, String> {
 }
 
 /// Compiles the benchmark program statically for the guest.
-fn compile(ctx: &Ctx) -> Result<PathBuf> {
+pub fn compile(ctx: &Ctx) -> Result<PathBuf> {
     let src = ctx.repo.join(SOURCE);
     let dir = ctx.cache.join("bench");
     util::mkdir(&dir)?;
@@ -840,7 +840,7 @@ fn loadavg() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn stamp() -> String {
+pub fn stamp() -> String {
     util::output(Command::new("date").arg("+%Y%m%d-%H%M%S"))
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "bench".into())

@@ -24,6 +24,7 @@ mod setup;
 mod splat;
 mod stamps;
 mod testcmd;
+mod trace;
 mod tree;
 mod util;
 mod verdict;
@@ -129,6 +130,18 @@ commands:
         [--llvm]          both kernels built with clang (LLVM=-19) and
                           CONFIG_RUST_INLINE_HELPERS=y (kconfig/llvm.config),
                           build directories fs-pid-{n,y}+llvm
+  trace                 which functions execute one pidfs operation, C
+                        (fs-pid-n) against Rust (fs-pid-y): boots each
+                        kernel with the benchmark guest and QEMU's gdb stub,
+                        single-steps one warm call of the operation and
+                        counts instructions per function (and memory
+                        accesses, calls); out/trace/<time>/report.md
+        [--op OP]...      pidfd_open, get_info_live, get_info_exit,
+                          name_to_handle, open_by_handle, prepare_pid,
+                          add_pid, exit, remove_pid (default: all; about
+                          two minutes per operation and kernel; needs gdb)
+        [--no-build]      trace the kernels as last built
+        [--llvm]          the fs-pid-{n,y}+llvm kernels (see bench)
   verdict DIR           judge the logs saved in a run directory again
   compare LEFT RIGHT    judge two saved run directories again and compare
                         them test for test (e.g. fs-pid-n+debug against
@@ -719,6 +732,40 @@ fn real_main() -> Result<i32> {
                 ));
             }
             bench::run(&ctx, &o)?;
+            true
+        }
+        "trace" => {
+            let names = a.values("--op")?;
+            let llvm = a.flag("--llvm");
+            let no_build = a.flag("--no-build");
+            a.done()?;
+            let ops = if names.is_empty() {
+                trace::OPS.iter().collect()
+            } else {
+                names
+                    .iter()
+                    .map(|n| {
+                        trace::op(n).ok_or_else(|| {
+                            Error::Usage(format!(
+                                "--op {n}: no such operation (one of: {})",
+                                trace::OPS
+                                    .iter()
+                                    .map(|o| o.name)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            };
+            trace::run(
+                &ctx,
+                &trace::Options {
+                    ops,
+                    llvm,
+                    no_build,
+                },
+            )?;
             true
         }
         "test" => {
