@@ -701,6 +701,7 @@ fn pidfs_ino_get_pid(ino: u64) -> Option<ARef<StructPid>> {
     Some(pid.into())
 }
 
+#[inline]
 fn pidfs_fh_to_dentry(pid_ino: u64) -> Result<Option<Path>> {
     let Some(pid) = pidfs_ino_get_pid(pid_ino) else {
         return Ok(None);
@@ -730,6 +731,7 @@ fn pidfs_export_permission(oflags: u32) -> Result {
     Ok(())
 }
 
+#[inline]
 fn pidfs_export_open(path: &Path, oflags: u32) -> Result<ARef<File>> {
     // Opening via file handle may never raise PIDFD_AUTOKILL. That can only be done at task
     // creation!

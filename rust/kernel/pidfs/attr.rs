@@ -340,9 +340,14 @@ impl WorkItem for PidfsAttr {
 #[pinned_drop]
 impl PinnedDrop for PidfsAttr {
     fn drop(self: Pin<&mut Self>) {
+        // The common case, no extended attribute: nothing to free, and no call to make on the
+        // exit of every process that had a pidfd (`pidfs_free_pid()` checks the same).
+        if self.xattrs_empty() {
+            return;
+        }
         // SAFETY: The cache is valid and the list initialised (type invariants); no one else can
-        // reach the object while it is being dropped. With an empty list this does nothing, so
-        // it is fine in any context; [`PidfsAttr::free`] defers the other case to a work item.
+        // reach the object while it is being dropped. [`PidfsAttr::free`] defers this case to a
+        // work item, so it runs where it may sleep.
         unsafe {
             bindings::simple_xattrs_free(PIDFS_XA_CACHE.0.get(), self.xattrs.get(), ptr::null_mut())
         };

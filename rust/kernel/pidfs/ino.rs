@@ -139,6 +139,7 @@ impl PidInoTable {
     /// Finds the pid with inode number `ino` (`rhashtable_lookup()`).
     ///
     /// The pid is only borrowed for as long as the RCU read lock is held.
+    #[inline]
     pub fn lookup<'a>(&self, ino: u64, _rcu: &'a rcu::Guard) -> Option<&'a StructPid> {
         if !self.ready.load(Acquire) {
             return None;
