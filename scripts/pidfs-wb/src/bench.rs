@@ -774,7 +774,7 @@ pub fn check_report(dir: &Path) -> std::result::Result<usize, String> {
 }
 
 /// Compiles the benchmark program statically for the guest.
-pub fn compile(ctx: &Ctx) -> Result<PathBuf> {
+fn compile(ctx: &Ctx) -> Result<PathBuf> {
     let src = ctx.repo.join(SOURCE);
     let dir = ctx.cache.join("bench");
     util::mkdir(&dir)?;
@@ -797,6 +797,23 @@ pub fn compile(ctx: &Ctx) -> Result<PathBuf> {
         });
     }
     Ok(bin)
+}
+
+/// The initramfs whose only program is the benchmark, given `timeout`
+/// seconds (`wb bench`, `wb trace`).
+pub fn bench_guest(ctx: &Ctx, timeout: u32) -> Result<guest::Guest> {
+    let bin = compile(ctx)?;
+    guest::assemble(
+        ctx,
+        "bench",
+        None,
+        &GuestOptions {
+            extra: vec![bin],
+            filter: Vec::new(),
+            skip: Vec::new(),
+            timeout: Some(timeout),
+        },
+    )
 }
 
 /// The guest TSC rate to give the kernel (`tsc_early_khz=`), so it does not
@@ -1036,19 +1053,8 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
         };
         kernels.push((bz, config.to_string(), label));
     }
-    let bin = compile(ctx)?;
     let per_boot = 60 + 30 * u64::from(o.reps) * u64::from(o.scale) / 100;
-    let g = guest::assemble(
-        ctx,
-        "bench",
-        None,
-        &GuestOptions {
-            extra: vec![bin],
-            filter: Vec::new(),
-            skip: Vec::new(),
-            timeout: Some(o.deadline.as_secs().max(per_boot) as u32),
-        },
-    )?;
+    let g = bench_guest(ctx, o.deadline.as_secs().max(per_boot) as u32)?;
     let dir = ctx.out_dir().join("bench").join(format!(
         "{started}-{}{}",
         o.mode.name(),

@@ -20,7 +20,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::guest::{self, GuestOptions};
+use crate::guest;
 use crate::util::{self, fmt_duration, info, step};
 use crate::{bench, build, setup};
 use std::collections::HashMap;
@@ -516,18 +516,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
         }
         kernels.push((bz, vmlinux, config));
     }
-    let bin = bench::compile(ctx)?;
-    let g = guest::assemble(
-        ctx,
-        "bench",
-        None,
-        &GuestOptions {
-            extra: vec![bin],
-            filter: Vec::new(),
-            skip: Vec::new(),
-            timeout: Some(1800),
-        },
-    )?;
+    let g = bench::bench_guest(ctx, 1800)?;
     let dir = ctx.out_dir().join("trace").join(format!(
         "{}{}",
         bench::stamp(),
