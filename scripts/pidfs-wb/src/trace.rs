@@ -395,8 +395,19 @@ fn trace_one(
             what: format!("cannot start qemu-system-x86_64: {e}"),
             hint: "run `scripts/wb setup`".into(),
         })?;
-    // QEMU opens the stub before it runs the guest; give it a moment.
-    std::thread::sleep(Duration::from_millis(500));
+    // QEMU opens the stub before it runs the guest; wait until it listens.
+    let listening = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if listening.elapsed() > Duration::from_secs(30) {
+            let _ = qemu.kill();
+            let _ = qemu.wait();
+            return Err(Error::Boot {
+                what: format!("QEMU's gdb stub did not listen on port {port} within 30 s"),
+                hint: format!("see {}", log("qemu.log").display()),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let status = Command::new("gdb")
         .args(["-q", "-batch", "-nx", "-x"])
         .arg(&script)
@@ -419,10 +430,11 @@ fn trace_one(
     })?;
     let text = std::fs::read_to_string(&pcs_file).map_err(|_| Error::Bench {
         what: format!(
-            "{} on {config}: gdb wrote no trace (the guest may have ended before {} calls; see \
-             the gdb log)",
+            "{} on {config}: gdb wrote no trace (the guest may have ended before {} calls); \
+             see {}",
             op.name,
-            op.skip + 1
+            op.skip + 1,
+            log("gdb.log").display()
         ),
         dir: dir.to_path_buf(),
     })?;
