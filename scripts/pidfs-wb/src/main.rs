@@ -137,9 +137,9 @@ commands:
                         counts instructions per function (and memory
                         accesses, calls); out/trace/<time>/report.md
         [--op OP]...      pidfd_open, get_info_live, get_info_exit,
-                          name_to_handle, open_by_handle, prepare_pid,
-                          add_pid, exit, remove_pid (default: all; about
-                          two minutes per operation and kernel; needs gdb)
+                          name_to_handle, open_by_handle, fstat, prepare_pid,
+                          add_pid, exit, remove_pid (default: all; under
+                          a minute per operation and kernel; needs gdb)
         [--no-build]      trace the kernels as last built
         [--llvm]          the fs-pid-{n,y}+llvm kernels (see bench)
   verdict DIR           judge the logs saved in a run directory again

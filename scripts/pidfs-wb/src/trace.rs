@@ -103,6 +103,12 @@ pub static OPS: &[Op] = &[
         skip: 100,
     },
     Op {
+        name: "fstat",
+        what: "fstat() of a pidfd (glibc makes it newfstatat(fd, \"\", AT_EMPTY_PATH))",
+        start: at("__x64_sys_newfstatat"),
+        skip: 300,
+    },
+    Op {
         name: "prepare_pid",
         what: "pidfs_prepare_pid(), from alloc_pid()",
         start: at("pidfs_prepare_pid"),
