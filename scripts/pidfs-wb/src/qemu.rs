@@ -37,6 +37,40 @@ fn kvm_usable() -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// QEMU as every boot of the workbench runs it: the accelerator arguments
+/// (`TCG` unless KVM was asked for), 1 GiB, 2 vCPUs, the kernel and
+/// initramfs, the common command line followed by `extra_cmdline`, the
+/// console on the first serial port and the guest protocol on the second.
+pub fn command(
+    accel: &[&str],
+    bzimage: &Path,
+    initramfs: &Path,
+    extra_cmdline: &str,
+    console: &Path,
+    ktap: &Path,
+) -> Command {
+    let cmdline = format!("console=ttyS0 panic=-1 rdinit=/init printk.time=1 {extra_cmdline}");
+    let mut cmd = Command::new("qemu-system-x86_64");
+    cmd.args(accel)
+        .args(["-m", "1024", "-smp", "2", "-nodefaults"])
+        .args(["-display", "none", "-no-reboot"])
+        .arg("-kernel")
+        .arg(bzimage)
+        .arg("-initrd")
+        .arg(initramfs)
+        .arg("-append")
+        .arg(cmdline.trim())
+        .arg("-serial")
+        .arg(format!("file:{}", console.display()))
+        .arg("-serial")
+        .arg(format!("file:{}", ktap.display()))
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The accelerator arguments of a TCG boot.
+pub const TCG: &[&str] = &["-accel", "tcg", "-cpu", "max"];
+
 pub fn boot(bzimage: &Path, guest: &Guest, run_dir: &Path, opts: &BootOptions) -> Result<Boot> {
     util::mkdir(run_dir)?;
     let console = run_dir.join("console.log");
@@ -59,35 +93,16 @@ pub fn boot(bzimage: &Path, guest: &Guest, run_dir: &Path, opts: &BootOptions) -
         })?;
         &["-accel", "kvm", "-cpu", "host"]
     } else {
-        &["-accel", "tcg", "-cpu", "max"]
+        TCG
     };
-    let cmdline = format!(
-        "console=ttyS0 panic=-1 rdinit=/init printk.time=1 {}",
-        opts.extra_cmdline
+    let mut cmd = command(
+        accel,
+        bzimage,
+        &guest.initramfs,
+        &opts.extra_cmdline,
+        &console,
+        &ktap,
     );
-    let mut cmd = Command::new(qemu);
-    cmd.args(accel)
-        .args([
-            "-m",
-            "1024",
-            "-smp",
-            "2",
-            "-nodefaults",
-            "-display",
-            "none",
-            "-no-reboot",
-        ])
-        .arg("-kernel")
-        .arg(bzimage)
-        .arg("-initrd")
-        .arg(&guest.initramfs)
-        .arg("-append")
-        .arg(cmdline.trim())
-        .arg("-serial")
-        .arg(format!("file:{}", console.display()))
-        .arg("-serial")
-        .arg(format!("file:{}", ktap.display()))
-        .stdin(Stdio::null());
     if let Some(shift) = opts.icount_shift {
         cmd.arg("-icount")
             .arg(format!("shift={shift},align=off,sleep=off"));

@@ -22,7 +22,7 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::guest;
 use crate::util::{self, fmt_duration, info, step};
-use crate::{bench, build, setup};
+use crate::{bench, build, qemu, setup};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -374,33 +374,24 @@ fn trace_one(
     let open = |p: PathBuf| {
         std::fs::File::create(&p).map_err(|e| Error::io(format!("create {}", p.display()), e))
     };
-    let mut qemu = Command::new("qemu-system-x86_64")
-        .args(["-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "2"])
-        .args(["-nodefaults", "-display", "none", "-no-reboot"])
-        .arg("-kernel")
-        .arg(bzimage)
-        .arg("-initrd")
-        .arg(&g.initramfs)
-        .arg("-append")
-        // nokaslr: the addresses gdb sees are those of vmlinux.
-        .arg(
-            "console=ttyS0 panic=-1 rdinit=/init nokaslr kunit.enable=0 pidfs_bench.reps=1 \
-             pidfs_bench.scale=20",
-        )
-        .arg("-serial")
-        .arg(format!("file:{}", log("console.log").display()))
-        .arg("-serial")
-        .arg(format!("file:{}", log("guest.log").display()))
-        .arg("-gdb")
-        .arg(format!("tcp:127.0.0.1:{port}"))
-        .stdin(Stdio::null())
-        .stdout(open(log("qemu.log"))?)
-        .stderr(open(log("qemu.log"))?)
-        .spawn()
-        .map_err(|e| Error::Boot {
-            what: format!("cannot start qemu-system-x86_64: {e}"),
-            hint: "run `scripts/wb setup`".into(),
-        })?;
+    // nokaslr: the addresses gdb sees are those of vmlinux.
+    let mut qemu = qemu::command(
+        qemu::TCG,
+        bzimage,
+        &g.initramfs,
+        "nokaslr kunit.enable=0 pidfs_bench.reps=1 pidfs_bench.scale=20",
+        &log("console.log"),
+        &log("guest.log"),
+    )
+    .arg("-gdb")
+    .arg(format!("tcp:127.0.0.1:{port}"))
+    .stdout(open(log("qemu.log"))?)
+    .stderr(open(log("qemu.log"))?)
+    .spawn()
+    .map_err(|e| Error::Boot {
+        what: format!("cannot start qemu-system-x86_64: {e}"),
+        hint: "run `scripts/wb setup`".into(),
+    })?;
     // QEMU opens the stub before it runs the guest; wait until it listens.
     let listening = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
