@@ -8,8 +8,17 @@
 //! not manage dentries itself: the one inode and dentry of a `struct pid` come from the C
 //! `path_from_stashed()` that nsfs uses too.
 
+#[path = "pidfs_rs/attr.rs"]
+mod attr;
+#[path = "pidfs_rs/ino.rs"]
+mod ino;
+#[path = "pidfs_rs/pid.rs"]
+mod pid;
+
 #[cfg(CONFIG_COREDUMP)]
-use kernel::pidfs::attr::CoredumpInfo;
+use attr::CoredumpInfo;
+use attr::{AttrState, DyingPid, ExitInfo, PidAttr, PidfsAttr, WaitPidfdAttr};
+use ino::PidInoTable;
 use kernel::{
     alloc::{flags::GFP_KERNEL, Flags},
     bindings,
@@ -25,14 +34,12 @@ use kernel::{
     ioctl::{_IO, _IOC_NR, _IOC_SIZE, _IOR, _IOWR},
     nsproxy::{self, NsKind},
     pidfs::{
-        attr::{AttrState, DyingPid, ExitInfo, PidfsAttr},
         fs::{
             self as pfs, DentryOperations, ExportOperations, FileOperations, FileSystemType, Inode,
             InodeOperations, LockedInode, Mount, NewInode, Path, PseudoFile, PseudoFs,
-            StashedOperations, SuperOperations, Tables, XattrBuf, XattrHandler, XattrHandlers,
-            S_ANON_INODE, S_IMMUTABLE, S_PRIVATE,
+            ReleasingFile, StashedOperations, SuperOperations, Tables, XattrBuf, XattrHandler,
+            XattrHandlers, S_ANON_INODE, S_IMMUTABLE, S_PRIVATE,
         },
-        ino::PidInoTable,
         PidType, PidfdInfo, StructPid,
     },
     prelude::*,
@@ -43,6 +50,7 @@ use kernel::{
 };
 #[cfg(CONFIG_PROC_FS)]
 use kernel::{pidfs::fs::FdInfo, seq_print};
+use pid::PidfsFields;
 
 const __LOG_PREFIX: &[u8] = b"pidfs\0";
 
@@ -63,7 +71,7 @@ macro_rules! vfs_warn_on {
 pub struct PidFs;
 
 static PIDFS_INO_HT: PidInoTable = PidInoTable::new();
-static PIDFS_MNT: SetOnce<Mount<PidFs>> = SetOnce::new();
+static PIDFS_MNT: SetOnce<&'static Mount<PidFs>> = SetOnce::new();
 
 /// The inode number allocator (`pidfs_ino_cookie`): numbers are unique, start at 1 and are
 /// never reused. Set by `pidfs_init()`, which `start_kernel()` calls before the first
@@ -550,9 +558,9 @@ fn pidfd_compat_ioctl(file: &PseudoFile<'_, PidFs>, cmd: u32, arg: usize) -> Res
     pidfd_ioctl(file, cmd, pfs::compat_ptr(arg))
 }
 
-fn pidfs_file_release(file: &PseudoFile<'_, PidFs>) {
+fn pidfs_file_release(file: &ReleasingFile<'_, PidFs>) {
     let pid = file.data();
-    if file.file().flags() & PIDFD_AUTOKILL == 0 {
+    if file.flags() & PIDFD_AUTOKILL == 0 {
         return;
     }
 
@@ -796,7 +804,11 @@ pub unsafe extern "C" fn pidfs_register_pid_gfp(
     }
     // SAFETY: The caller passes a valid, referenced pid.
     let pid = unsafe { StructPid::from_ptr(pid) };
-    match register_pid_gfp(pid, Flags::from_raw(gfp)) {
+    // SAFETY: `gfp` is the `gfp_t` of the C caller (fanotify, or `pidfs_register_pid()` with
+    // `GFP_KERNEL`), meant for an allocation made on its behalf in its context, which is what
+    // this one is.
+    let gfp = unsafe { Flags::from_raw(gfp) };
+    match register_pid_gfp(pid, gfp) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -819,15 +831,16 @@ fn pidfs_xattr_set(
     value: Option<&[u8]>,
     flags: i32,
 ) -> Result {
-    StructPid::pidfs_xattr_set(inode, name, value, flags)
+    attr::pidfs_xattr_set(inode, name, value, flags)
 }
 
 // The methods on hot paths are `#[inline]`, like the helpers only they call: each has one caller,
 // its entry point in `kernel::pidfs::fs`, and without the hint that call stays out of line, an
 // extra call and return on every pidfd operation that C does not have.
 //
-// SAFETY: `PidFs` is the only pseudo filesystem whose inodes stand for a `struct pid`: the
-// stash `pid->stashed` is pidfs' alone.
+// SAFETY: `pid->stashed` starts NULL (`pidfs_prepare_pid()`), lives as long as the pid and belongs
+// to the linked pidfs alone: `fs/Makefile` links this file only with `CONFIG_FS_PID=y`, where
+// `fs/pidfs.c` is not built. nsfs keeps its stashes in the namespaces.
 unsafe impl PseudoFs for PidFs {
     type Data = StructPid;
 
@@ -838,6 +851,11 @@ unsafe impl PseudoFs for PidFs {
 
     fn tables() -> &'static Tables<Self> {
         &PIDFS_TABLES
+    }
+
+    #[inline]
+    fn stashed(pid: &StructPid) -> *mut *mut bindings::dentry {
+        pid.stashed()
     }
 
     #[inline]
@@ -888,7 +906,7 @@ unsafe impl PseudoFs for PidFs {
     }
 
     #[inline]
-    fn release(file: &PseudoFile<'_, Self>) {
+    fn release(file: &ReleasingFile<'_, Self>) {
         pidfs_file_release(file)
     }
 

@@ -2,10 +2,10 @@
 
 //! Process identifiers: `struct pid`.
 //!
-//! Besides the generic parts (numbers per namespace level, the attached tasks, reference
-//! counting), `struct pid` has fields that belong to pidfs: the inode number, the dentry stash,
-//! the hash table linkage and `wait_pidfd`. Their accessors are here too, next to the object they
-//! live in, and document which pidfs function owns each field.
+//! Only what is true of `struct pid` whichever pidfs is linked is here: the numbers per namespace
+//! level, the attached tasks, reference counting and the `wait_pidfd` queue with its lock. The
+//! fields that belong to pidfs (the inode number, the dentry stash, the inode-number table
+//! linkage, the per-pid state) are left to the pidfs that owns them.
 //!
 //! C header: [`include/linux/pid.h`](srctree/include/linux/pid.h)
 
@@ -14,7 +14,6 @@ use crate::{
     pid_namespace::PidNamespace,
     sync::{
         aref::{ARef, AlwaysRefCounted},
-        atomic::{Atomic, Relaxed},
         lock::{spinlock::SpinLockIrqBackend, Guard, Lock},
         rcu,
     },
@@ -105,75 +104,6 @@ impl StructPid {
         // SAFETY: A non-NULL `ptr` carries a reference that we now own.
         // CAST: `Self` is a `repr(transparent)` wrapper around `bindings::pid`.
         ptr::NonNull::new(ptr).map(|p| unsafe { ARef::from_raw(p.cast()) })
-    }
-
-    /// Returns the pidfs inode number of this `struct pid` (`pid->ino`).
-    ///
-    /// It is unique for the lifetime of the system and assigned by `pidfs_add_pid()`; it is zero
-    /// before that.
-    #[inline]
-    pub fn ino(&self) -> u64 {
-        self.ino_atomic().load(Relaxed)
-    }
-
-    /// Sets the pidfs inode number (`pid->ino`).
-    ///
-    /// # Safety
-    ///
-    /// The pid must not be in pidfs' inode-number table (`kernel::pidfs::ino::PidInoTable`),
-    /// which finds pids by this number: changing it there would make the pid impossible to
-    /// remove. pidfs sets it in `pidfs_prepare_pid()` and `pidfs_add_pid()`, before the pid is
-    /// inserted or after the insertion failed.
-    #[inline]
-    pub unsafe fn set_ino(&self, ino: u64) {
-        self.ino_atomic().store(ino, Relaxed)
-    }
-
-    #[inline]
-    fn ino_atomic(&self) -> &Atomic<u64> {
-        // SAFETY: The type invariants guarantee that `self` points to a valid `struct pid`, so
-        // `pid->ino` is valid and 8-byte aligned for the lifetime of `&self`. pidfs is the only
-        // user of the field and accesses it only atomically, through this function.
-        unsafe { Atomic::from_ptr(ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.ino)) }
-    }
-
-    /// Returns the address of the pidfs dentry stash of this pid (`&pid->stashed`).
-    ///
-    /// The slot is managed by `path_from_stashed()` and `stashed_dentry_prune()` in C.
-    #[inline]
-    pub fn stashed(&self) -> *mut *mut bindings::dentry {
-        // SAFETY: The pointer is valid by the type invariants; only an address is computed.
-        unsafe { ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.stashed) }
-    }
-
-    /// Returns whether a dentry is stashed in this pid.
-    #[inline]
-    pub fn has_stashed_dentry(&self) -> bool {
-        // SAFETY: `self.stashed()` is the address of `pid->stashed`, valid and aligned for the
-        // lifetime of `&self` (type invariants); the C side only accesses it with `cmpxchg()` and
-        // `READ_ONCE()`/`WRITE_ONCE()`, so an atomic load does not race.
-        let slot = unsafe { Atomic::<*mut bindings::dentry>::from_ptr(self.stashed()) };
-        !slot.load(Relaxed).is_null()
-    }
-
-    /// Returns the address of the hash table linkage pidfs uses to find a pid by inode number.
-    // Only the pidfs abstractions use it.
-    #[cfg(CONFIG_RUST_PIDFS_ABSTRACTIONS)]
-    #[inline]
-    pub(crate) fn pidfs_hash(&self) -> *mut bindings::rhash_head {
-        // SAFETY: The pointer is valid by the type invariants; only an address is computed.
-        unsafe { ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.pidfs_hash) }
-    }
-
-    /// Returns the per-pid pidfs state pointer (`pid->attr`) as an atomic.
-    // Only the pidfs abstractions use it.
-    #[cfg(CONFIG_RUST_PIDFS_ABSTRACTIONS)]
-    #[inline]
-    pub(crate) fn attr_atomic(&self) -> &Atomic<*mut bindings::pidfs_attr> {
-        // SAFETY: The type invariants guarantee that `self` points to a valid `struct pid`, so
-        // `pid->attr` is valid and aligned for the lifetime of `&self`. pidfs is the only user of
-        // the field and accesses it only atomically, through this function.
-        unsafe { Atomic::from_ptr(ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.attr)) }
     }
 
     /// Returns the number of this pid at pid namespace nesting level `level`

@@ -7,9 +7,7 @@
 //!
 //! C header: [`include/linux/pidfs.h`](srctree/include/linux/pidfs.h)
 
-pub mod attr;
 pub mod fs;
-pub mod ino;
 
 pub use crate::pid::{PidType, StructPid};
 

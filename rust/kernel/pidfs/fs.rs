@@ -13,7 +13,7 @@
 //! carry a single 64-bit object id.
 //!
 //! C headers: [`include/linux/pseudo_fs.h`](srctree/include/linux/pseudo_fs.h),
-//! [`include/linux/anon_inodes.h`](srctree/include/linux/anon_inodes.h)
+//! [`fs/pseudo_internal.h`](srctree/fs/pseudo_internal.h)
 
 use crate::{
     bindings,
@@ -24,6 +24,7 @@ use crate::{
     sync::{
         aref::{ARef, AlwaysRefCounted},
         poll::PollTable,
+        SetOnce,
     },
     types::Opaque, //
 };
@@ -34,27 +35,6 @@ use core::{
     mem::MaybeUninit,
     ptr::{self, NonNull},
 };
-
-/// An object that can stand behind a pseudo filesystem inode.
-///
-/// # Safety
-///
-/// [`Stashable::stashed`] must return the address of a `struct dentry *` slot that belongs to
-/// the object, starts out NULL, is used for no other purpose than the stash and stays valid for
-/// as long as the object is referenced.
-pub unsafe trait Stashable: AlwaysRefCounted + Sync {
-    /// Returns the address of the object's dentry stash.
-    fn stashed(&self) -> *mut *mut bindings::dentry;
-}
-
-// SAFETY: `pid->stashed` belongs to pidfs, is cleared by `pidfs_prepare_pid()` and lives as long
-// as the pid.
-unsafe impl Stashable for super::StructPid {
-    #[inline]
-    fn stashed(&self) -> *mut *mut bindings::dentry {
-        super::StructPid::stashed(self)
-    }
-}
 
 // SAFETY: `pid->wait_pidfd` is initialised by `alloc_pid()` and is part of the pid, so it lives as
 // long as the pid is referenced.
@@ -72,9 +52,10 @@ unsafe impl HasWaitQueue for super::StructPid {
 ///
 /// # Safety
 ///
-/// The stash of [`PseudoFs::Data`] ([`Stashable::stashed`]) belongs to this filesystem alone: no
-/// other implementation of `PseudoFs` may have the same `Data` type. The stash and the inodes of
-/// an object are then those of this filesystem, which the operations below rely on (for
+/// [`PseudoFs::stashed`] must return the address of a `struct dentry *` slot in the object that
+/// starts out NULL, stays valid for as long as the object is referenced and belongs to this
+/// filesystem alone: no other filesystem, Rust or C, and no other code uses it. The stash and the
+/// inodes of an object are then those of this filesystem, which the operations below rely on (for
 /// example, the lock of a [`LockedInode`] is the one that serialises the object's writers).
 ///
 /// # Examples
@@ -89,8 +70,8 @@ unsafe impl HasWaitQueue for super::StructPid {
 ///     bindings,
 ///     pidfs::fs::{
 ///         dentry_open, path_from_stashed, DentryOperations, ExportOperations, FileOperations,
-///         FileSystemType, InodeOperations, Mount, NewInode, PseudoFs, Stashable,
-///         StashedOperations, SuperOperations, Tables, XattrHandler, XattrHandlers,
+///         FileSystemType, InodeOperations, Mount, NewInode, PseudoFs, StashedOperations,
+///         SuperOperations, Tables, XattrHandler, XattrHandlers,
 ///     },
 ///     sync::{
 ///         aref::{ARef, AlwaysRefCounted},
@@ -124,21 +105,18 @@ unsafe impl HasWaitQueue for super::StructPid {
 ///     }
 /// }
 ///
-/// // SAFETY: `stashed` starts NULL, is used for nothing but the stash of `ObjFs` and lives
-/// // forever.
-/// unsafe impl Stashable for Obj {
-///     fn stashed(&self) -> *mut *mut bindings::dentry {
-///         self.stashed.get()
-///     }
-/// }
-///
 /// struct ObjFs;
 ///
-/// // SAFETY: `ObjFs` is the only filesystem whose inodes stand for an `Obj`.
+/// // SAFETY: `Obj::stashed` starts NULL, lives forever and is used for nothing but the stash of
+/// // `ObjFs`.
 /// unsafe impl PseudoFs for ObjFs {
 ///     type Data = Obj;
 ///     const MAGIC: u32 = 0x0b1e_c7f5;
 ///     const DNAME: &'static CStr = c"anon_inode:[obj]";
+///
+///     fn stashed(obj: &Obj) -> *mut *mut bindings::dentry {
+///         obj.stashed.get()
+///     }
 ///
 ///     fn tables() -> &'static Tables<Self> {
 ///         &TABLES
@@ -187,8 +165,13 @@ unsafe impl HasWaitQueue for super::StructPid {
 /// # Ok::<(), Error>(())
 /// ```
 pub unsafe trait PseudoFs: Sized + 'static {
-    /// The objects the inodes stand for.
-    type Data: Stashable;
+    /// The objects the inodes stand for. The object references that inodes hold are dropped on
+    /// whichever thread evicts the inode, hence `Send`.
+    type Data: AlwaysRefCounted + Send + Sync;
+
+    /// Returns the address of the object's dentry stash, the slot `path_from_stashed()` keeps
+    /// the object's dentry in (see the safety requirements of the trait).
+    fn stashed(data: &Self::Data) -> *mut *mut bindings::dentry;
 
     /// The magic number reported by `statfs(2)`.
     const MAGIC: u32;
@@ -257,7 +240,10 @@ pub unsafe trait PseudoFs: Sized + 'static {
     }
 
     /// Called on the final `fput()` of a file (`file_operations.release`).
-    fn release(_file: &PseudoFile<'_, Self>) {}
+    ///
+    /// The file's last reference is gone by then, so only a [`ReleasingFile`] is handed over,
+    /// which cannot be turned back into a counted reference to the file.
+    fn release(_file: &ReleasingFile<'_, Self>) {}
 
     /// Polls a file (`file_operations.poll`); returns the `EPOLL*` mask, by default none.
     fn poll(_file: &PseudoFile<'_, Self>, _table: &PollTable<'_>) -> u32 {
@@ -670,7 +656,7 @@ unsafe extern "C" fn encode_fh<T: PseudoFs>(
 ///
 /// Called by exportfs with a handle of `fh_len` words.
 unsafe extern "C" fn fh_to_dentry<T: PseudoFs>(
-    _sb: *mut bindings::super_block,
+    sb: *mut bindings::super_block,
     fid: *mut bindings::fid,
     fh_len: c_int,
     fh_type: c_int,
@@ -681,7 +667,17 @@ unsafe extern "C" fn fh_to_dentry<T: PseudoFs>(
     // SAFETY: The handle has at least two 32-bit words (checked above).
     let id = unsafe { ptr::read_unaligned(fid.cast::<u64>()) };
     match T::fh_to_dentry(id) {
-        Ok(Some(path)) => path.into_dentry(),
+        Ok(Some(path)) => {
+            // SAFETY: The path's mount is valid (type invariants of `Path`).
+            let mnt_sb = unsafe { (*path.0.mnt).mnt_sb };
+            if ptr::eq(mnt_sb, sb) {
+                path.into_dentry()
+            } else {
+                // A dentry of another super block than the one the handle is decoded against:
+                // `T` has one mount, so this does not happen, but exportfs must not get it.
+                ptr::null_mut()
+            }
+        }
         Ok(None) => ptr::null_mut(),
         Err(e) => e.to_ptr(),
     }
@@ -707,7 +703,8 @@ unsafe extern "C" fn export_open<T: PseudoFs>(
     path: *const bindings::path,
     oflags: c_uint,
 ) -> *mut bindings::file {
-    // SAFETY: The path is valid and referenced by the caller for the duration of the call.
+    // SAFETY: The path is valid and referenced by the caller for the duration of the call, and
+    // its dentry is the positive one that `fh_to_dentry` returned.
     let path = unsafe { Path::from_raw(path) };
     match T::export_open(path, oflags) {
         Ok(file) => ARef::into_raw(file).as_ptr().cast(),
@@ -788,11 +785,15 @@ unsafe extern "C" fn stash_dentry<T: PseudoFs>(
 
 /// A C `struct file_system_type` for `T`'s filesystem, in writable memory as the VFS links
 /// super blocks into it.
-#[repr(transparent)]
-pub struct FileSystemType<T: PseudoFs>(Opaque<bindings::file_system_type>, PhantomData<fn() -> T>);
+pub struct FileSystemType<T: PseudoFs>(
+    Opaque<bindings::file_system_type>,
+    PhantomData<fn() -> T>,
+    SetOnce<Mount<T>>,
+);
 
 // SAFETY: Rust never reads or writes the structure after building it; the VFS serialises its own
-// changes (the super block list) with its locks.
+// changes (the super block list) with its locks. The mount is set once, through `SetOnce`, and a
+// `Mount` may be used from any thread.
 unsafe impl<T: PseudoFs> Sync for FileSystemType<T> {}
 
 impl<T: PseudoFs> FileSystemType<T> {
@@ -804,7 +805,7 @@ impl<T: PseudoFs> FileSystemType<T> {
         t.name = as_char_ptr_in_const_context(name);
         t.init_fs_context = Some(init_fs_context::<T>);
         t.kill_sb = Some(bindings::kill_anon_super);
-        Self(Opaque::new(t), PhantomData)
+        Self(Opaque::new(t), PhantomData, SetOnce::new())
     }
 }
 
@@ -833,6 +834,10 @@ unsafe extern "C" fn init_fs_context<T: PseudoFs>(fc: *mut bindings::fs_context)
 
 /// An internal mount of a [`PseudoFs`] (`kern_mount()`), kept for the lifetime of the kernel.
 ///
+/// There is at most one per [`FileSystemType`], which owns it: an object's stash holds one dentry,
+/// of one super block, so a second mount would be handed paths whose dentry is not in its super
+/// block.
+///
 /// # Invariants
 ///
 /// `mnt` is a valid mount of `T`'s filesystem type, whose super block's `s_fs_info` points to
@@ -848,16 +853,27 @@ unsafe impl<T: PseudoFs> Send for Mount<T> {}
 unsafe impl<T: PseudoFs> Sync for Mount<T> {}
 
 impl<T: PseudoFs> Mount<T> {
-    /// Mounts the filesystem internally (`kern_mount()`).
-    pub fn kern_mount(fs_type: &'static FileSystemType<T>) -> Result<Self> {
+    /// Mounts the filesystem internally (`kern_mount()`), once: `fs_type` keeps the mount for the
+    /// lifetime of the kernel, and later calls fail with `EBUSY`.
+    pub fn kern_mount(fs_type: &'static FileSystemType<T>) -> Result<&'static Self> {
+        if fs_type.2.as_ref().is_some() {
+            return Err(crate::error::code::EBUSY);
+        }
         // SAFETY: `fs_type` is a valid filesystem type that lives forever.
         let mnt = from_err_ptr(unsafe { bindings::kern_mount(fs_type.0.get()) })?;
         let mnt = NonNull::new(mnt).ok_or(crate::error::code::ENOMEM)?;
         // INVARIANT: The type is `T`'s, so `init_fs_context::<T>` set up the super block.
-        Ok(Self {
+        let mount = Self {
             mnt,
             _t: PhantomData,
-        })
+        };
+        if !fs_type.2.populate(mount) {
+            // A concurrent caller mounted first: its mount stays, this unused one goes.
+            // SAFETY: `mnt` is the mount made above, which nothing else has seen.
+            unsafe { bindings::kern_unmount(mnt.as_ptr()) };
+            return Err(crate::error::code::EBUSY);
+        }
+        fs_type.2.as_ref().ok_or(crate::error::code::EBUSY)
     }
 
     /// Returns the root of the mount, with references taken (`path_get()`).
@@ -869,6 +885,8 @@ impl<T: PseudoFs> Mount<T> {
         };
         // SAFETY: Both pointers are valid.
         unsafe { bindings::path_get(&path) };
+        // INVARIANT: The root of a pseudo filesystem is positive: `init_pseudo()` gives it an
+        // inode when the super block is set up.
         Path(path)
     }
 }
@@ -878,16 +896,16 @@ impl<T: PseudoFs> Mount<T> {
 ///
 /// The reference `data` is consumed whatever the outcome: the new inode keeps it, or it is
 /// dropped because a live dentry already had one, or because something failed. (`fs/libfs.c`
-/// returns without dropping it only when the stash holds an error pointer, which no user of
-/// [`Stashable`] can store there: the slot is used for nothing but the stash.)
+/// returns without dropping it only when the stash holds an error pointer, which nothing can
+/// store there: the slot belongs to the stash of `T` alone, see [`PseudoFs`].)
 #[inline]
 pub fn path_from_stashed<T: PseudoFs>(mnt: &Mount<T>, data: ARef<T::Data>) -> Result<Path> {
-    let stashed = data.stashed();
+    let stashed = T::stashed(&data);
     let data = ARef::into_raw(data);
     let mut path = MaybeUninit::<bindings::path>::uninit();
-    // SAFETY: `stashed` is `data`'s stash (`Stashable`), the mount's super block carries `T`'s
-    // stash operations (type invariants of `Mount`), which take over the reference to `data`,
-    // and `path` is writable.
+    // SAFETY: `stashed` is `data`'s stash (safety requirements of `PseudoFs`), the mount's super
+    // block carries `T`'s stash operations (type invariants of `Mount`), which take over the
+    // reference to `data`, and `path` is writable.
     let ret = unsafe {
         bindings::path_from_stashed(
             stashed,
@@ -898,7 +916,20 @@ pub fn path_from_stashed<T: PseudoFs>(mnt: &Mount<T>, data: ARef<T::Data>) -> Re
     };
     to_result(ret)?;
     // SAFETY: On success `path_from_stashed()` filled in a path with references taken.
-    Ok(Path(unsafe { path.assume_init() }))
+    // INVARIANT: Its dentry is the stashed one or a new one instantiated with the object's inode,
+    // so it is positive.
+    let path = Path(unsafe { path.assume_init() });
+    // The stash holds one dentry, of the super block the object was first looked up in. `mnt` is
+    // the one mount of its `FileSystemType`, but a second `FileSystemType<T>` would make another
+    // super block: refuse a path whose dentry is not in its mount's super block.
+    // SAFETY: The path's dentry is valid (type invariants of `Path`).
+    let dentry_sb = unsafe { (*path.0.dentry).d_sb };
+    // SAFETY: The path's mount is valid (type invariants of `Path`).
+    let mnt_sb = unsafe { (*path.0.mnt).mnt_sb };
+    if !ptr::eq(dentry_sb, mnt_sb) {
+        return Err(crate::error::code::EXDEV);
+    }
+    Ok(path)
 }
 
 /// A `struct path` (a mount and a dentry) holding a reference to both.
@@ -906,7 +937,8 @@ pub fn path_from_stashed<T: PseudoFs>(mnt: &Mount<T>, data: ARef<T::Data>) -> Re
 /// # Invariants
 ///
 /// Both pointers are valid and referenced for as long as the `Path` exists (or, for a `&Path`
-/// from [`Path::from_raw`], for its lifetime).
+/// from [`Path::from_raw`], for its lifetime). The dentry is positive: it has an inode, which it
+/// keeps while it is referenced.
 #[repr(transparent)]
 pub struct Path(bindings::path);
 
@@ -915,7 +947,8 @@ impl Path {
     ///
     /// # Safety
     ///
-    /// `ptr` must point to a valid, referenced path for the lifetime `'a`.
+    /// `ptr` must point to a valid, referenced path whose dentry is positive, for the lifetime
+    /// `'a`.
     #[inline]
     pub unsafe fn from_raw<'a>(ptr: *const bindings::path) -> &'a Self {
         // SAFETY: `Path` is a transparent wrapper; validity is guaranteed by the caller.
@@ -931,7 +964,8 @@ impl Path {
     /// Returns the inode of the path's dentry.
     #[inline]
     pub fn inode(&self) -> &Inode {
-        // SAFETY: The dentry is valid and positive: pseudo filesystem paths always are.
+        // SAFETY: The dentry is valid and positive (type invariants), and a positive dentry keeps
+        // its inode while it is referenced.
         unsafe { Inode::from_raw((*self.0.dentry).d_inode) }
     }
 
@@ -995,8 +1029,8 @@ impl Inode {
     /// Returns the inode number (`i_ino`).
     #[inline]
     pub fn ino(&self) -> u64 {
-        // SAFETY: The inode is valid (type invariants); `i_ino` is set before the inode is
-        // visible and never changes for pseudo filesystem inodes.
+        // SAFETY: The inode is valid (type invariants). `i_ino` is set before the inode becomes
+        // reachable, and is read without a lock, as the VFS reads it.
         unsafe { (*self.as_ptr()).i_ino }
     }
 
@@ -1038,20 +1072,23 @@ impl NewInode<'_> {
 
     /// Adds and removes `S_*` inode flags (`i_flags`).
     #[inline]
-    pub fn change_flags(&self, set: u32, clear: u32) {
+    pub fn change_flags(&self, set: InodeFlags, clear: InodeFlags) {
         let i = self.0.as_ptr();
         // SAFETY: The inode is new and not visible to anyone else (type invariants), and a
         // `NewInode` cannot be shared with another thread, so nothing accesses it concurrently.
-        unsafe { (*i).i_flags = ((*i).i_flags | set) & !clear };
+        unsafe { (*i).i_flags = ((*i).i_flags | set.0) & !clear.0 };
     }
 
-    /// Adds permission bits to the mode (`i_mode`).
+    /// Adds permission bits to the mode (`i_mode`). Other bits of `mode` are ignored
+    /// (`S_IALLUGO` masks it), so the file type cannot change.
     #[inline]
     pub fn add_mode(&self, mode: u16) {
+        // `S_IALLUGO`: the set-id, sticky and permission bits.
+        const S_IALLUGO: u16 = 0o7777;
         let i = self.0.as_ptr();
         // SAFETY: The inode is new and not visible to anyone else (type invariants), and a
         // `NewInode` cannot be shared with another thread, so nothing accesses it concurrently.
-        unsafe { (*i).i_mode |= mode };
+        unsafe { (*i).i_mode |= mode & S_IALLUGO };
     }
 }
 
@@ -1132,6 +1169,41 @@ impl<'a, T: PseudoFs> PseudoFile<'a, T> {
     }
 }
 
+/// A file of `T`'s filesystem in its `file_operations.release`.
+///
+/// `__fput()` calls `->release` after the last reference to the file is gone, so this is not a
+/// [`File`]: it gives access to the open flags, the inode and the object, never to something that
+/// could take a new reference to the file.
+///
+/// # Invariants
+///
+/// `inode` is an inode of `T`'s filesystem and `data` its object, both valid for `'a`.
+pub struct ReleasingFile<'a, T: PseudoFs> {
+    flags: u32,
+    inode: &'a Inode,
+    data: &'a T::Data,
+}
+
+impl<'a, T: PseudoFs> ReleasingFile<'a, T> {
+    /// Returns the file's flags (`f_flags`), as they were when its last reference went away.
+    #[inline]
+    pub fn flags(&self) -> u32 {
+        self.flags
+    }
+
+    /// Returns the file's inode.
+    #[inline]
+    pub fn inode(&self) -> &'a Inode {
+        self.inode
+    }
+
+    /// Returns the object the file's inode stands for.
+    #[inline]
+    pub fn data(&self) -> &'a T::Data {
+        self.data
+    }
+}
+
 impl<T: PseudoFs> PseudoFile<'_, T>
 where
     T::Data: HasWaitQueue,
@@ -1161,12 +1233,21 @@ pub unsafe trait HasWaitQueue {
 ///
 /// Called by the VFS on the final `fput()` of a file of `T`'s filesystem.
 unsafe extern "C" fn release<T: PseudoFs>(
-    _inode: *mut bindings::inode,
+    inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> c_int {
-    // SAFETY: The VFS passes a valid file of `T`'s filesystem for the duration of the call.
-    let file = unsafe { PseudoFile::<T>::from_file(File::from_raw_file(file)) };
-    T::release(&file);
+    // SAFETY: `__fput()` calls `->release` before `file_free()`, so the file's memory is valid for
+    // the duration of the call, and with the last reference gone nothing changes `f_flags`
+    // concurrently. The file is not borrowed as a `File`: its reference count is already zero.
+    let flags = unsafe { (*file).f_flags };
+    // SAFETY: `inode` is the file's inode, which the file still holds (`__fput()` drops the
+    // dentry only after `->release`) and which belongs to `T`'s filesystem, because the file's
+    // operations are `T`'s.
+    let data = unsafe { inode_data::<T>(inode) };
+    // SAFETY: As above, the inode is valid for the duration of the call.
+    let inode = unsafe { Inode::from_raw(inode) };
+    // INVARIANT: `data` is the object of `inode`, the inode of a file of `T`'s filesystem.
+    T::release(&ReleasingFile { flags, inode, data });
     0
 }
 
@@ -1335,13 +1416,26 @@ pub fn extensible_ioctl_valid(cmd: u32, expected: u32, min_size: usize) -> bool 
         && _IOC_SIZE(cmd) >= min_size
 }
 
-/// The inode is internal to the kernel: no security checks, no fsnotify events (`S_PRIVATE`), an
-/// [`NewInode::change_flags`] flag.
-pub const S_PRIVATE: u32 = bindings::S_PRIVATE;
+/// Flags of an inode (`S_*` of `i_flags`) that a pseudo filesystem may set on or clear from its
+/// new inodes with [`NewInode::change_flags`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InodeFlags(u32);
+
+impl core::ops::BitOr for InodeFlags {
+    type Output = Self;
+
+    #[inline]
+    fn bitor(self, rhs: Self) -> Self {
+        Self(self.0 | rhs.0)
+    }
+}
+
+/// The inode is internal to the kernel: no security checks, no fsnotify events (`S_PRIVATE`).
+pub const S_PRIVATE: InodeFlags = InodeFlags(bindings::S_PRIVATE);
 /// The inode belongs to an anonymous or pseudo filesystem (`S_ANON_INODE`).
-pub const S_ANON_INODE: u32 = bindings::S_ANON_INODE;
+pub const S_ANON_INODE: InodeFlags = InodeFlags(bindings::S_ANON_INODE);
 /// The inode cannot be changed (`S_IMMUTABLE`); setting extended attributes needs it clear.
-pub const S_IMMUTABLE: u32 = bindings::S_IMMUTABLE;
+pub const S_IMMUTABLE: InodeFlags = InodeFlags(bindings::S_IMMUTABLE);
 
 /// A kernel buffer for extended attribute values or names, passed in by the VFS.
 ///

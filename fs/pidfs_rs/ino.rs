@@ -4,22 +4,22 @@
 //!
 //! File handles of pidfds carry the 64-bit inode number of the pid; decoding one looks the pid up
 //! in a hash table keyed by `pid->ino` and linked through `pid->pidfs_hash`, as `fs/pidfs.c`
-//! does with its `pidfs_ino_ht`.
-//!
-//! C header: [`include/linux/rhashtable.h`](srctree/include/linux/rhashtable.h)
+//! does with its `pidfs_ino_ht`. The linkage belongs to the linked pidfs, so the table is private
+//! to the Rust pidfs.
 
-use super::StructPid;
-use crate::ffi::c_void;
-use crate::{
+use super::pid::PidfsFields;
+use core::{mem::offset_of, ptr};
+use kernel::{
     bindings,
-    error::{to_result, Result},
+    error::{code::*, to_result, Result},
+    ffi::c_void,
+    pid::StructPid,
     sync::{
         atomic::{Acquire, AtomicFlag, Release},
         rcu,
     },
     types::Opaque, //
 };
-use core::{mem::offset_of, ptr};
 
 /// The hash table parameters: key `pid->ino` (a `u64`), linkage `pid->pidfs_hash`.
 const fn ino_ht_params() -> bindings::rhashtable_params {
@@ -45,22 +45,7 @@ const PIDFS_INO_HT_PARAMS: bindings::rhashtable_params = ino_ht_params();
 /// - Every entry in it is a valid `struct pid` whose inode number does not change while it is in
 ///   the table, and which is freed no earlier than one RCU grace period after its removal (see
 ///   the safety requirements of [`PidInoTable::insert`]).
-///
-/// # Examples
-///
-/// ```
-/// use kernel::{pidfs::ino::PidInoTable, sync::rcu};
-///
-/// static TABLE: PidInoTable = PidInoTable::new();
-///
-/// // Before `init()`, nothing is found.
-/// assert!(TABLE.lookup(1, &rcu::read_lock()).is_none());
-/// TABLE.init()?;
-/// assert!(TABLE.init().is_err());
-/// assert!(TABLE.lookup(1, &rcu::read_lock()).is_none());
-/// # Ok::<(), Error>(())
-/// ```
-pub struct PidInoTable {
+pub(crate) struct PidInoTable {
     ht: Opaque<bindings::rhashtable>,
     /// Set by the first call of [`PidInoTable::init`].
     claimed: AtomicFlag,
@@ -78,7 +63,7 @@ unsafe impl Send for PidInoTable {}
 impl PidInoTable {
     /// Creates an uninitialised table, for a `static`.
     #[inline]
-    pub const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Self {
             ht: Opaque::zeroed(),
             claimed: AtomicFlag::new(false),
@@ -89,9 +74,9 @@ impl PidInoTable {
     /// Initialises the table (`rhashtable_init()`). Called once, from `pidfs_init()`.
     ///
     /// Only the first call initialises the table; later ones fail with `EBUSY`.
-    pub fn init(&'static self) -> Result {
+    pub(crate) fn init(&'static self) -> Result {
         if self.claimed.xchg(true, Acquire) {
-            return Err(crate::error::code::EBUSY);
+            return Err(EBUSY);
         }
         // SAFETY: The table is valid for writes; nothing else uses it before `ready` is set
         // below, and only this first call gets here. The parameters are a `static`-like constant
@@ -106,14 +91,14 @@ impl PidInoTable {
     /// # Safety
     ///
     /// Until `pid` is removed with [`PidInoTable::remove`], its inode number must not change
-    /// ([`StructPid::set_ino`]), and after the removal it must not be freed before an RCU grace
+    /// (`PidfsFields::set_ino()`), and after the removal it must not be freed before an RCU grace
     /// period has passed: lookups under RCU may still find it. pidfs inserts a pid in
     /// `pidfs_add_pid()` and removes it in `pidfs_remove_pid()`, which `free_pid()` calls before
     /// it drops its reference with `call_rcu()`.
     #[inline]
-    pub unsafe fn insert(&self, pid: &StructPid) -> Result {
+    pub(crate) unsafe fn insert(&self, pid: &StructPid) -> Result {
         if !self.ready.load(Acquire) {
-            return Err(crate::error::code::ENODEV);
+            return Err(ENODEV);
         }
         // SAFETY: The table is initialised (checked above); `pid` is valid, its linkage is only
         // used by this table, and it stays valid while in the table (safety requirements).
@@ -125,7 +110,7 @@ impl PidInoTable {
     /// Removes `pid` from the table (`rhashtable_remove_fast()`); does nothing if it is not in
     /// it.
     #[inline]
-    pub fn remove(&self, pid: &StructPid) {
+    pub(crate) fn remove(&self, pid: &StructPid) {
         if !self.ready.load(Acquire) {
             return;
         }
@@ -140,7 +125,7 @@ impl PidInoTable {
     ///
     /// The pid is only borrowed for as long as the RCU read lock is held.
     #[inline]
-    pub fn lookup<'a>(&self, ino: u64, _rcu: &'a rcu::Guard) -> Option<&'a StructPid> {
+    pub(crate) fn lookup<'a>(&self, ino: u64, _rcu: &'a rcu::Guard) -> Option<&'a StructPid> {
         if !self.ready.load(Acquire) {
             return None;
         }
@@ -159,12 +144,5 @@ impl PidInoTable {
         // SAFETY: Entries are attached pids that stay referenced until at least one RCU grace
         // period after removal (type invariants), and the guard keeps the read lock held for `'a`.
         Some(unsafe { StructPid::from_ptr(p.cast()) })
-    }
-}
-
-impl Default for PidInoTable {
-    #[inline]
-    fn default() -> Self {
-        Self::new()
     }
 }

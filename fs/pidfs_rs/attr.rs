@@ -6,30 +6,33 @@
 //! and coredump information that `PIDFD_GET_INFO` reports after the task is gone, and the pid's
 //! extended attributes. The C side only forward-declares `struct pidfs_attr`, so its layout
 //! belongs to pidfs; this module defines it and the lock-free publication protocol around it.
-//!
-//! C header: [`include/linux/pid.h`](srctree/include/linux/pid.h)
+//! It is private to the Rust pidfs: with the C pidfs linked, `pid->attr` is a C object.
 
-use super::fs::{Inode, LockedInode, PseudoFs, XattrBuf};
-use crate::{
+use super::{pid::PidfsFields, PidFs};
+use core::{pin::Pin, ptr};
+use kernel::{
     alloc::{
         kmem_cache::{CacheAllocator, CacheBox, CacheFlags, KmemCache, StaticCache},
         Box, Flags,
     },
     bindings,
+    container_of,
     error::{from_err_ptr, to_result, Result},
     ffi::c_void,
+    impl_has_work,
+    new_work,
     pid::{StructPid, WaitPidfdGuard},
+    pidfs::fs::{Inode, LockedInode, XattrBuf},
     prelude::*,
     str::CStr,
     sync::{
         atomic::{Acquire, Atomic, AtomicFlag, Relaxed, Release},
         barrier::{smp_mb, Full},
-        SetOnce,
+        Arc, SetOnce,
     },
     types::Opaque,
-    workqueue::{self, impl_has_work, new_work, Work, WorkItem}, //
+    workqueue::{self, Work, WorkItem}, //
 };
-use core::{pin::Pin, ptr};
 
 /// The value of `pid->attr` that marks a pid reaped before anyone registered it
 /// (`PIDFS_PID_DEAD`, i.e. `ERR_PTR(-ESRCH)`).
@@ -38,7 +41,7 @@ const PIDFS_PID_DEAD: *mut bindings::pidfs_attr =
 
 /// Exit information recorded by `pidfs_exit()`.
 #[derive(Clone, Copy, Debug)]
-pub struct ExitInfo {
+pub(crate) struct ExitInfo {
     /// The id of the task's cgroup in the default hierarchy when it was reaped.
     pub cgroupid: u64,
     /// The exit code in `wait(2)` status format.
@@ -47,7 +50,7 @@ pub struct ExitInfo {
 
 /// Coredump information recorded by `pidfs_coredump()`.
 #[derive(Clone, Copy, Debug)]
-pub struct CoredumpInfo {
+pub(crate) struct CoredumpInfo {
     /// `PIDFD_COREDUMPED` and how the dump was made (`PIDFD_COREDUMP_*`).
     pub mask: u32,
     /// The signal that caused the coredump.
@@ -68,30 +71,13 @@ pub struct CoredumpInfo {
 /// - `xattrs` is an initialised list head of `struct simple_xattr` entries, modified only under
 ///   the inode lock of the pid's pidfs inode (`simple_xattr_set()`), read under RCU. It points
 ///   into the object itself, which is why the object is always pinned.
-/// - `free_work` is only queued by [`PidfsAttr::free`], which gives up the object to it.
+/// - `free_node` is linked into `PIDFS_FREE_LIST` only by [`PidfsAttr::free`], which gives up
+///   the object to the list.
 ///
-/// # Examples
-///
-/// ```
-/// use kernel::{alloc::flags::GFP_KERNEL, pidfs::attr::{CoredumpInfo, ExitInfo, PidfsAttr}};
-///
-/// PidfsAttr::create_cache()?;
-/// let attr = PidfsAttr::new(GFP_KERNEL)?;
-/// assert!(attr.exit_info().is_none());
-/// assert!(!attr.has_exited());
-/// attr.set_exit(ExitInfo { cgroupid: 7, exit_code: 9 });
-/// assert!(attr.has_exited());
-/// let exit = attr.exit_info().ok_or(EINVAL)?;
-/// assert_eq!((exit.cgroupid, exit.exit_code), (7, 9));
-/// assert!(attr.coredump_info().is_none());
-/// attr.set_coredump(CoredumpInfo { mask: 1, signal: 11, code: 128 });
-/// let cd = attr.coredump_info().ok_or(EINVAL)?;
-/// assert_eq!((cd.mask, cd.signal, cd.code), (1, 11, 128));
-/// PidfsAttr::free(attr);
-/// # Ok::<(), Error>(())
-/// ```
+/// The object is as large as C's: one list node instead of a work item per object, for the one
+/// work item that frees every state with attributes (`pidfs_free_work`).
 #[pin_data(PinnedDrop)]
-pub struct PidfsAttr {
+pub(crate) struct PidfsAttr {
     #[pin]
     xattrs: Opaque<bindings::list_head>,
     /// `PIDFS_ATTR_BIT_EXIT`: the exit information is valid.
@@ -103,26 +89,28 @@ pub struct PidfsAttr {
     coredump_mask: Atomic<u32>,
     coredump_signal: Atomic<u32>,
     coredump_code: Atomic<u32>,
-    #[pin]
-    free_work: Work<PidfsAttr>,
-}
-
-impl_has_work! {
-    impl HasWork<Self> for PidfsAttr { self.free_work }
+    /// The link in `PIDFS_FREE_LIST` (`pidfs_llist`, which C unions with the exit and coredump
+    /// fields).
+    free_node: Opaque<bindings::llist_node>,
 }
 
 // SAFETY: The xattr list is only changed through `simple_xattr_set()` under the pidfs inode lock
-// and read under RCU, the other fields are atomics or the work item, and nothing in the state is
-// tied to the thread that allocated it; it is freed from whatever context drops the last `pid`
-// reference, or from the workqueue.
+// and read under RCU, the other fields are atomics or the free-list link, which is only used once
+// the state is given up, and nothing in the state is tied to the thread that allocated it; it is
+// freed from whatever context drops the last `pid` reference, or from the workqueue.
 unsafe impl Send for PidfsAttr {}
 
 // SAFETY: See `Send`: every method that takes `&self` is safe to call concurrently (the one that
 // changes the list is `unsafe` and requires the inode lock).
 unsafe impl Sync for PidfsAttr {}
 
+// No larger than C's `struct pidfs_attr` on 64-bit: a 16-byte list head and a union of the 40
+// bytes of exit and coredump attributes with the list node.
+#[cfg(CONFIG_64BIT)]
+const _: () = assert!(core::mem::size_of::<PidfsAttr>() <= 56);
+
 /// What `pid->attr` holds.
-pub enum AttrState<'a> {
+pub(crate) enum AttrState<'a> {
     /// No pidfd was ever created and the pid was not registered with pidfs (NULL).
     Unregistered,
     /// The pid was reaped before it was registered (`PIDFS_PID_DEAD`): it never will be.
@@ -135,10 +123,23 @@ impl PidfsAttr {
     /// Creates the slab cache of the states (`pidfs_attr_cache`), with the flags of C: objects
     /// aligned to cache lines, reclaimable, charged to the allocating task's memory cgroup.
     ///
+    /// Also allocates the work item that frees states with extended attributes
+    /// (`pidfs_free_work`), before any state can exist.
+    ///
     /// `pidfs_init()` calls it. Does nothing if the cache exists.
-    pub fn create_cache() -> Result {
+    pub(crate) fn create_cache() -> Result {
         if PIDFS_ATTR_CACHE.as_ref().is_some() {
             return Ok(());
+        }
+        if PIDFS_FREE_WORK.as_ref().is_none() {
+            let work = Arc::pin_init(
+                pin_init!(FreeWork {
+                    work <- new_work!("pidfs_free_work"),
+                }),
+                GFP_KERNEL,
+            )?;
+            // If another caller won the race, its work item stays and this one is dropped.
+            PIDFS_FREE_WORK.populate(work);
         }
         let cache = KmemCache::new(
             c"pidfs_attr_cache",
@@ -154,7 +155,7 @@ impl PidfsAttr {
     ///
     /// Fails with `ENOMEM` if [`PidfsAttr::create_cache`] has not created the cache.
     // The return type is `PidfsAttrBox`, spelt out so that it names `Self`.
-    pub fn new(gfp: Flags) -> Result<Pin<Box<Self, CacheAllocator<PidfsAttrCache>>>> {
+    pub(crate) fn new(gfp: Flags) -> Result<Pin<Box<Self, CacheAllocator<PidfsAttrCache>>>> {
         CacheBox::<PidfsAttrCache>::pin_init(
             pin_init!(PidfsAttr {
                 xattrs <- Opaque::ffi_init(|head: *mut bindings::list_head| {
@@ -173,7 +174,7 @@ impl PidfsAttr {
                 coredump_mask: Atomic::new(0),
                 coredump_signal: Atomic::new(0),
                 coredump_code: Atomic::new(0),
-                free_work <- new_work!("PidfsAttr::free_work"),
+                free_node: Opaque::zeroed(),
             }),
             gfp,
         )
@@ -185,7 +186,7 @@ impl PidfsAttr {
     /// release ordering and followed by a full barrier, as `set_bit()` followed by
     /// `smp_mb__after_atomic()` does.
     #[inline]
-    pub fn set_exit(&self, info: ExitInfo) {
+    pub(crate) fn set_exit(&self, info: ExitInfo) {
         self.cgroupid.store(info.cgroupid, Relaxed);
         self.exit_code.store(info.exit_code, Relaxed);
         self.exit_valid.store(true, Release);
@@ -194,13 +195,13 @@ impl PidfsAttr {
 
     /// Returns whether exit information has been recorded, without reading it.
     #[inline]
-    pub fn has_exited(&self) -> bool {
+    pub(crate) fn has_exited(&self) -> bool {
         self.exit_valid.load(Relaxed)
     }
 
     /// Returns the exit information if it has been recorded.
     #[inline]
-    pub fn exit_info(&self) -> Option<ExitInfo> {
+    pub(crate) fn exit_info(&self) -> Option<ExitInfo> {
         if !self.exit_valid.load(Acquire) {
             return None;
         }
@@ -211,8 +212,9 @@ impl PidfsAttr {
     }
 
     /// Records the coredump information and publishes it (`pidfs_coredump()`).
+    #[cfg(CONFIG_COREDUMP)]
     #[inline]
-    pub fn set_coredump(&self, info: CoredumpInfo) {
+    pub(crate) fn set_coredump(&self, info: CoredumpInfo) {
         self.coredump_mask.store(info.mask, Relaxed);
         self.coredump_signal.store(info.signal, Relaxed);
         self.coredump_code.store(info.code, Relaxed);
@@ -221,7 +223,7 @@ impl PidfsAttr {
 
     /// Returns the coredump information if it has been recorded.
     #[inline]
-    pub fn coredump_info(&self) -> Option<CoredumpInfo> {
+    pub(crate) fn coredump_info(&self) -> Option<CoredumpInfo> {
         if !self.coredump_valid.load(Acquire) {
             return None;
         }
@@ -245,7 +247,7 @@ impl PidfsAttr {
     ///
     /// Copies the value into `buf` unless `buf` is empty, in which case only the size is
     /// returned.
-    pub fn xattr_get(&self, name: &CStr, buf: XattrBuf<'_>) -> Result<usize> {
+    pub(crate) fn xattr_get(&self, name: &CStr, buf: XattrBuf<'_>) -> Result<usize> {
         // SAFETY: The cache is valid; the list is initialised (type invariants) and
         // `simple_xattr_get()` walks it under RCU, so it may run concurrently with a setter.
         // `buf` describes writable kernel memory of `buf.size()` bytes (or is NULL with size 0), as
@@ -271,7 +273,7 @@ impl PidfsAttr {
     /// The caller must hold the inode lock of the pidfs inode of the pid that owns this state,
     /// as the VFS does around `xattr_handler->set()`: it is what serialises the writers of the
     /// list.
-    pub unsafe fn xattr_set(&self, name: &CStr, value: Option<&[u8]>, flags: i32) -> Result {
+    pub(crate) unsafe fn xattr_set(&self, name: &CStr, value: Option<&[u8]>, flags: i32) -> Result {
         let (vptr, vsize) = match value {
             Some(v) => (v.as_ptr().cast::<c_void>(), v.len()),
             None => (ptr::null(), 0),
@@ -297,7 +299,7 @@ impl PidfsAttr {
     }
 
     /// Lists the names of the extended attributes the caller may see (`simple_xattr_list()`).
-    pub fn xattr_list(&self, inode: &Inode, buf: XattrBuf<'_>) -> Result<usize> {
+    pub(crate) fn xattr_list(&self, inode: &Inode, buf: XattrBuf<'_>) -> Result<usize> {
         // SAFETY: The inode is valid (type invariants of `Inode`); the list is initialised and
         // `simple_xattr_list()` walks it under RCU. `buf` is as `XattrBuf` guarantees.
         let ret = unsafe {
@@ -317,23 +319,83 @@ impl PidfsAttr {
     /// Frees the state of a pid that is going away (the tail of `pidfs_free_pid()`).
     ///
     /// May be called in any context: if there are extended attributes, freeing them must not
-    /// happen in the caller's context, so it is deferred to the system workqueue.
-    pub fn free(attr: PidfsAttrBox) {
+    /// happen in the caller's context, so the state goes on `PIDFS_FREE_LIST` and the one work
+    /// item that empties the list is queued on the system workqueue, as C does.
+    pub(crate) fn free(attr: PidfsAttrBox) {
         if attr.xattrs_empty() {
             drop(attr);
             return;
         }
-        workqueue::system().enqueue(attr);
+        let Some(work) = PIDFS_FREE_WORK.as_ref() else {
+            // `create_cache()` allocates the work item before the cache, so a state cannot
+            // exist without it. Leak the state rather than free attributes in this context.
+            kernel::warn_on_once!(true);
+            core::mem::forget(attr);
+            return;
+        };
+        // SAFETY: The object stays pinned: `run()` turns it back into a `PidfsAttrBox` and never
+        // moves out of it.
+        let raw = CacheBox::<PidfsAttrCache>::into_raw(unsafe { Pin::into_inner_unchecked(attr) });
+        // SAFETY: `raw` is a valid state that nothing else refers to any more (the pid is being
+        // freed), so its list node is unused, and the list head is a static that `llist_add()`
+        // and `llist_del_all()` update atomically.
+        let first = unsafe { bindings::llist_add((*raw).free_node.get(), PIDFS_FREE_LIST.0.get()) };
+        if first {
+            // Queued unless already pending, like `schedule_work()`; a pending run empties the
+            // whole list, this state included.
+            let _ = workqueue::system().enqueue(work.clone());
+        }
     }
 }
 
-impl WorkItem for PidfsAttr {
-    type Pointer = PidfsAttrBox;
+/// The states whose extended attributes wait to be freed (`pidfs_free_list`).
+struct FreeList(Opaque<bindings::llist_head>);
 
-    /// Frees a state with extended attributes, queued by [`PidfsAttr::free`]
-    /// (`pidfs_free_attr_work()`); dropping it frees the attributes.
-    fn run(this: PidfsAttrBox) {
-        drop(this);
+// SAFETY: The list head is only used through `llist_add()` and `llist_del_all()`, which update it
+// with atomic operations and may run concurrently from any thread.
+unsafe impl Sync for FreeList {}
+
+static PIDFS_FREE_LIST: FreeList = FreeList(Opaque::zeroed());
+
+/// The work item that frees the states on `PIDFS_FREE_LIST` (`pidfs_free_work`).
+#[pin_data]
+struct FreeWork {
+    #[pin]
+    work: Work<FreeWork>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for FreeWork { self.work }
+}
+
+/// The one work item, allocated by [`PidfsAttr::create_cache`].
+static PIDFS_FREE_WORK: SetOnce<Arc<FreeWork>> = SetOnce::new();
+
+impl WorkItem for FreeWork {
+    type Pointer = Arc<FreeWork>;
+
+    /// Frees every state on the list, with its extended attributes (`pidfs_free_attr_work()`).
+    fn run(_this: Arc<FreeWork>) {
+        // SAFETY: The list head is a static, updated atomically by `llist_add()` and this call.
+        let mut node = unsafe { bindings::llist_del_all(PIDFS_FREE_LIST.0.get()) };
+        while !node.is_null() {
+            // SAFETY: Every node on the list is the `free_node` of a state that `free()` gave up
+            // to the list, still allocated; the list no longer holds it after `llist_del_all()`.
+            let next = unsafe { (*node).next };
+            // SAFETY: As above, `node` is the `free_node` field of a `PidfsAttr`.
+            let attr = unsafe {
+                container_of!(
+                    node.cast::<Opaque<bindings::llist_node>>(),
+                    PidfsAttr,
+                    free_node
+                )
+            };
+            // SAFETY: The state came from `into_raw()` of a pinned `PidfsAttrBox` in `free()`, was
+            // never moved, and is ours again; dropping it frees the attributes, in the process
+            // context of a work item, where that may sleep.
+            drop(unsafe { Pin::new_unchecked(CacheBox::<PidfsAttrCache>::from_raw(attr)) });
+            node = next;
+        }
     }
 }
 
@@ -346,8 +408,8 @@ impl PinnedDrop for PidfsAttr {
             return;
         }
         // SAFETY: The cache is valid and the list initialised (type invariants); no one else can
-        // reach the object while it is being dropped. [`PidfsAttr::free`] defers this case to a
-        // work item, so it runs where it may sleep.
+        // reach the object while it is being dropped. [`PidfsAttr::free`] defers this case to the
+        // free work item, so it runs where it may sleep.
         unsafe {
             bindings::simple_xattrs_free(PIDFS_XA_CACHE.0.get(), self.xattrs.get(), ptr::null_mut())
         };
@@ -368,7 +430,7 @@ static PIDFS_XA_CACHE: XattrCache = XattrCache(Opaque::zeroed());
 static PIDFS_ATTR_CACHE: SetOnce<KmemCache<PidfsAttr>> = SetOnce::new();
 
 /// Names the slab cache of the states, `pidfs_attr_cache`, to the allocator of [`PidfsAttrBox`].
-pub struct PidfsAttrCache;
+pub(crate) struct PidfsAttrCache;
 
 // SAFETY: `PIDFS_ATTR_CACHE` is a static, so it is never dropped, and a `SetOnce` that has been
 // set never changes.
@@ -382,37 +444,12 @@ unsafe impl StaticCache for PidfsAttrCache {
 }
 
 /// A pidfs state, allocated from its slab cache.
-pub type PidfsAttrBox = Pin<CacheBox<PidfsAttrCache>>;
+pub(crate) type PidfsAttrBox = Pin<CacheBox<PidfsAttrCache>>;
 
-impl StructPid {
+/// pidfs' view of `pid->attr`.
+pub(crate) trait PidAttr {
     /// Returns what `pid->attr` holds (`READ_ONCE(pid->attr)`).
-    #[inline]
-    pub fn pidfs_attr(&self) -> AttrState<'_> {
-        // SAFETY: `pid->attr` is NULL, `PIDFS_PID_DEAD` or a state that stays allocated until the
-        // pid is freed, which cannot happen while `&self` exists (type invariants of `StructPid`).
-        unsafe { attr_state(self.attr_atomic().load(Acquire)) }
-    }
-
-    /// Sets, replaces or (with `value` [`None`]) removes the extended attribute `name` of the
-    /// pid of a locked pidfs inode (`simple_xattr_set()` on `pid->attr->xattrs`).
-    ///
-    /// Fails with `ENODATA` if the pid is not registered.
-    #[inline]
-    pub fn pidfs_xattr_set<T: PseudoFs<Data = StructPid>>(
-        inode: &LockedInode<'_, T>,
-        name: &CStr,
-        value: Option<&[u8]>,
-        flags: i32,
-    ) -> Result {
-        match inode.data().pidfs_attr() {
-            // SAFETY: The lock of `inode` is held and the pid is its object (type invariants of
-            // `LockedInode`); `T` is the one filesystem whose inodes stand for pids (safety
-            // requirements of `PseudoFs`), so this is the lock that serialises the pid's xattr
-            // writers.
-            AttrState::Registered(attr) => unsafe { attr.xattr_set(name, value, flags) },
-            _ => Err(ENODATA),
-        }
-    }
+    fn pidfs_attr(&self) -> AttrState<'_>;
 
     /// Prepares the pidfs fields of a new `struct pid` (`pidfs_prepare_pid()`): no state, no
     /// stashed dentry, no inode number.
@@ -421,8 +458,20 @@ impl StructPid {
     ///
     /// The pid must be new (`alloc_pid()`) and not yet visible to anyone else: whatever the
     /// fields held is forgotten.
+    unsafe fn pidfs_prepare(&self);
+}
+
+impl PidAttr for StructPid {
     #[inline]
-    pub unsafe fn pidfs_prepare(&self) {
+    fn pidfs_attr(&self) -> AttrState<'_> {
+        // SAFETY: This pidfs is the linked one, so `pid->attr` is NULL, `PIDFS_PID_DEAD` or a
+        // state that `pidfs_set_attr()` stored, which stays allocated until the pid is freed;
+        // that cannot happen while `&self` exists (type invariants of `StructPid`).
+        unsafe { attr_state(self.attr_atomic().load(Acquire)) }
+    }
+
+    #[inline]
+    unsafe fn pidfs_prepare(&self) {
         self.attr_atomic().store(ptr::null_mut(), Relaxed);
         // SAFETY: `stashed()` is the address of `pid->stashed`, valid and aligned; the pid is not
         // visible to anyone else yet (safety requirements).
@@ -433,29 +482,58 @@ impl StructPid {
     }
 }
 
-impl<'a> WaitPidfdGuard<'a> {
+/// Sets, replaces or (with `value` [`None`]) removes the extended attribute `name` of the pid of
+/// a locked pidfs inode (`simple_xattr_set()` on `pid->attr->xattrs`).
+///
+/// Fails with `ENODATA` if the pid is not registered.
+#[inline]
+pub(crate) fn pidfs_xattr_set(
+    inode: &LockedInode<'_, PidFs>,
+    name: &CStr,
+    value: Option<&[u8]>,
+    flags: i32,
+) -> Result {
+    match inode.data().pidfs_attr() {
+        // SAFETY: The lock of `inode` is held and the pid is its object (type invariants of
+        // `LockedInode`). A pid has one pidfs inode at a time, the one in its stash, which
+        // belongs to pidfs alone, so this is the lock that serialises the pid's xattr writers.
+        AttrState::Registered(attr) => unsafe { attr.xattr_set(name, value, flags) },
+        _ => Err(ENODATA),
+    }
+}
+
+/// pidfs' changes of `pid->attr`, made under `pid->wait_pidfd.lock`.
+pub(crate) trait WaitPidfdAttr<'a> {
     /// Returns what `pid->attr` holds; it cannot change while the lock is held.
+    fn pidfs_attr(&self) -> AttrState<'a>;
+
+    /// Marks an unregistered pid as reaped (`pid->attr = PIDFS_PID_DEAD`), so that it can never
+    /// be registered. Does nothing if the pid is registered or already dead.
+    fn pidfs_mark_dead(&self);
+
+    /// Registers an unregistered pid with its new state. Returns the state back if the pid is
+    /// already registered or dead.
+    fn pidfs_set_attr(&self, attr: PidfsAttrBox) -> core::result::Result<(), PidfsAttrBox>;
+}
+
+impl<'a> WaitPidfdAttr<'a> for WaitPidfdGuard<'a> {
     #[inline]
-    pub fn pidfs_attr(&self) -> AttrState<'a> {
-        // SAFETY: As in `StructPid::pidfs_attr()`: a state stays allocated until the pid, which
+    fn pidfs_attr(&self) -> AttrState<'a> {
+        // SAFETY: As in `PidAttr::pidfs_attr()`: a state stays allocated until the pid, which
         // `self` borrows, is freed.
         unsafe { attr_state(self.pid().attr_atomic().load(Relaxed)) }
     }
 
-    /// Marks an unregistered pid as reaped (`pid->attr = PIDFS_PID_DEAD`), so that it can never
-    /// be registered. Does nothing if the pid is registered or already dead.
     #[inline]
-    pub fn pidfs_mark_dead(&self) {
+    fn pidfs_mark_dead(&self) {
         let a = self.pid().attr_atomic();
         if a.load(Relaxed).is_null() {
             a.store(PIDFS_PID_DEAD, Relaxed);
         }
     }
 
-    /// Registers an unregistered pid with its new state. Returns the state back if the pid is
-    /// already registered or dead.
     #[inline]
-    pub fn pidfs_set_attr(&self, attr: PidfsAttrBox) -> core::result::Result<(), PidfsAttrBox> {
+    fn pidfs_set_attr(&self, attr: PidfsAttrBox) -> core::result::Result<(), PidfsAttrBox> {
         let a = self.pid().attr_atomic();
         if !a.load(Relaxed).is_null() {
             return Err(attr);
@@ -476,7 +554,7 @@ impl<'a> WaitPidfdGuard<'a> {
 ///
 /// The pointer is to a `struct pid` whose reference count is zero and whose memory stays valid
 /// while this exists; no one else accesses its pidfs fields any more.
-pub struct DyingPid(ptr::NonNull<bindings::pid>);
+pub(crate) struct DyingPid(ptr::NonNull<bindings::pid>);
 
 impl DyingPid {
     /// Wraps the pid that `put_pid()` is about to free.
@@ -486,21 +564,22 @@ impl DyingPid {
     /// `ptr` must be a `struct pid` whose reference count dropped to zero, whose memory stays
     /// valid for as long as the result exists.
     #[inline]
-    pub unsafe fn from_raw(ptr: *mut bindings::pid) -> Option<Self> {
+    pub(crate) unsafe fn from_raw(ptr: *mut bindings::pid) -> Option<Self> {
         // INVARIANT: Guaranteed by the safety requirements.
         ptr::NonNull::new(ptr).map(Self)
     }
 
     /// Returns whether a dentry is still stashed in the pid (a reference counting bug).
+    #[cfg(CONFIG_DEBUG_VFS)]
     #[inline]
-    pub fn has_stashed_dentry(&self) -> bool {
+    pub(crate) fn has_stashed_dentry(&self) -> bool {
         // SAFETY: The pid's memory is valid (type invariants) and no one else uses it.
         !unsafe { (*self.0.as_ptr()).__bindgen_anon_1.stashed }.is_null()
     }
 
     /// Takes the pidfs state out of the pid, if it was registered.
     #[inline]
-    pub fn take_pidfs_attr(&mut self) -> Option<PidfsAttrBox> {
+    pub(crate) fn take_pidfs_attr(&mut self) -> Option<PidfsAttrBox> {
         // SAFETY: The pid's memory is valid and no one else uses it (type invariants).
         let slot = unsafe { &mut (*self.0.as_ptr()).__bindgen_anon_1.attr };
         let p = core::mem::replace(slot, ptr::null_mut());
