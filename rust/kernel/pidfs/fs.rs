@@ -150,11 +150,11 @@ unsafe impl HasWaitQueue for super::StructPid {
 ///
 /// let mnt = Mount::kern_mount(&TYPE)?;
 /// // First lookup: a new inode, which keeps the reference.
-/// let path = path_from_stashed(&mnt, ARef::from(&OBJ))?;
+/// let path = path_from_stashed(mnt, ARef::from(&OBJ))?;
 /// assert_eq!(path.inode().ino(), 42);
 /// assert_eq!(OBJ.refs.load(Relaxed), 2);
 /// // Second lookup: the stashed dentry; the reference handed over is dropped.
-/// let again = path_from_stashed(&mnt, ARef::from(&OBJ))?;
+/// let again = path_from_stashed(mnt, ARef::from(&OBJ))?;
 /// assert!(ptr::eq(path.inode(), again.inode()));
 /// assert_eq!(OBJ.refs.load(Relaxed), 2);
 /// // A file on it is one of `ObjFs`'s files and leads back to the object.
