@@ -218,6 +218,11 @@ pub fn tested_section(report: Option<(&str, &str)>, fingerprint: &str) -> String
              at the end) and fault injection; any report of theirs fails the run.\n",
             debug.join(" and ")
         );
+    } else {
+        let _ = writeln!(
+            s,
+            "No debug kernel (KASAN, lockdep, kmemleak) was booted in this run.\n"
+        );
     }
     let _ = writeln!(
         s,
@@ -226,7 +231,12 @@ pub fn tested_section(report: Option<(&str, &str)>, fingerprint: &str) -> String
     for c in cells {
         let n = |k: &str| c.get(k).and_then(json::Value::num).map(|x| x as u64);
         let failed = c.get("failed_stage").and_then(json::Value::str);
+        let flag = |k: &str| c.get(k).and_then(json::Value::bool) == Some(true);
+        let (build_only, nothing_to_build) = (flag("build_only"), flag("nothing_to_build"));
         let mark = |stage: &str, order: u8| -> &str {
+            if (build_only && order >= 2) || (nothing_to_build && order >= 1) {
+                return "n/a";
+            }
             let rank = |f: &str| match f {
                 "applies" => 0,
                 "builds" => 1,
@@ -1063,7 +1073,9 @@ mod tests {
     const REPORT: &str = r#"{"ok": true, "series_sha256": "f00", "base_commit": "2653414bcbe73f9e1ffac590249bcd904a2ffd78", "seconds": 1830.0, "cells": [
   {"patch": 1, "name": "0001-a.patch", "config": "fs-pid-n", "ok": true, "failed_stage": null, "full": false, "pass": 40, "fail": 0, "skip": 2, "seconds": 300.0, "note": "", "log": "x", "checks_ok": true, "checks": []},
   {"patch": 2, "name": "0002-b.patch", "config": "fs-pid-y", "ok": false, "failed_stage": "boots", "full": true, "pass": null, "fail": null, "skip": null, "seconds": 300.0, "note": "", "log": "x", "checks_ok": false, "checks": [{"name": "checkpatch", "ok": true, "summary": "", "log": ""}, {"name": "clippy", "ok": false, "summary": "", "log": ""}]},
-  {"patch": 2, "name": "0002-b.patch", "config": "fs-pid-y+debug", "ok": true, "failed_stage": null, "full": true, "pass": 50, "fail": 0, "skip": 1, "seconds": 900.0, "note": "", "log": "x", "checks_ok": true, "checks": []}
+  {"patch": 2, "name": "0002-b.patch", "config": "fs-pid-y+debug", "ok": true, "failed_stage": null, "full": true, "pass": 50, "fail": 0, "skip": 1, "seconds": 900.0, "note": "", "log": "x", "checks_ok": true, "checks": []},
+  {"patch": 2, "name": "0002-b.patch", "config": "fs-pid-y+werror-min", "build_only": true, "ok": true, "failed_stage": null, "full": true, "pass": null, "fail": null, "skip": null, "seconds": 300.0, "note": "", "log": "x", "checks_ok": true, "checks": []},
+  {"patch": 3, "name": "0003-c.patch", "config": "-", "nothing_to_build": true, "ok": true, "failed_stage": null, "full": false, "pass": null, "fail": null, "skip": null, "seconds": 3.0, "note": "", "log": "x", "checks_ok": true, "checks": []}
 ],
 "verdict_diff": {"compared": 120, "differences": [], "file": "x"},
 "verdict_diff_debug": {"compared": 51, "differences": [], "file": "y"}}"#;
@@ -1099,6 +1111,19 @@ mod tests {
             s.contains("fs-pid-y+debug against fs-pid-n+debug: 51 tests compared, no difference."),
             "{s}"
         );
+        // A build-only variant boots nothing; a documentation patch builds
+        // nothing.
+        assert!(
+            s.contains("  2      fs-pid-y+werror-min ok    n/a   -                       ok"),
+            "{s}"
+        );
+        assert!(
+            s.contains("  3      -                   n/a   n/a   -                       ok"),
+            "{s}"
+        );
+        let no_debug = REPORT.replace("fs-pid-y+debug", "fs-pid-y");
+        let s = tested_section(Some(("out/ci/x", &no_debug)), "f00");
+        assert!(s.contains("No debug kernel"), "{s}");
         // Figures are never quoted for another state of the series.
         let other = tested_section(Some(("out/ci/x", REPORT)), "bar");
         assert!(

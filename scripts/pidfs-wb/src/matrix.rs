@@ -156,6 +156,10 @@ pub struct Cell {
     pub run_dir: Option<PathBuf>,
     /// A build-only variant: nothing is booted.
     pub build_only: bool,
+    /// A patch that changes no file the kernel or the guest is built from
+    /// ([`compiles_nothing`]): only its static checks ran; its kernel is
+    /// the previous patch's, so nothing is built or booted again.
+    pub nothing_to_build: bool,
 }
 
 impl Cell {
@@ -182,6 +186,9 @@ impl Cell {
         if self.build_only && matches!(stage, Stage::Boots | Stage::Tests) {
             return "n/a";
         }
+        if self.nothing_to_build && stage != Stage::Applies {
+            return "n/a";
+        }
         match self.failed {
             None => "ok",
             Some(f) if f == stage => "FAIL",
@@ -189,6 +196,17 @@ impl Cell {
             Some(_) => "ok",
         }
     }
+}
+
+/// Whether a patch that changes `files` (paths in the kernel tree) changes
+/// nothing the kernel, its Rust crates or the guest's selftests are built
+/// from: every file is under `Documentation/` or is `MAINTAINERS`. An empty
+/// list is not "nothing" (a patch whose files could not be read).
+pub fn compiles_nothing(files: &BTreeSet<String>) -> bool {
+    !files.is_empty()
+        && files
+            .iter()
+            .all(|f| f.starts_with("Documentation/") || f == "MAINTAINERS")
 }
 
 /// Whether the tree at this point defines `CONFIG_FS_PID`.
@@ -552,6 +570,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
                     checks: Vec::new(),
                     run_dir: None,
                     build_only: false,
+                    nothing_to_build: false,
                 });
                 // Later patches cannot apply on top of a missing one.
                 break 'patches;
@@ -599,6 +618,33 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
             };
         }
         let patch_seconds = start.elapsed().as_secs_f64();
+        // A patch in the middle that changes only documentation or
+        // MAINTAINERS leaves the kernel and the guest as they were: its
+        // static checks are all there is to run. The last patch always
+        // builds and boots, since its full run is the verdict.
+        if k > 0 && !last && !opts.variants_only && compiles_nothing(&changed) {
+            util::info(&format!(
+                "patch {k} changes only documentation or MAINTAINERS: its kernel is patch {}'s, \
+                 nothing is built or booted again",
+                k - 1
+            ));
+            cells.push(Cell {
+                patch: k,
+                name,
+                config: "-".into(),
+                failed: None,
+                full: false,
+                counts: None,
+                seconds: patch_seconds,
+                note: "documentation or MAINTAINERS only: static checks; kernel unchanged".into(),
+                log: check_dir.display().to_string(),
+                checks: per_patch,
+                run_dir: None,
+                build_only: false,
+                nothing_to_build: true,
+            });
+            continue;
+        }
         let mut configs = vec!["fs-pid-n".to_string()];
         if defines_fs_pid(&applied.tree) {
             configs.push("fs-pid-y".into());
@@ -822,6 +868,7 @@ fn boot_cell(
         checks,
         run_dir: None,
         build_only: false,
+        nothing_to_build: false,
     };
     let built;
     match boot_and_judge(ctx, args) {
@@ -943,6 +990,7 @@ fn build_variant(ctx: &Ctx, tree: &Path, k: usize, name: &str, v: &str) -> Cell 
         checks: Vec::new(),
         run_dir: None,
         build_only: true,
+        nothing_to_build: false,
     };
     if let Err(e) = seed_variant_dir(ctx, &config) {
         util::info(&format!("warning: {e}; building {config} from scratch"));
@@ -1058,6 +1106,7 @@ mod tests {
             }],
             run_dir: None,
             build_only: false,
+            nothing_to_build: false,
         }
     }
 
@@ -1079,6 +1128,31 @@ mod tests {
         // Only WERROR builds qualify: fs-pid-y has other compiler flags.
         assert_eq!(seed_for(&cg, &built(&["fs-pid-y", "fs-pid-n"])), None);
         assert_eq!(seed_for(&werror, &built(&[&werror])), None);
+    }
+
+    #[test]
+    fn documentation_only_patches_compile_nothing() {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert!(compiles_nothing(&set(&["MAINTAINERS"])));
+        assert!(compiles_nothing(&set(&[
+            "Documentation/filesystems/pidfs.rst",
+            "Documentation/filesystems/index.rst",
+        ])));
+        assert!(!compiles_nothing(&set(&[])));
+        assert!(!compiles_nothing(&set(&["MAINTAINERS", "fs/pidfs_rs.rs"])));
+        assert!(!compiles_nothing(&set(&[
+            "tools/testing/selftests/pidfd/pidfd_pidfs_test.c"
+        ])));
+        // A file named like documentation elsewhere is built.
+        assert!(!compiles_nothing(&set(&["rust/kernel/Documentation.rs"])));
+        let mut c = cell(None);
+        c.nothing_to_build = true;
+        c.counts = None;
+        assert_eq!(c.mark(Stage::Applies), "ok");
+        assert_eq!(c.mark(Stage::Builds), "n/a");
+        assert_eq!(c.mark(Stage::Boots), "n/a");
+        assert_eq!(c.mark(Stage::Tests), "n/a");
+        assert!(c.ok());
     }
 
     #[test]
