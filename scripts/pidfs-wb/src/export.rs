@@ -89,6 +89,47 @@ impl Attribution {
             Attribution::None => None,
         }
     }
+
+    /// The cover letter's "Tools" section (Documentation/process/
+    /// generated-content.rst: which tools, for what, and how the result
+    /// was checked), from the sender's own statement and nothing else.
+    pub fn disclosure(&self) -> String {
+        let checked = "How the result is checked: the workbench builds, boots and tests \
+                       every patch of the series on its own, with checkpatch.pl --strict, \
+                       rustfmt, clippy, rustdoc and W=1 on the code it changes, and runs the \
+                       same selftests against the C and the Rust pidfs; \"How it was tested\" \
+                       gives the figures of this version, or says that there are none.";
+        let body = match self {
+            Attribution::AssistedBy(a) => format!(
+                "Every patch carries \"Assisted-by: {a}\" \
+                 (Documentation/process/coding-assistants.rst): the sender used that \
+                 assistant to write code, selftests and commit messages of this series, in \
+                 long sessions rather than from a few prompts, against the design above and \
+                 fs/pidfs.c, which the Rust code follows function by function. The sender's \
+                 Signed-off-by on each patch certifies it under the DCO \
+                 (Documentation/process/submitting-patches.rst). {checked}"
+            ),
+            Attribution::None => format!(
+                "The sender states that no coding assistant contributed to this series \
+                 (Documentation/process/coding-assistants.rst), so no patch carries the \
+                 Assisted-by trailer. {checked}"
+            ),
+        };
+        format!("Tools\n-----\n\n{}", wrap(&body, 72))
+    }
+}
+
+/// Replaces `{{disclosure}}` in the cover-letter template with
+/// [`Attribution::disclosure`]; the template must have the placeholder, so
+/// that no cover letter goes out without the statement.
+pub fn fill_disclosure(
+    template: &str,
+    attribution: &Attribution,
+) -> std::result::Result<String, String> {
+    if !template.contains("{{disclosure}}") {
+        return Err("the template has no {{disclosure}}".into());
+    }
+    Ok(template.replace("{{disclosure}}", &attribution.disclosure()))
 }
 
 #[derive(Debug, Clone)]
@@ -890,6 +931,8 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
         util::write(&p, rd_text.as_bytes())?;
         range_diff = Some(p);
     }
+    let template = fill_disclosure(&template, &opts.attribution)
+        .map_err(|e| export_err(format!("{COVER_TEMPLATE}: {e}"), "restore the placeholder"))?;
     let cover = render_cover(
         &template,
         &tested,
@@ -1191,6 +1234,29 @@ mod tests {
         );
         assert!(s.contains("run 20261202-110000:"), "{s}");
         assert!(s.lines().all(|l| l.len() <= 72), "{s}");
+    }
+
+    #[test]
+    fn disclosure_follows_the_senders_statement() {
+        let a = Attribution::AssistedBy("Claude claude-opus".into());
+        let d = a.disclosure();
+        assert!(d.starts_with("Tools\n-----\n\n"), "{d}");
+        assert!(d.contains("\"Assisted-by: Claude claude-opus\""), "{d}");
+        assert!(d.lines().all(|l| l.len() <= 72), "{d}");
+        let n = Attribution::None.disclosure();
+        assert!(n.contains("no coding assistant"), "{n}");
+        assert!(!n.contains("Assisted-by:"), "{n}");
+        // No line of either may pass for a trailer.
+        assert!(
+            !d.lines()
+                .chain(n.lines())
+                .any(|l| l.starts_with("Assisted-by:") || l.starts_with("Signed-off-by:")),
+            "{d}"
+        );
+        let t = "s\n\n{{disclosure}}\n";
+        let f = fill_disclosure(t, &Attribution::None).unwrap();
+        assert!(f.starts_with("s\n\nTools\n"), "{f}");
+        assert!(fill_disclosure("s\n", &Attribution::None).is_err());
     }
 
     #[test]
