@@ -164,6 +164,9 @@ pub struct PatchFacts {
     /// Files of the patch that no MAINTAINERS section other than THE REST
     /// covers (per scripts/get_maintainer.pl).
     pub uncovered: Vec<String>,
+    /// Whether the tree checkpatch ran in has history below the base, so
+    /// that it can look up a commit id a log cites.
+    pub tree_has_history: bool,
 }
 
 /// Whether `e` accepts finding `f` of a patch. Types that are only true
@@ -171,7 +174,9 @@ pub struct PatchFacts {
 /// warning is accepted only if the patch touches no MAINTAINERS file and
 /// every file it touches already has a MAINTAINERS section, and a missing
 /// sign-off is never accepted (the check runs on the patch as it is sent,
-/// with one).
+/// with one). A commit id checkpatch cannot find is accepted only in a
+/// tree without history (the base unpacked from Debian's tarball), where
+/// checkpatch cannot look up any id; in a kernel git tree it must resolve.
 pub fn allows(e: &AllowEntry, p: &PatchFacts, f: &Finding) -> bool {
     if e.patch != "*" && e.patch != p.name {
         return false;
@@ -183,6 +188,7 @@ pub fn allows(e: &AllowEntry, p: &PatchFacts, f: &Finding) -> bool {
         "FILE_PATH_CHANGES" => {
             !p.files.iter().any(|t| t == "MAINTAINERS") && p.uncovered.is_empty()
         }
+        "UNKNOWN_COMMIT_ID" => !p.tree_has_history,
         "MISSING_SIGN_OFF" | "NO_AUTHOR_SIGN_OFF" | "FROM_SIGN_OFF_MISMATCH" => false,
         _ => true,
     }
@@ -513,6 +519,8 @@ pub fn checkpatch(
         name: patch_name.to_string(),
         files,
         uncovered,
+        tree_has_history: crate::base::rev_parse(tree, &format!("{}^", crate::ctx::BASE_TAG))
+            .is_some(),
     };
     let mut log = format!(
         "$ scripts/checkpatch.pl --strict --terse --show-types --showfile --no-summary {}\n\
@@ -897,12 +905,13 @@ mod tests {
     const ALLOW: &str = "# comment\n\n\
         * | FILE_PATH_CHANGES | added, moved or deleted file(s), does MAINTAINERS need updating? | new files\n\
         0002-b.patch | LONG_LINE | line length of 101 exceeds 100 columns | a URL\n\
-        * | MISSING_SIGN_OFF | Missing Signed-off-by: line(s) | never valid\n";
+        * | MISSING_SIGN_OFF | Missing Signed-off-by: line(s) | never valid\n\
+        * | UNKNOWN_COMMIT_ID | Unknown commit id '9d9539db8638', maybe rebased or not pulled? | checked upstream\n";
 
     #[test]
     fn allow_list_parsing() {
         let a = parse_allow(ALLOW).unwrap();
-        assert_eq!(a.len(), 3);
+        assert_eq!(a.len(), 4);
         assert_eq!(a[1].patch, "0002-b.patch");
         assert_eq!(a[1].line, 4);
         let e = parse_allow("* | LONG_LINE | some message\n")
@@ -923,6 +932,7 @@ mod tests {
             name: name.into(),
             files: files.iter().map(|s| s.to_string()).collect(),
             uncovered: uncovered.iter().map(|s| s.to_string()).collect(),
+            tree_has_history: false,
         };
         let p1 = facts("0001-a.patch", &["rust/kernel/pidfs.rs"], &[]);
         assert!(allows(&a[0], &p1, &maint));
@@ -947,6 +957,23 @@ mod tests {
         // A missing sign-off is never accepted, whatever the list says.
         let sob = finding("MISSING_SIGN_OFF", "Missing Signed-off-by: line(s)");
         assert!(!allows(&a[2], &p1, &sob));
+        // An id checkpatch cannot look up passes only where no id can be
+        // looked up: in the base without history, not in a kernel git tree.
+        let id = finding(
+            "UNKNOWN_COMMIT_ID",
+            "Unknown commit id '9d9539db8638', maybe rebased or not pulled?",
+        );
+        assert!(allows(&a[3], &p1, &id));
+        let with_history = PatchFacts {
+            tree_has_history: true,
+            ..p1.clone()
+        };
+        assert!(!allows(&a[3], &with_history, &id));
+        let other = finding(
+            "UNKNOWN_COMMIT_ID",
+            "Unknown commit id '0123456789ab', maybe rebased or not pulled?",
+        );
+        assert!(!allows(&a[3], &p1, &other));
     }
 
     #[test]
