@@ -38,6 +38,7 @@ pub fn read_series(ctx: &Ctx) -> Result<Vec<series::Entry>> {
         hint: "create it (it may be empty): one patch file name per line".into(),
     })?;
     let entries = series::parse(&text)?;
+    series::parts(&text)?;
     for e in &entries {
         if !ctx.patches_dir().join(&e.name).is_file() {
             return Err(Error::Series {
@@ -378,6 +379,10 @@ pub fn export(ctx: &Ctx) -> Result<()> {
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
     names.sort();
+    // The stack's markers, carried over to the new names before anything
+    // is removed, so a marker that cannot be placed loses nothing.
+    let old_text = util::read(&ctx.patches_dir().join("series")).unwrap_or_default();
+    let markers = series::carry_markers(&series::parts(&old_text)?, &names)?;
     // Remove the old patch files, then write the new ones.
     let old = read_series(ctx).unwrap_or_default();
     for e in old {
@@ -390,7 +395,7 @@ pub fn export(ctx: &Ctx) -> Result<()> {
     }
     util::write(
         &ctx.patches_dir().join("series"),
-        series::render(&names).as_bytes(),
+        series::render_stack(&names, &markers).as_bytes(),
     )?;
     util::remove_dir_all_if_exists(&tmp)?;
     // Mirror files.
