@@ -221,7 +221,19 @@ pub fn as_sent(patch: &str, ident: &str) -> String {
 /// [`as_sent`], with an `Assisted-by: {assisted_by}` trailer right before the
 /// sender's `Signed-off-by:` when the sender stated one
 /// (Documentation/process/coding-assistants.rst).
+///
+/// The `MAINTAINERS` entry of the checked-in series names the neutral
+/// project identity as its maintainer (`M:`), a placeholder for whoever
+/// sends it: in the diff of `MAINTAINERS`, that line (added, removed or
+/// context) names the sender, the same identity that signs off.
 pub fn as_sent_with(patch: &str, ident: &str, assisted_by: Option<&str>) -> String {
+    let neutral_m = format!(
+        "M:\t{} <{}>\n",
+        crate::tree::PROJECT_NAME,
+        crate::tree::PROJECT_EMAIL
+    );
+    let sender_m = format!("M:\t{ident}\n");
+    let mut in_maintainers = false;
     let sob = match assisted_by {
         Some(a) => format!("Assisted-by: {a}\nSigned-off-by: {ident}"),
         None => format!("Signed-off-by: {ident}"),
@@ -260,6 +272,19 @@ pub fn as_sent_with(patch: &str, ident: &str, assisted_by: Option<&str>) -> Stri
                 out.push('\n');
             }
             done = true;
+        }
+        if done {
+            if l.starts_with("diff --git ") {
+                in_maintainers = l == "diff --git a/MAINTAINERS b/MAINTAINERS\n";
+            } else if in_maintainers
+                && l.len() > 1
+                && matches!(l.as_bytes()[0], b'+' | b'-' | b' ')
+                && l[1..] == neutral_m
+            {
+                out.push_str(&l[..1]);
+                out.push_str(&sender_m);
+                continue;
+            }
         }
         if l == "\n" {
             para.clear();
@@ -1009,6 +1034,34 @@ diff --git a/fs/a.c b/fs/b.c\n";
         );
         assert_eq!(s.matches("Signed-off-by").count(), 1);
         assert_eq!(s.matches("Assisted-by").count(), 1);
+    }
+
+    #[test]
+    fn maintainers_entry_names_the_sender() {
+        let p = "From: pidfs-rs project <pidfs-rs@invalid>\nSubject: [PATCH] x\n\nWhy.\n\
+            M:\tpidfs-rs project <pidfs-rs@invalid>\n---\n\
+            diff --git a/MAINTAINERS b/MAINTAINERS\n--- a/MAINTAINERS\n+++ b/MAINTAINERS\n\
+            @@ -1,2 +1,3 @@\n X ENTRY\n+M:\tpidfs-rs project <pidfs-rs@invalid>\n \
+            M:\tpidfs-rs project <pidfs-rs@invalid>\n\
+            diff --git a/doc.txt b/doc.txt\n+M:\tpidfs-rs project <pidfs-rs@invalid>\n";
+        let s = as_sent(p, "A Sender <a@example.org>");
+        assert!(
+            s.contains(
+                "\n X ENTRY\n+M:\tA Sender <a@example.org>\n M:\tA Sender <a@example.org>\n"
+            ),
+            "{s}"
+        );
+        // Only in the diff of MAINTAINERS: not in the log, not in other files.
+        assert!(
+            s.contains("Why.\nM:\tpidfs-rs project <pidfs-rs@invalid>\n"),
+            "{s}"
+        );
+        assert!(
+            s.ends_with(
+                "diff --git a/doc.txt b/doc.txt\n+M:\tpidfs-rs project <pidfs-rs@invalid>\n"
+            ),
+            "{s}"
+        );
     }
 
     #[test]

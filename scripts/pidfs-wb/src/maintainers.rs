@@ -7,7 +7,9 @@
 //! in, so the MAINTAINERS changes of the series count for every patch.
 //! `wb series check` (and so `wb test`) regenerates it and fails when the
 //! checked-in table is out of date, or when a patch that touches the pidfs
-//! abstractions or the Rust pidfs does not reach the VFS maintainers,
+//! abstractions or the Rust pidfs does not reach every maintainer and
+//! reviewer of the base tree's VFS entry (in whatever role: the series
+//! offers them `R:` in its own entry rather than editing theirs),
 //! linux-fsdevel and rust-for-linux.
 
 use crate::ctx::Ctx;
@@ -111,8 +113,9 @@ pub struct Row {
 }
 
 impl Row {
-    /// What is wrong with the routing of this patch, if anything.
-    pub fn routing_problems(&self) -> Vec<String> {
+    /// What is wrong with the routing of this patch, if anything. `vfs`
+    /// holds the addresses of the VFS entry's people in the base tree.
+    pub fn routing_problems(&self, vfs: &[String]) -> Vec<String> {
         if !self
             .files
             .iter()
@@ -121,16 +124,24 @@ impl Row {
             return Vec::new();
         }
         let mut out = Vec::new();
-        if !self
-            .recipients
-            .iter()
-            .any(|r| !r.is_list() && r.role.contains(VFS_SECTION))
-        {
+        if vfs.is_empty() {
             out.push(format!(
-                "{}: touches {} but reaches no maintainer of {VFS_SECTION}",
-                self.name,
-                ROUTED_PATHS.join(" or ")
+                "{}: the base tree's MAINTAINERS has no M: or R: in {VFS_SECTION}",
+                self.name
             ));
+        }
+        for a in vfs {
+            if !self
+                .recipients
+                .iter()
+                .any(|r| !r.is_list() && r.address() == a)
+            {
+                out.push(format!(
+                    "{}: touches {} but does not reach {a} ({VFS_SECTION})",
+                    self.name,
+                    ROUTED_PATHS.join(" or ")
+                ));
+            }
         }
         for l in REQUIRED_LISTS {
             if !self
@@ -145,6 +156,44 @@ impl Row {
     }
 }
 
+/// The addresses of the `M:` and `R:` lines of `section` in a MAINTAINERS
+/// text.
+pub fn section_people(maintainers: &str, section: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for l in maintainers.lines() {
+        if !inside {
+            inside = l == section;
+            continue;
+        }
+        if l.trim().is_empty() {
+            break;
+        }
+        if let Some(v) = l.strip_prefix("M:").or_else(|| l.strip_prefix("R:")) {
+            let r = Recipient {
+                who: v.trim().to_string(),
+                role: String::new(),
+            };
+            out.push(r.address().to_string());
+        }
+    }
+    out
+}
+
+/// The people of the VFS entry in the base tree under `tree`.
+fn base_vfs_people(tree: &Path) -> Result<Vec<String>> {
+    let text = util::output(
+        crate::base::git(tree)
+            .arg("show")
+            .arg(format!("{}:MAINTAINERS", crate::ctx::BASE_TAG)),
+    )
+    .map_err(|e| Error::Series {
+        what: format!("cannot read the base tree's MAINTAINERS: {e}"),
+        hint: "check that the work tree has the series applied (`wb series apply`)".into(),
+    })?;
+    Ok(section_people(&text, VFS_SECTION))
+}
+
 /// Renders the table.
 pub fn render(rows: &[Row]) -> String {
     let mut s = String::new();
@@ -157,8 +206,11 @@ pub fn render(rows: &[Row]) -> String {
          base tree with the whole series applied, which is where `b4 prep --auto-to-cc` \
          (`wb export`) runs it. `wb series check` fails when this file is out of date, \
          and when a patch that touches `rust/kernel/pidfs*` or `fs/pidfs_rs.rs` does not \
-         reach a maintainer of FILESYSTEMS (VFS and infrastructure), linux-fsdevel and \
-         rust-for-linux. Changed lines are added plus removed lines.\n\n",
+         reach every maintainer and reviewer of the base tree's FILESYSTEMS (VFS and \
+         infrastructure) entry, linux-fsdevel and rust-for-linux. The maintainer of PIDFS \
+         RUST IMPLEMENTATION is the neutral identity of the checked-in patches here; the \
+         export names the sender there, who signs the patches off. Changed lines are added \
+         plus removed lines.\n\n",
     );
     s.push_str("| # | patch | changed lines | maintainers and reviewers | lists |\n");
     s.push_str("|---:|---|---:|---|---|\n");
@@ -241,7 +293,8 @@ pub fn rows(ctx: &Ctx, tree: &Path, entries: &[Entry]) -> Result<Vec<Row>> {
 /// an out-of-date table and routing problems.
 pub fn drift(ctx: &Ctx, tree: &Path, entries: &[Entry]) -> Result<Vec<String>> {
     let rows = rows(ctx, tree, entries)?;
-    let mut items: Vec<String> = rows.iter().flat_map(Row::routing_problems).collect();
+    let vfs = base_vfs_people(tree)?;
+    let mut items: Vec<String> = rows.iter().flat_map(|r| r.routing_problems(&vfs)).collect();
     let want = render(&rows);
     match std::fs::read_to_string(ctx.repo.join(TABLE)) {
         Ok(have) if have == want => {}
@@ -261,7 +314,8 @@ pub fn run(ctx: &Ctx, write: bool) -> Result<()> {
     let applied = crate::tree::apply(ctx, None, false)?;
     let rows = rows(ctx, &applied.tree, &entries)?;
     let text = render(&rows);
-    let problems: Vec<String> = rows.iter().flat_map(Row::routing_problems).collect();
+    let vfs = base_vfs_people(&applied.tree)?;
+    let problems: Vec<String> = rows.iter().flat_map(|r| r.routing_problems(&vfs)).collect();
     if write {
         util::write(&ctx.repo.join(TABLE), text.as_bytes())?;
         info(&format!("wrote {TABLE}"));
@@ -309,22 +363,57 @@ linux-kernel@vger.kernel.org (open list)
         }
     }
 
+    const MAINT: &str = "\
+FILESYSTEMS (VFS and infrastructure)
+M:\tAlexander Viro <viro@zeniv.linux.org.uk>
+R:\tJan Kara <jack@suse.cz>
+L:\tlinux-fsdevel@vger.kernel.org
+F:\tfs/*
+
+OTHER
+M:\tSomeone Else <else@example.org>
+";
+
+    #[test]
+    fn vfs_people_of_the_base() {
+        assert_eq!(
+            section_people(MAINT, VFS_SECTION),
+            ["viro@zeniv.linux.org.uk", "jack@suse.cz"]
+        );
+        assert!(section_people(MAINT, "MISSING").is_empty());
+    }
+
     #[test]
     fn routing_rules() {
+        let vfs = section_people(MAINT, VFS_SECTION);
         assert!(row(&["rust/kernel/pidfs/fs.rs"], OUT)
-            .routing_problems()
+            .routing_problems(&vfs)
+            .is_empty());
+        // The VFS people reached as reviewers of another entry count.
+        let as_reviewers =
+            "Alexander Viro <viro@zeniv.linux.org.uk> (reviewer:PIDFS RUST IMPLEMENTATION)\n\
+                            Jan Kara <jack@suse.cz> (reviewer:PIDFS RUST IMPLEMENTATION)\n\
+                            linux-fsdevel@vger.kernel.org (open list:PIDFS RUST IMPLEMENTATION)\n\
+                            rust-for-linux@vger.kernel.org (open list:PIDFS RUST IMPLEMENTATION)\n";
+        assert!(row(&["fs/pidfs_rs.rs"], as_reviewers)
+            .routing_problems(&vfs)
             .is_empty());
         // Not a routed path: nothing is required.
         assert!(row(&["rust/kernel/task.rs"], "")
-            .routing_problems()
+            .routing_problems(&vfs)
             .is_empty());
         // A routed path that reaches only the Rust people.
         let only_rust = "Miguel Ojeda <ojeda@kernel.org> (maintainer:RUST)\n\
                          rust-for-linux@vger.kernel.org (open list:RUST)\n";
-        let p = row(&["fs/pidfs_rs.rs"], only_rust).routing_problems();
-        assert_eq!(p.len(), 2, "{p:?}");
-        assert!(p[0].contains("no maintainer of FILESYSTEMS"));
-        assert!(p[1].contains("linux-fsdevel"));
+        let p = row(&["fs/pidfs_rs.rs"], only_rust).routing_problems(&vfs);
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p[0].contains("does not reach viro@zeniv.linux.org.uk"));
+        assert!(p[1].contains("does not reach jack@suse.cz"));
+        assert!(p[2].contains("linux-fsdevel"));
+        // A base without the VFS people is an error, not a pass.
+        assert!(!row(&["fs/pidfs_rs.rs"], OUT)
+            .routing_problems(&[])
+            .is_empty());
     }
 
     #[test]
