@@ -21,6 +21,7 @@ pub mod exit {
     pub const IO: i32 = 11;
     pub const IDENTITY: i32 = 12;
     pub const EXPORT: i32 = 13;
+    pub const BUSY: i32 = 14;
 }
 
 #[derive(Debug)]
@@ -67,6 +68,8 @@ pub enum Error {
     Export { what: String, hint: String },
     /// The benchmark ran but gave no usable figures (`wb bench`).
     Bench { what: String, dir: PathBuf },
+    /// Another `wb` holds the lock of the cache (`lock.rs`).
+    Busy { cache: PathBuf, holder: String },
 }
 
 impl Error {
@@ -88,6 +91,7 @@ impl Error {
             Error::Identity { .. } => exit::IDENTITY,
             Error::Export { .. } => exit::EXPORT,
             Error::Bench { .. } => exit::VERDICT_FAILED,
+            Error::Busy { .. } => exit::BUSY,
         }
     }
 
@@ -166,6 +170,14 @@ impl fmt::Display for Error {
                  (in this repository or with --global); the tool never makes one up"
             ),
             Error::Export { what, hint } => write!(f, "export: {what}\n  what to do: {hint}"),
+            Error::Busy { cache, holder } => write!(
+                f,
+                "busy: another wb is using the cache {} ({})\n  what to do: wait for it to \
+                 finish, or give this run a cache of its own with WB_CACHE=DIR; `wb verdict` \
+                 and `wb compare` run alongside",
+                cache.display(),
+                if holder.is_empty() { "its pid is not recorded yet" } else { holder.as_str() }
+            ),
             Error::Bench { what, dir } => write!(
                 f,
                 "bench: {what}\n  logs: {}\n  what to do: read guest.log (the program's \

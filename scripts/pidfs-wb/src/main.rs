@@ -14,6 +14,7 @@ mod ident;
 mod json;
 mod kconfig;
 mod ktap;
+mod lock;
 mod mailtest;
 mod maintainers;
 mod matrix;
@@ -505,6 +506,17 @@ fn real_main() -> Result<i32> {
     let cmd = argv.remove(0);
     let repo = ctx::find_repo()?;
     let ctx = ctx::Ctx::new(repo)?;
+    let _lock = if lock::needed(&cmd) {
+        lock::acquire(
+            &ctx.cache,
+            &std::iter::once(cmd.as_str())
+                .chain(argv.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(" "),
+        )?
+    } else {
+        None
+    };
     let mut a = Args { rest: argv };
     let ok = match cmd.as_str() {
         "setup" => {
