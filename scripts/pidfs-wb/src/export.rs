@@ -7,7 +7,7 @@
 //!
 //! 1. `b4 prep -n pidfs-rs -f <base>` creates the prep branch with b4's
 //!    cover-letter commit; its message becomes our cover letter
-//!    (`ci/cover-letter.txt` with the CI figures and the changelog filled
+//!    (`ci/cover-NAME.txt` with the CI figures and the changelog filled
 //!    in), and its tracking data gets the project's change-id
 //!    (`ci/versions/change-id`) so every version of the series shares one;
 //! 2. the patches are picked onto it, `b4 prep --force-revision N`,
@@ -16,6 +16,12 @@
 //!    gate is checkpatch in `wb ci`);
 //! 3. `b4 send --no-sign -o DIR` writes one `.eml` per message; the tool
 //!    adds `series.mbox` (all of them, mboxrd).
+//!
+//! `--series NAME` sends one series of the stack (see `series::parts`):
+//! the earlier series are applied first, the prep branch forks from
+//! them, and b4's tracking data gets one `patch-id:` prerequisite per
+//! earlier patch and the base as `base-commit:`; the cover letter is
+//! `ci/cover-NAME.txt` and the records live in `ci/versions/NAME/`.
 //!
 //! Versions: exporting vN records `patches/` as it is in
 //! `ci/versions/vN/`; for N ≥ 2 the cover letter gets the range-diff
@@ -126,10 +132,22 @@ pub fn fill_disclosure(
     template: &str,
     attribution: &Attribution,
 ) -> std::result::Result<String, String> {
+    // The comment lines go first: they may name the placeholder, and a
+    // filled-in comment would leave its lines in the cover letter.
+    let template = strip_comments(template);
     if !template.contains("{{disclosure}}") {
         return Err("the template has no {{disclosure}}".into());
     }
     Ok(template.replace("{{disclosure}}", &attribution.disclosure()))
+}
+
+/// A template without its `#` comment lines.
+pub fn strip_comments(template: &str) -> String {
+    template
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -140,6 +158,106 @@ pub struct Options {
     pub out: Option<PathBuf>,
     /// Run `b4 prep --check` (`--no-b4-check` leaves it out).
     pub b4_check: bool,
+    /// One series of the stack (`--series NAME`), sent on its own with the
+    /// earlier series as its prerequisites; `None` is the whole stack as
+    /// one thread.
+    pub series: Option<String>,
+}
+
+/// What one export sends: the patches, the ones it depends on (the
+/// earlier series of the stack, applied first and recorded as
+/// prerequisites), its cover-letter template and its version records.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub name: Option<String>,
+    pub prior: Vec<(String, String)>,
+    pub patches: Vec<(String, String)>,
+    /// Relative to the repository.
+    pub template: String,
+    pub versions: PathBuf,
+}
+
+/// The cover-letter template of a series of the stack.
+pub fn series_template(name: &str) -> String {
+    format!("ci/cover-{name}.txt")
+}
+
+/// Picks what `--series` names out of the stack (`parts` from
+/// `series::parts`, `all` the patches in order). Without `--series` it is
+/// the whole stack, with the cover letter of its last series (the one the
+/// others lead to) or, without markers, [`COVER_TEMPLATE`].
+pub fn select(
+    parts: &[series::Part],
+    all: Vec<(String, String)>,
+    want: Option<&str>,
+    versions: &Path,
+) -> Result<Selection> {
+    let Some(n) = want else {
+        return Ok(Selection {
+            name: None,
+            prior: Vec::new(),
+            patches: all,
+            template: parts
+                .last()
+                .map(|p| series_template(&p.name))
+                .unwrap_or_else(|| COVER_TEMPLATE.to_string()),
+            versions: versions.to_path_buf(),
+        });
+    };
+    let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+    let Some(i) = names.iter().position(|x| *x == n) else {
+        return Err(export_err(
+            format!("patches/series has no series `{n}`"),
+            if names.is_empty() {
+                "mark the series of the stack with `# series: NAME` lines".to_string()
+            } else {
+                format!("the stack has: {}", names.join(", "))
+            },
+        ));
+    };
+    let earlier: Vec<&String> = parts[..i].iter().flat_map(|p| p.patches.iter()).collect();
+    let (prior, rest): (Vec<_>, Vec<_>) = all
+        .into_iter()
+        .partition(|(name, _)| earlier.contains(&name));
+    let patches = rest
+        .into_iter()
+        .filter(|(name, _)| parts[i].patches.contains(name))
+        .collect();
+    Ok(Selection {
+        name: Some(n.to_string()),
+        prior,
+        patches,
+        template: series_template(n),
+        versions: versions.join(n),
+    })
+}
+
+/// Adds b4 prerequisites to the tracking data of b4's cover commit: one
+/// `patch-id:` per patch of the earlier series (`git patch-id --stable`,
+/// what b4 and lore match), then `base-commit:`, so the cover letter says
+/// where the whole stack applies and what must be applied first.
+pub fn with_prerequisites(
+    tracking: &str,
+    change_id: &str,
+    patch_ids: &[String],
+    base: &str,
+) -> std::result::Result<String, String> {
+    let key = format!("\"change-id\": \"{change_id}\"");
+    if !tracking.contains(&key) {
+        return Err("the tracking data has no change-id".into());
+    }
+    if tracking.contains("\"prerequisites\"") {
+        return Err("the tracking data has prerequisites already".into());
+    }
+    let mut list: Vec<String> = patch_ids
+        .iter()
+        .map(|p| format!("\"patch-id: {p}\""))
+        .collect();
+    list.push(format!("\"base-commit: {base}\""));
+    Ok(tracking.replace(
+        &key,
+        &format!("{key}, \"prerequisites\": [{}]", list.join(", ")),
+    ))
 }
 
 /// The `[PATCH …]` prefix b4 writes for version `v` (v1 carries no number).
@@ -524,11 +642,7 @@ pub fn render_cover(
     changes: &str,
     range_diff: Option<(u32, &str)>,
 ) -> std::result::Result<String, String> {
-    let template: String = template
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let template = strip_comments(template);
     for key in ["{{tested}}", "{{changelog}}"] {
         if !template.contains(key) {
             return Err(format!("the template has no {key}"));
@@ -772,21 +886,22 @@ fn new_change_id() -> Result<String> {
     Ok(format!("{}-rust-pidfs-{hex}", date.trim()))
 }
 
-/// Whether two series directories hold the same series.
-fn same_series(a: &Path, b: &Path) -> bool {
-    match (tree::fingerprint(a), tree::fingerprint(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
+/// Whether a version record holds exactly these patches.
+fn same_series(record: &Path, patches: &[(String, String)]) -> bool {
+    matches!(read_patches(record), Ok(r) if r == patches)
 }
 
-fn copy_series(from: &Path, to: &Path) -> Result<()> {
+/// Records a version: the patches and a series file naming them.
+fn copy_series(patches: &[(String, String)], to: &Path) -> Result<()> {
     util::remove_dir_all_if_exists(to)?;
-    for (name, text) in read_patches(from)? {
-        util::write(&to.join(&name), text.as_bytes())?;
+    for (name, text) in patches {
+        util::write(&to.join(name), text.as_bytes())?;
     }
-    std::fs::copy(from.join("series"), to.join("series"))
-        .map_err(|e| Error::io("copy series", e))?;
+    let names: Vec<String> = patches.iter().map(|(n, _)| n.clone()).collect();
+    util::write(
+        &to.join("series"),
+        series::render_stack(&names, &[]).as_bytes(),
+    )?;
     Ok(())
 }
 
@@ -798,18 +913,27 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
     }
     let v = opts.version;
     let patches_dir = ctx.patches_dir();
-    let patches = read_patches(&patches_dir)?;
+    let parts = series::parts(&util::read(&patches_dir.join("series"))?)?;
+    let sel = select(
+        &parts,
+        read_patches(&patches_dir)?,
+        opts.series.as_deref(),
+        &ctx.versions_dir(),
+    )?;
+    let patches = sel.patches.clone();
     if patches.is_empty() {
         return Err(export_err(
             "patches/series is empty",
             "there is nothing to send",
         ));
     }
-    let versions = ctx.versions_dir();
-    let template = util::read(&ctx.repo.join(COVER_TEMPLATE)).map_err(|_| {
+    let versions = sel.versions.clone();
+    let cover_template = sel.template.clone();
+    let template = util::read(&ctx.repo.join(&cover_template)).map_err(|_| {
         export_err(
-            format!("{COVER_TEMPLATE} is missing"),
-            "restore it from git",
+            format!("{cover_template} is missing"),
+            "every series of the stack has its cover letter in ci/cover-NAME.txt; \
+             restore it from git or write it",
         )
     })?;
     let changes_text = std::fs::read_to_string(versions.join("changelog.txt")).unwrap_or_default();
@@ -824,7 +948,7 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
     })?;
     // The version record: vN must be this series, v(N-1) must exist.
     let this = versions.join(format!("v{v}"));
-    if this.join("series").is_file() && !same_series(&this, &patches_dir) {
+    if this.join("series").is_file() && !same_series(&this, &patches) {
         return Err(export_err(
             format!(
                 "{} records a different series than patches/",
@@ -879,15 +1003,27 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
     );
 
     let out = opts.out.clone().unwrap_or_else(|| {
-        ctx.out_dir()
+        let d = ctx
+            .out_dir()
             .join("mail")
-            .join(format!("v{v}{}", if opts.rfc { "-rfc" } else { "" }))
+            .join(format!("v{v}{}", if opts.rfc { "-rfc" } else { "" }));
+        match &sel.name {
+            Some(n) => d.join(n),
+            None => d,
+        }
     });
     util::remove_dir_all_if_exists(&out)?;
     util::mkdir(&out)?;
     let log = out.join("export.log");
     step(&format!(
-        "export: v{v}{} as {sender}",
+        "export: {}v{v}{} as {sender}",
+        sel.name
+            .as_ref()
+            .map(|n| format!(
+                "series {n}, after {} patch(es) it depends on, ",
+                sel.prior.len()
+            ))
+            .unwrap_or_default(),
         if opts.rfc { " RFC" } else { "" }
     ));
     let (dir, base_id) = scratch_clone(ctx, "export")?;
@@ -895,10 +1031,40 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
     run_git(&dir, &["config", "user.email", &sender.email])?;
     // b4 send -o never sends; this makes sure nothing could.
     run_git(&dir, &["config", "sendemail.sendmailcmd", "/bin/false"])?;
-    run_git(&dir, &["branch", "-f", BASE_BRANCH, &base_id])?;
+    // The earlier series of the stack, as sent: this one applies on top
+    // of them, and its cover letter names them as prerequisites.
+    run_git(&dir, &["checkout", "-q", "-b", "pidfs-rs-prior", &base_id])?;
+    am_as_sent(
+        &dir,
+        &sel.prior,
+        &sender,
+        &opts.attribution,
+        &out.join("prerequisites"),
+    )?;
+    let fork = run_git(&dir, &["rev-parse", "HEAD"])?.trim().to_string();
+    let mut prior_ids = Vec::new();
+    for c in run_git(
+        &dir,
+        &["rev-list", "--reverse", &format!("{base_id}..{fork}")],
+    )?
+    .lines()
+    {
+        let diff = run_git(&dir, &["show", "--format=", c])?;
+        let id = util::output_with_stdin(git(&dir).args(["patch-id", "--stable"]), diff.as_bytes())
+            .map_err(|e| export_err(format!("git patch-id: {e}"), "check the scratch clone"))?;
+        let id = id.split_whitespace().next().unwrap_or_default().to_string();
+        if id.len() != 40 {
+            return Err(export_err(
+                format!("git patch-id gave no id for {c}"),
+                "check the scratch clone",
+            ));
+        }
+        prior_ids.push(id);
+    }
+    run_git(&dir, &["branch", "-f", BASE_BRANCH, &fork])?;
 
     // The series as sent, on its own branch.
-    run_git(&dir, &["checkout", "-q", "-b", "pidfs-rs-new", &base_id])?;
+    run_git(&dir, &["checkout", "-q", "-b", "pidfs-rs-new", &fork])?;
     am_as_sent(
         &dir,
         &patches,
@@ -910,7 +1076,7 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
     let mut rd_text = String::new();
     if v > 1 {
         let old = read_patches(&prev)?;
-        run_git(&dir, &["checkout", "-q", "-b", "pidfs-rs-prev", &base_id])?;
+        run_git(&dir, &["checkout", "-q", "-b", "pidfs-rs-prev", &fork])?;
         am_as_sent(
             &dir,
             &old,
@@ -923,8 +1089,8 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
             &[
                 "range-diff",
                 "--no-color",
-                &format!("{base_id}..pidfs-rs-prev"),
-                &format!("{base_id}..pidfs-rs-new"),
+                &format!("{fork}..pidfs-rs-prev"),
+                &format!("{fork}..pidfs-rs-new"),
             ],
         )?;
         let p = out.join(format!("range-diff-v{}-v{v}.txt", v - 1));
@@ -932,7 +1098,7 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
         range_diff = Some(p);
     }
     let template = fill_disclosure(&template, &opts.attribution)
-        .map_err(|e| export_err(format!("{COVER_TEMPLATE}: {e}"), "restore the placeholder"))?;
+        .map_err(|e| export_err(format!("{cover_template}: {e}"), "restore the placeholder"))?;
     let cover = render_cover(
         &template,
         &tested,
@@ -943,7 +1109,7 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
             None
         },
     )
-    .map_err(|e| export_err(format!("{COVER_TEMPLATE}: {e}"), "restore the placeholders"))?;
+    .map_err(|e| export_err(format!("{cover_template}: {e}"), "restore the placeholders"))?;
     if let Some(l) = cover.lines().find(|l| l.starts_with('#')) {
         // b4 would drop it as a comment.
         return Err(export_err(
@@ -981,6 +1147,16 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
         &format!("\"change-id\": \"{old_id}\""),
         &format!("\"change-id\": \"{change_id}\""),
     );
+    let tracking = if sel.prior.is_empty() {
+        tracking
+    } else {
+        with_prerequisites(&tracking, &change_id, &prior_ids, &base_id).map_err(|e| {
+            export_err(
+                format!("b4's cover commit: {e}"),
+                "check the b4 version (0.16.0)",
+            )
+        })?
+    };
     let new_msg = format!("{}\n\n{MAGIC_MARKER}{tracking}", cover.trim_end());
     let msg_file = out.join("cover-commit.txt");
     util::write(&msg_file, new_msg.as_bytes())?;
@@ -999,7 +1175,7 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
     util::output(git(&dir).args([
         "cherry-pick",
         "--allow-empty",
-        &format!("{base_id}..pidfs-rs-new"),
+        &format!("{fork}..pidfs-rs-new"),
     ]))
     .map_err(|e| {
         export_err(
@@ -1064,7 +1240,7 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
     util::write(&mbox, to_mbox(&texts).as_bytes())?;
     // Record this version's series.
     if !this.join("series").is_file() {
-        copy_series(&patches_dir, &this)?;
+        copy_series(&patches, &this)?;
         info(&format!(
             "recorded v{v} in {} (commit it with the change-id)",
             this.display()
@@ -1085,6 +1261,82 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stack() -> (Vec<series::Part>, Vec<(String, String)>) {
+        let parts = series::parts(
+            "# series: tests\n0001-a.patch\n# series: prereqs\n0002-b.patch\n0003-c.patch\n\
+             # series: rfc\n0004-d.patch\n",
+        )
+        .unwrap();
+        let all = [
+            "0001-a.patch",
+            "0002-b.patch",
+            "0003-c.patch",
+            "0004-d.patch",
+        ]
+        .iter()
+        .map(|n| (n.to_string(), format!("text of {n}")))
+        .collect();
+        (parts, all)
+    }
+
+    #[test]
+    fn selects_one_series_of_the_stack() {
+        let (parts, all) = stack();
+        let v = Path::new("/v");
+        let s = select(&parts, all.clone(), Some("prereqs"), v).unwrap();
+        let names = |x: &[(String, String)]| x.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&s.prior), ["0001-a.patch"]);
+        assert_eq!(names(&s.patches), ["0002-b.patch", "0003-c.patch"]);
+        assert_eq!(s.template, "ci/cover-prereqs.txt");
+        assert_eq!(s.versions, Path::new("/v/prereqs"));
+        let r = select(&parts, all.clone(), Some("rfc"), v).unwrap();
+        assert_eq!(names(&r.prior).len(), 3);
+        assert_eq!(names(&r.patches), ["0004-d.patch"]);
+        // The whole stack goes out with the cover letter of its last series.
+        let w = select(&parts, all.clone(), None, v).unwrap();
+        assert_eq!((w.prior.len(), w.patches.len()), (0, 4));
+        assert_eq!(w.template, "ci/cover-rfc.txt");
+        assert_eq!(w.versions, v);
+        // Without markers: the one template of an unmarked series.
+        assert_eq!(
+            select(&[], all.clone(), None, v).unwrap().template,
+            COVER_TEMPLATE
+        );
+        let e = select(&parts, all, Some("nope"), v)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no series `nope`") && e.contains("tests, prereqs, rfc"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn prerequisites_in_the_tracking_data() {
+        let t = "\n{\n  \"series\": {\n    \"revision\": 1,\n    \"change-id\": \"c-1\",\n    \"prefixes\": []\n  }\n}\n";
+        let ids = ["a".repeat(40), "b".repeat(40)];
+        let out = with_prerequisites(t, "c-1", &ids, "base1").unwrap();
+        let v = json::parse(&out).unwrap();
+        let pre: Vec<&str> = v
+            .get("series")
+            .and_then(|s| s.get("prerequisites"))
+            .map(json::Value::arr)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(json::Value::str)
+            .collect();
+        assert_eq!(
+            pre,
+            [
+                format!("patch-id: {}", ids[0]).as_str(),
+                format!("patch-id: {}", ids[1]).as_str(),
+                "base-commit: base1"
+            ]
+        );
+        assert!(with_prerequisites(t, "other", &ids, "b").is_err());
+        assert!(with_prerequisites(&out, "c-1", &ids, "b").is_err());
+    }
 
     #[test]
     fn prefixes() {
@@ -1257,6 +1509,14 @@ mod tests {
         let f = fill_disclosure(t, &Attribution::None).unwrap();
         assert!(f.starts_with("s\n\nTools\n"), "{f}");
         assert!(fill_disclosure("s\n", &Attribution::None).is_err());
+        // A comment that names the placeholder is dropped, not filled in:
+        // the subject stays the first line.
+        let c = "# {{disclosure}} becomes the Tools section\nsubject\n\n{{disclosure}}\n";
+        let f = fill_disclosure(c, &Attribution::None).unwrap();
+        assert!(f.starts_with("subject\n\nTools\n"), "{f}");
+        assert_eq!(f.matches("Tools\n-----").count(), 1, "{f}");
+        // Only in a comment is not enough.
+        assert!(fill_disclosure("# {{disclosure}}\ns\n", &Attribution::None).is_err());
     }
 
     #[test]

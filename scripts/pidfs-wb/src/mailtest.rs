@@ -9,6 +9,7 @@ use crate::base::{git, rev_parse};
 use crate::ctx::{self, Ctx};
 use crate::error::{Error, Result};
 use crate::export;
+use crate::series;
 use crate::testcmd::{expect, wb_env, Tally};
 use crate::tree::{PROJECT_EMAIL, PROJECT_NAME};
 use crate::util::{self, output, step};
@@ -53,6 +54,31 @@ fn am_tree(dir: &Path, base: &str, files: &[PathBuf]) -> std::result::Result<Str
         return Err(e);
     }
     git_out(dir, &["rev-parse", "HEAD^{tree}"])
+}
+
+/// The cover letter's subject must be the first line of its template
+/// after the comments.
+fn cover_subject_problem(ctx: &Ctx, series: Option<&str>, got: Option<&String>) -> Option<String> {
+    let template = match series {
+        Some(n) => export::series_template(n),
+        None => {
+            let text = util::read(&ctx.patches_dir().join("series")).ok()?;
+            let parts = series::parts(&text).ok()?;
+            parts
+                .last()
+                .map(|p| export::series_template(&p.name))
+                .unwrap_or_else(|| export::COVER_TEMPLATE.to_string())
+        }
+    };
+    let text = util::read(&ctx.repo.join(&template)).unwrap_or_default();
+    let want = export::strip_comments(&text);
+    let want = want.lines().next().unwrap_or_default();
+    match got {
+        Some(s) if !want.is_empty() && s.ends_with(want) => None,
+        _ => Some(format!(
+            "the cover letter's subject {got:?} is not the first line of {template} ({want:?})"
+        )),
+    }
 }
 
 fn mail_files(dir: &Path) -> Vec<PathBuf> {
@@ -103,7 +129,14 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
     let bare = scratch.join("repo-without-identity");
     let home = scratch.join("home");
     util::mkdir(&home)?;
-    for f in ["patches/series", export::COVER_TEMPLATE] {
+    let mut copied = vec!["patches/series".to_string()];
+    for p in series::parts(&util::read(&ctx.patches_dir().join("series"))?)? {
+        copied.push(export::series_template(&p.name));
+    }
+    if copied.len() == 1 {
+        copied.push(export::COVER_TEMPLATE.to_string());
+    }
+    for f in &copied {
         let data = std::fs::read(ctx.repo.join(f)).map_err(|e| Error::io(f, e))?;
         util::write(&bare.join(f), &data)?;
     }
@@ -190,6 +223,7 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
             problems.push(format!("subject `{s}` does not start with {want}"));
         }
     }
+    problems.extend(cover_subject_problem(ctx, None, subj.first()));
     for m in mails.iter().skip(1) {
         let text = std::fs::read_to_string(m).unwrap_or_default();
         let sob = format!("Signed-off-by: {TEST_NAME} <{TEST_EMAIL}>");
@@ -324,6 +358,106 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
         matches!((&want, &quilt), (Ok(a), Ok(b)) if a == b),
         &format!("git am: {want:?}, quilt: {quilt:?}"),
     );
+
+    // 3b. One series of the stack on its own (`--series`): the second
+    // one, whose prerequisites are the first.
+    let parts = series::parts(&util::read(&ctx.patches_dir().join("series"))?)?;
+    if parts.len() >= 2 {
+        let (first, second) = (&parts[0], &parts[1]);
+        let one = scratch.join("series-one");
+        let one_s = one.to_string_lossy().into_owned();
+        let o = wb_env(
+            ctx,
+            &[
+                "export",
+                "--series",
+                &second.name,
+                "--out",
+                &one_s,
+                "--no-assisted-by",
+                "--no-b4-check",
+            ],
+            &env,
+        )?;
+        expect(
+            t,
+            &format!(
+                "export --series {}: one series of the stack through b4",
+                second.name
+            ),
+            &o,
+            0,
+            &["mail for v1"],
+        );
+        let m = mail_files(&one.join("mail"));
+        let cover = m
+            .first()
+            .and_then(|x| std::fs::read_to_string(x).ok())
+            .unwrap_or_default();
+        let mut problems = Vec::new();
+        let k = second.patches.len();
+        if m.len() != k + 1 {
+            problems.push(format!("{} mails for {k} patches", m.len()));
+        }
+        let subj = subjects(&m);
+        for (i, s) in subj.iter().enumerate() {
+            let want = export::subject_prefix(false, 1, i, k);
+            if !s.starts_with(&want) {
+                problems.push(format!("subject `{s}` does not start with {want}"));
+            }
+        }
+        problems.extend(cover_subject_problem(ctx, Some(&second.name), subj.first()));
+        let want_ids: Vec<String> = sent_files[..first.patches.len()]
+            .iter()
+            .filter_map(|f| {
+                let text = std::fs::read(f).ok()?;
+                util::output_with_stdin(git(&rt).args(["patch-id", "--stable"]), &text)
+                    .ok()?
+                    .split_whitespace()
+                    .next()
+                    .map(str::to_string)
+            })
+            .collect();
+        let got_ids: Vec<String> = cover
+            .lines()
+            .filter_map(|l| l.strip_prefix("prerequisite-patch-id: "))
+            .map(|s| s.trim().to_string())
+            .collect();
+        if want_ids.len() != first.patches.len() || got_ids != want_ids {
+            problems.push(format!(
+                "prerequisite-patch-id lines {got_ids:?} are not the patch ids of `{}` as sent {want_ids:?}",
+                first.name
+            ));
+        }
+        if !cover.contains(&format!("base-commit: {}", ctx::BASE_COMMIT)) {
+            problems.push("the cover letter lacks the base tree's base-commit".into());
+        }
+        if !versions.join(&second.name).join("v1/series").is_file() {
+            problems.push(format!("v1 of `{}` was not recorded", second.name));
+        }
+        t.record(
+            &format!(
+                "{} mail: its own [PATCH k/{k}] thread, base-commit of the base, one \
+                 prerequisite-patch-id per patch of {}",
+                second.name, first.name
+            ),
+            problems.is_empty(),
+            &problems.join("; "),
+        );
+        let upto = first.patches.len() + k;
+        let want_two = am_tree(&rt, &base_id, &sent_files[..upto]);
+        let mut files: Vec<PathBuf> = sent_files[..first.patches.len()].to_vec();
+        files.extend_from_slice(&m[1.min(m.len())..]);
+        let got_two = am_tree(&rt, &base_id, &files);
+        t.record(
+            &format!(
+                "git am of {} as sent, then of the {} mail, gives the tree of their patches",
+                first.name, second.name
+            ),
+            matches!((&want_two, &got_two), (Ok(a), Ok(b)) if a == b),
+            &format!("patches/: {want_two:?}, mail: {got_two:?}"),
+        );
+    }
 
     // 4. v2 needs a changelog entry; with one, it is an RFC v2 with a
     // range-diff against the recorded v1 and v1's change-id.

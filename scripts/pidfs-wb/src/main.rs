@@ -99,7 +99,14 @@ commands:
         [--version N]     version (default 1); N >= 2 needs ci/versions/v(N-1)
                           and a `vN:` entry in ci/versions/changelog.txt
         [--rfc]           [PATCH RFC …]
-        [--out DIR]       default out/mail/vN[-rfc]
+        [--out DIR]       default out/mail/vN[-rfc][/NAME]
+        [--series NAME]   only the series NAME of the stack (a `# series:`
+                          marker of patches/series), applied after the
+                          earlier series and naming them as b4
+                          prerequisites; cover letter ci/cover-NAME.txt,
+                          records ci/versions/NAME/ (without it: the whole
+                          stack as one thread, with the cover letter of
+                          its last series)
         [--no-b4-check]   leave out `b4 prep --check` (about a minute: it
                           runs checkpatch on every patch, as wb ci does,
                           and only reports); b4-check.txt then says so
@@ -619,6 +626,7 @@ fn real_main() -> Result<i32> {
             let assisted_by = a.value("--assisted-by")?;
             let no_assisted_by = a.flag("--no-assisted-by");
             let b4_check = !a.flag("--no-b4-check");
+            let series = a.value("--series")?;
             a.done()?;
             let attribution = export::Attribution::from_args(assisted_by, no_assisted_by)?;
             export::run(
@@ -629,6 +637,7 @@ fn real_main() -> Result<i32> {
                     out,
                     attribution,
                     b4_check,
+                    series,
                 },
             )?;
             true

@@ -54,6 +54,33 @@ pub fn output(cmd: &mut Command) -> std::result::Result<String, String> {
     }
 }
 
+/// [`output`], with `input` on the command's stdin.
+pub fn output_with_stdin(cmd: &mut Command, input: &[u8]) -> std::result::Result<String, String> {
+    let desc = describe(cmd);
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run `{desc}`: {e}"))?;
+    if let Some(mut i) = child.stdin.take() {
+        i.write_all(input)
+            .map_err(|e| format!("cannot write to `{desc}`: {e}"))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("cannot run `{desc}`: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "`{desc}` exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
 /// Runs a command whose output goes to `log`; prints a progress line every
 /// `every` with the elapsed time and the last line of output. Returns
 /// Ok(true) on success, Ok(false) on a non-zero exit.
