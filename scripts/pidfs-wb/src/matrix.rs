@@ -209,6 +209,50 @@ pub fn compiles_nothing(files: &BTreeSet<String>) -> bool {
             .all(|f| f.starts_with("Documentation/") || f == "MAINTAINERS")
 }
 
+/// The line the workbench adds to `fs/Makefile`, in CI only, while the
+/// Rust pidfs exists but is not yet hooked up: the posted patches add
+/// `fs/pidfs_rs.rs` topic by topic and link it only in the patch that adds
+/// `CONFIG_FS_PID`, so without this line the patches in between would
+/// compile none of what they add. `extra-y` builds the object without
+/// linking it; the posted series never carries it.
+pub const COMPILE_ONLY_LINE: &str = "extra-$(CONFIG_RUST_PIDFS_ABSTRACTIONS) += pidfs_rs.o";
+
+/// Whether a tree whose `fs/Makefile` is `makefile` needs
+/// [`COMPILE_ONLY_LINE`]: `fs/pidfs_rs.rs` exists and no line builds it.
+pub fn needs_compile_only(makefile: &str, has_pidfs_rs: bool) -> bool {
+    has_pidfs_rs && !makefile.contains("pidfs_rs.o")
+}
+
+/// [`COMPILE_ONLY_LINE`] in a work tree for as long as it lives: the
+/// original `fs/Makefile` comes back when it is dropped, so the next
+/// `git am` sees a clean tree.
+struct CompileOnly {
+    path: PathBuf,
+    original: Vec<u8>,
+}
+
+impl CompileOnly {
+    fn add(tree: &Path) -> Result<Option<Self>> {
+        let path = tree.join("fs/Makefile");
+        let original = std::fs::read(&path).map_err(|e| Error::io("read fs/Makefile", e))?;
+        let text = String::from_utf8_lossy(&original).into_owned();
+        if !needs_compile_only(&text, tree.join("fs/pidfs_rs.rs").is_file()) {
+            return Ok(None);
+        }
+        let fixed = format!(
+            "{text}\n# wb ci only, never in a posted patch: compile the Rust pidfs\n{COMPILE_ONLY_LINE}\n"
+        );
+        util::write(&path, fixed.as_bytes())?;
+        Ok(Some(CompileOnly { path, original }))
+    }
+}
+
+impl Drop for CompileOnly {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.path, &self.original);
+    }
+}
+
 /// Whether the tree at this point defines `CONFIG_FS_PID`.
 pub fn defines_fs_pid(tree: &Path) -> bool {
     crate::build::defines_symbol(tree, "FS_PID")
@@ -645,6 +689,13 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
             });
             continue;
         }
+        let compile_only = CompileOnly::add(&applied.tree)?;
+        if compile_only.is_some() {
+            util::info(&format!(
+                "patch {k}: fs/pidfs_rs.rs is not built by the series yet; CI adds `{COMPILE_ONLY_LINE}` \
+                 to fs/Makefile for this patch's builds and checks only"
+            ));
+        }
         let mut configs = vec!["fs-pid-n".to_string()];
         if defines_fs_pid(&applied.tree) {
             configs.push("fs-pid-y".into());
@@ -679,6 +730,14 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
                 },
             };
             let (mut cell, built) = boot_cell(ctx, k, &name, &args, last, per_patch.clone());
+            if compile_only.is_some() {
+                if !cell.note.is_empty() {
+                    cell.note.push_str("; ");
+                }
+                cell.note.push_str(
+                    "fs/pidfs_rs.rs compiled (not linked) through a CI-only fs/Makefile line",
+                );
+            }
             if built && k > 0 {
                 util::step(&format!("ci: checks of patch {k} in {config}"));
                 // rustdoc (about two minutes a patch) runs on the last patch,
@@ -731,6 +790,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
                 start.elapsed().as_secs_f64() + if ci == 0 { patch_seconds } else { 0.0 };
             cells.push(cell);
         }
+        drop(compile_only);
         if last && k > 0 && defines_fs_pid(&applied.tree) {
             let variants = if opts.full { VARIANTS_FULL } else { VARIANTS };
             for v in variants {
@@ -1338,6 +1398,40 @@ mod tests {
             ]
         );
         assert_eq!(ids(true), ["pid_namespace/pid_max"]);
+    }
+
+    #[test]
+    fn compile_only_line_while_the_rust_pidfs_is_not_hooked_up() {
+        let before = "obj-y := open.o pidfs.o\n";
+        // No Rust pidfs yet: nothing to compile.
+        assert!(!needs_compile_only(before, false));
+        // The Rust pidfs exists, no line builds it: CI adds one.
+        assert!(needs_compile_only(before, true));
+        // The patch that hooks it up builds it: no CI line.
+        let hooked = "ifdef CONFIG_FS_PID\nobj-y += pidfs_rs.o\nelse\nobj-y += pidfs.o\nendif\n";
+        assert!(!needs_compile_only(hooked, true));
+        let dir = std::env::temp_dir().join(format!("wb-compile-only-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("fs")).unwrap();
+        std::fs::write(dir.join("fs/Makefile"), before).unwrap();
+        std::fs::write(dir.join("fs/pidfs_rs.rs"), "").unwrap();
+        {
+            let g = CompileOnly::add(&dir).unwrap();
+            assert!(g.is_some());
+            let m = std::fs::read_to_string(dir.join("fs/Makefile")).unwrap();
+            assert!(
+                m.starts_with(before) && m.ends_with(&format!("{COMPILE_ONLY_LINE}\n")),
+                "{m}"
+            );
+        }
+        // Dropped: the tree is as the patches left it.
+        assert_eq!(
+            std::fs::read_to_string(dir.join("fs/Makefile")).unwrap(),
+            before
+        );
+        std::fs::write(dir.join("fs/Makefile"), hooked).unwrap();
+        assert!(CompileOnly::add(&dir).unwrap().is_none());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
