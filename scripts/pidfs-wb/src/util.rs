@@ -43,6 +43,11 @@ pub fn output(cmd: &mut Command) -> std::result::Result<String, String> {
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run `{desc}`: {e}"))?;
+    stdout_of(&desc, out)
+}
+
+/// The stdout of a finished command, or an error with its stderr.
+fn stdout_of(desc: &str, out: std::process::Output) -> std::result::Result<String, String> {
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
@@ -70,15 +75,7 @@ pub fn output_with_stdin(cmd: &mut Command, input: &[u8]) -> std::result::Result
     let out = child
         .wait_with_output()
         .map_err(|e| format!("cannot run `{desc}`: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(format!(
-            "`{desc}` exited with {}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
+    stdout_of(&desc, out)
 }
 
 /// Runs a command whose output goes to `log`; prints a progress line every
