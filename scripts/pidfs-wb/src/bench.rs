@@ -858,9 +858,7 @@ fn loadavg() -> String {
 }
 
 pub fn stamp() -> String {
-    util::output(Command::new("date").arg("+%Y%m%d-%H%M%S"))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "bench".into())
+    util::now_stamp()
 }
 
 /// Boots one kernel once and returns what the program printed.

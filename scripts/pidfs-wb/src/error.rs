@@ -60,8 +60,6 @@ pub enum Error {
         what: String,
         source: std::io::Error,
     },
-    /// A run produced a failing verdict (already reported).
-    VerdictFailed(String),
     /// No usable sender identity for mail (`git config user.name/email`).
     Identity { what: String },
     /// Preparing mail (b4, cover letter, versions) failed.
@@ -87,7 +85,6 @@ impl Error {
             Error::Boot { .. } => exit::BOOT,
             Error::Drift { .. } => exit::DRIFT,
             Error::Io { .. } => exit::IO,
-            Error::VerdictFailed(_) => exit::VERDICT_FAILED,
             Error::Identity { .. } => exit::IDENTITY,
             Error::Export { .. } => exit::EXPORT,
             Error::Bench { .. } => exit::VERDICT_FAILED,
@@ -162,7 +159,6 @@ impl fmt::Display for Error {
                 )
             }
             Error::Io { what, source } => write!(f, "{what}: {source}"),
-            Error::VerdictFailed(m) => write!(f, "verdict: {m}"),
             Error::Identity { what } => write!(
                 f,
                 "identity: {what}\n  what to do: set the sender, who signs the patches off: \

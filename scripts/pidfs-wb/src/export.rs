@@ -875,8 +875,7 @@ fn b4(ctx: &Ctx, dir: &Path, args: &[&str], log: &Path) -> Result<String> {
 
 /// A new change-id in b4's format: date, slug, 12 hex digits of entropy.
 fn new_change_id() -> Result<String> {
-    let date = util::output(Command::new("date").args(["-u", "+%Y%m%d"]))
-        .map_err(|e| export_err(e, "check date(1)"))?;
+    let date = util::today();
     let mut buf = [0u8; 6];
     use std::io::Read as _;
     std::fs::File::open("/dev/urandom")

@@ -13,8 +13,9 @@
 use crate::checks::{self, Check};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::verdict::{self, jstr, Counts};
-use crate::{boot_and_judge, guest, ident, qemu, stamps, tree, util, BootArgs};
+use crate::run::{boot_and_judge, BootArgs};
+use crate::verdict::{jstr, Counts, VerdictDiff};
+use crate::{guest, ident, qemu, stamps, tree, util};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -266,21 +267,6 @@ fn classify(e: &Error) -> Stage {
             Stage::Applies
         }
         _ => Stage::Builds,
-    }
-}
-
-/// The fs-pid-y against fs-pid-n comparison of the last patch.
-#[derive(Debug, Clone)]
-pub struct VerdictDiff {
-    pub compared: usize,
-    pub rows: Vec<verdict::DiffRow>,
-    pub markdown: String,
-}
-
-impl VerdictDiff {
-    /// No counted difference (see [`verdict::DiffRow::counts`]).
-    pub fn agrees(&self) -> bool {
-        verdict::agrees(&self.rows)
     }
 }
 
@@ -570,9 +556,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
         Err(_) => Vec::new(),
     };
     let n = entries.len();
-    let stamp = util::output(std::process::Command::new("date").arg("+%Y%m%d-%H%M%S"))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "ci".into());
+    let stamp = util::now_stamp();
     let dir = ctx.out_dir().join("ci").join(stamp);
     util::mkdir(&dir)?;
     let mut cells = Vec::new();
@@ -1123,7 +1107,7 @@ fn compare_pair(
             "a configuration of the last patch did not boot, so there is nothing to compare".into(),
         ));
     };
-    let (_, _, d) = crate::compare_dirs((a, dn), (b, dy))?;
+    let (_, _, d) = crate::run::compare_dirs((a, dn), (b, dy))?;
     let file = dir.join(file);
     util::write(
         &file,
@@ -1142,6 +1126,7 @@ fn compare_pair(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verdict;
 
     fn cell(failed: Option<Stage>) -> Cell {
         Cell {

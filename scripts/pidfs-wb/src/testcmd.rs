@@ -16,8 +16,9 @@
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
+use crate::harness::{expect, wb, Tally};
 use crate::util::{self, info, step};
-use crate::{bench, matrix, setup, tree};
+use crate::{bench, matrix, setup};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -44,90 +45,6 @@ pub fn parse_cargo_test(out: &str) -> (usize, usize) {
         }
     }
     (pass, fail)
-}
-
-pub struct Tally {
-    pass: usize,
-    fail: usize,
-    lines: Vec<String>,
-}
-
-impl Tally {
-    pub fn record(&mut self, name: &str, ok: bool, detail: &str) {
-        if ok {
-            self.pass += 1;
-        } else {
-            self.fail += 1;
-        }
-        let l = format!(
-            "{} {name}{}",
-            if ok { "PASS" } else { "FAIL" },
-            if detail.is_empty() {
-                String::new()
-            } else {
-                format!(": {detail}")
-            }
-        );
-        println!("{l}");
-        self.lines.push(l);
-    }
-}
-
-pub struct Outcome {
-    pub code: i32,
-    pub text: String,
-}
-
-/// Runs this very binary with arguments and environment, capturing output.
-fn wb(ctx: &Ctx, args: &[&str], env: &[(&str, &Path)]) -> Result<Outcome> {
-    let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
-    let mut c = Command::new(exe);
-    c.args(args).env("WB_REPO", &ctx.repo).stdin(Stdio::null());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let out = c.output().map_err(|e| Error::io("run wb", e))?;
-    Ok(Outcome {
-        code: out.status.code().unwrap_or(-1),
-        text: format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    })
-}
-
-/// Runs this very binary with owned environment pairs.
-pub fn wb_env(ctx: &Ctx, args: &[&str], env: &[(String, String)]) -> Result<Outcome> {
-    let pairs: Vec<(&str, &Path)> = env
-        .iter()
-        .map(|(k, v)| (k.as_str(), Path::new(v.as_str())))
-        .collect();
-    wb(ctx, args, &pairs)
-}
-
-pub fn expect(t: &mut Tally, name: &str, o: &Outcome, code: i32, needles: &[&str]) {
-    let missing: Vec<&&str> = needles.iter().filter(|n| !o.text.contains(**n)).collect();
-    let ok = o.code == code && missing.is_empty();
-    let detail = if ok {
-        format!("exit {}", o.code)
-    } else {
-        format!(
-            "exit {} (want {code}), missing text {:?}; output tail:\n{}",
-            o.code,
-            missing,
-            o.text
-                .lines()
-                .rev()
-                .take(15)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    };
-    t.record(name, ok, &detail);
 }
 
 fn unit_tests(ctx: &Ctx, t: &mut Tally) -> Result<()> {
@@ -485,7 +402,7 @@ pub fn run(ctx: &Ctx, quick: bool) -> Result<bool> {
     let mut bz = None;
     let mut matrix_ran = false;
     let real = setup::run(ctx)
-        .and_then(|()| tree::check(ctx, false))
+        .and_then(|()| crate::seriescheck::check(ctx, false))
         .and_then(|_| {
             matrix::run(
                 ctx,

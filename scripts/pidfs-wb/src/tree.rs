@@ -292,23 +292,6 @@ pub fn drift(ctx: &Ctx, applied: &Applied) -> Result<Vec<String>> {
     Ok(items)
 }
 
-/// `wb series check`: apply the whole series and report drift.
-pub fn check(ctx: &Ctx, discard: bool) -> Result<Applied> {
-    let applied = apply(ctx, None, discard)?;
-    let mut items = drift(ctx, &applied)?;
-    let entries = read_series(ctx)?;
-    items.extend(crate::maintainers::drift(ctx, &applied.tree, &entries)?);
-    if !items.is_empty() {
-        return Err(Error::Drift { items });
-    }
-    info(&format!(
-        "series applies ({} patch(es)); in-tree files match; {} is current",
-        applied.commits.len(),
-        crate::maintainers::TABLE
-    ));
-    Ok(applied)
-}
-
 /// `wb series export`: write the work tree's commits back into patches/ and
 /// the mirror files.
 pub fn export(ctx: &Ctx) -> Result<()> {

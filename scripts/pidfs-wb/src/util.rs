@@ -290,8 +290,67 @@ pub fn list_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The civil date and time (UTC) of `secs` seconds after the Unix epoch:
+/// (year, month, day, hour, minute, second). Howard Hinnant's
+/// days-to-civil algorithm, for the proleptic Gregorian calendar.
+pub fn civil_utc(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        y,
+        m,
+        d,
+        (rem / 3_600) as u32,
+        (rem % 3_600 / 60) as u32,
+        (rem % 60) as u32,
+    )
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `YYYYmmdd-HHMMSS` (UTC) of `secs`: the name of a run directory.
+pub fn stamp_of(secs: u64) -> String {
+    let (y, mo, d, h, mi, s) = civil_utc(secs);
+    format!("{y:04}{mo:02}{d:02}-{h:02}{mi:02}{s:02}")
+}
+
+/// [`stamp_of`] now.
+pub fn now_stamp() -> String {
+    stamp_of(now_secs())
+}
+
+/// `YYYYmmdd` (UTC) today.
+pub fn today() -> String {
+    let (y, mo, d, ..) = civil_utc(now_secs());
+    format!("{y:04}{mo:02}{d:02}")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stamps_without_date() {
+        // Values checked with `date -u -d @SECS +%Y%m%d-%H%M%S`.
+        assert_eq!(super::stamp_of(0), "19700101-000000");
+        assert_eq!(super::stamp_of(951_782_400), "20000229-000000");
+        assert_eq!(super::stamp_of(1_798_761_599), "20261231-235959");
+        assert_eq!(super::stamp_of(1_796_554_800), "20261206-110000");
+        assert_eq!(super::civil_utc(4_107_542_400), (2100, 3, 1, 0, 0, 0));
+    }
+
     #[test]
     fn first_errors_finds_rustc_and_gcc_errors() {
         let log = "  CC a.o\n  CC b.o\nerror[E0308]: mismatched types\n --> x.rs:1:1\n  CC c.o\nfs/x.c:3:1: error: expected ';'\nmake: *** Error 2\n";

@@ -708,6 +708,23 @@ pub fn jstr(s: &str) -> String {
     o
 }
 
+/// One run's verdict against another's, test for test: the fs-pid-y
+/// against fs-pid-n comparison of the last patch of the matrix, or two
+/// saved runs (`wb compare`).
+#[derive(Debug, Clone)]
+pub struct VerdictDiff {
+    pub compared: usize,
+    pub rows: Vec<DiffRow>,
+    pub markdown: String,
+}
+
+impl VerdictDiff {
+    /// No counted difference (see [`DiffRow::counts`]).
+    pub fn agrees(&self) -> bool {
+        agrees(&self.rows)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+//! One boot and its verdict: build (unless a kernel is given), boot in
+//! QEMU, judge the run directory; and the commands that judge or compare
+//! saved runs again. `wb boot`/`run` and the per-patch matrix use it; it
+//! parses no command line (main.rs does).
+
+use crate::error::{Error, Result};
+use crate::verdict::VerdictDiff;
+use crate::{base, build, ctx, guest, ktap, qemu, tree, util, verdict};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// What one boot needs: the configuration, the guest's tests, a kernel to
+/// boot instead of building one, and QEMU's options.
+pub struct BootArgs {
+    pub config: String,
+    pub guest: guest::GuestOptions,
+    pub kernel: Option<PathBuf>,
+    pub boot: qemu::BootOptions,
+}
+
+/// Builds (unless --kernel), boots, judges; returns the verdict's success.
+pub fn boot_and_judge(ctx: &ctx::Ctx, b: &BootArgs) -> Result<(bool, verdict::Counts)> {
+    let start = Instant::now();
+    let (bzimage, g, label) = match &b.kernel {
+        Some(k) => {
+            if !k.is_file() {
+                return Err(Error::Usage(format!(
+                    "--kernel {}: no such file",
+                    k.display()
+                )));
+            }
+            let g = guest::assemble(ctx, "custom", None, &b.guest)?;
+            (k.clone(), g, "custom".to_string())
+        }
+        None => {
+            let tree = ctx.work_tree();
+            if base::rev_parse(&tree, "HEAD").is_none() {
+                tree::apply(ctx, None, false)?;
+            }
+            let (built, g) = guest::build_and_prepare(ctx, &tree, &b.config, &b.guest)?;
+            (built.bzimage, g, b.config.clone())
+        }
+    };
+    let stamp = util::now_stamp();
+    let run_dir = ctx.out_dir().join("runs").join(format!("{stamp}-{label}"));
+    util::mkdir(&run_dir)?;
+    let mut plan_text = String::new();
+    for p in &g.plan {
+        plan_text.push_str(&p.line());
+        plan_text.push('\n');
+    }
+    util::write(&run_dir.join("plan.txt"), plan_text.as_bytes())?;
+    let boot = qemu::boot(&bzimage, &g, &run_dir, &b.boot)?;
+    let res = judge_dir(&run_dir, &label, &g.plan, boot.exit, boot.deadline_hit)?;
+    if !g.not_run.is_empty() {
+        // Named in the verdict, so that a missing binary is never mistaken
+        // for one that ran.
+        let mut md = util::read(&run_dir.join("verdict.md"))?;
+        md.push_str("\n## Not run\n\n");
+        for n in &g.not_run {
+            md.push_str(&format!("- {n}\n"));
+            println!("not run: {n}");
+        }
+        util::write(&run_dir.join("verdict.md"), md.as_bytes())?;
+    }
+    let latest = ctx.out_dir().join(format!("latest-{label}"));
+    let _ = std::fs::remove_file(&latest);
+    let _ = std::os::unix::fs::symlink(&run_dir, &latest);
+    util::info(&format!("total {}", util::fmt_duration(start.elapsed())));
+    Ok(res)
+}
+
+/// Judges a run directory, prints the tables, writes verdict.md/json.
+fn judge_dir(
+    dir: &std::path::Path,
+    label: &str,
+    plan: &[guest::PlanItem],
+    qemu_exit: Option<i32>,
+    deadline_hit: bool,
+) -> Result<(bool, verdict::Counts)> {
+    let console = std::fs::read_to_string(dir.join("console.log")).unwrap_or_default();
+    let guest_log = std::fs::read_to_string(dir.join("guest.log")).unwrap_or_default();
+    let v = verdict::judge_run(&verdict::RunFacts {
+        plan,
+        guest_log: &guest_log,
+        console: &console,
+        qemu_exit,
+        deadline_hit,
+        debug: build::is_debug(label),
+    });
+    let md = v.markdown(&format!("Verdict: {label}"));
+    util::write(&dir.join("verdict.md"), md.as_bytes())?;
+    let meta = [
+        ("label", label.to_string()),
+        ("run_dir", dir.display().to_string()),
+        (
+            "qemu_exit",
+            qemu_exit
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "killed".into()),
+        ),
+    ];
+    util::write(&dir.join("verdict.json"), v.json(&meta).as_bytes())?;
+    util::write(
+        &dir.join("run.txt"),
+        format!(
+            "qemu_exit={}\ndeadline_hit={}\n",
+            qemu_exit.map(|c| c.to_string()).unwrap_or("none".into()),
+            deadline_hit as u8
+        )
+        .as_bytes(),
+    )?;
+    println!();
+    print!("{}", v.collection_table());
+    println!();
+    print!("{}", v.binary_table());
+    let bad: Vec<String> = v
+        .binaries
+        .iter()
+        .flat_map(|b| b.tests.iter().map(move |t| (b, t)))
+        .filter(|(_, t)| t.outcome != ktap::Outcome::Pass)
+        .map(|(b, t)| format!("  {} {}: {} {}", b.id(), t.name, t.outcome, t.reason))
+        .collect();
+    if !bad.is_empty() {
+        println!("\nnot passed:");
+        for l in bad {
+            println!("{l}");
+        }
+    }
+    for s in &v.splats {
+        println!("splat: {} at console.log:{}: {}", s.kind, s.line, s.text);
+    }
+    println!("\nlogs and verdict: {}", dir.display());
+    if v.passed() {
+        println!("VERDICT: PASS");
+    } else {
+        println!("VERDICT: FAIL — {}", v.failure_summary());
+    }
+    Ok((v.passed(), v.totals()))
+}
+
+/// What a run directory holds: the plan and how QEMU ended.
+struct SavedRun {
+    plan: Vec<guest::PlanItem>,
+    qemu_exit: Option<i32>,
+    deadline_hit: bool,
+}
+
+fn saved_run(dir: &std::path::Path) -> Result<SavedRun> {
+    let plan_text = util::read(&dir.join("plan.txt"))?;
+    let plan: Vec<guest::PlanItem> = plan_text
+        .lines()
+        .filter_map(guest::PlanItem::parse_line)
+        .collect();
+    let run = util::read(&dir.join("run.txt")).unwrap_or_default();
+    let qemu_exit = run
+        .lines()
+        .find_map(|l| l.strip_prefix("qemu_exit="))
+        .and_then(|v| v.parse().ok());
+    let deadline_hit = run.lines().any(|l| l == "deadline_hit=1");
+    Ok(SavedRun {
+        plan,
+        qemu_exit,
+        deadline_hit,
+    })
+}
+
+/// The verdict of a saved run directory, judged again from its logs.
+pub fn load_verdict(dir: &std::path::Path) -> Result<verdict::Verdict> {
+    let r = saved_run(dir)?;
+    let console = std::fs::read_to_string(dir.join("console.log")).unwrap_or_default();
+    let guest_log = std::fs::read_to_string(dir.join("guest.log")).unwrap_or_default();
+    Ok(verdict::judge_run(&verdict::RunFacts {
+        plan: &r.plan,
+        guest_log: &guest_log,
+        console: &console,
+        qemu_exit: r.qemu_exit,
+        deadline_hit: r.deadline_hit,
+        debug: build::is_debug(&dir.file_name().unwrap_or_default().to_string_lossy()),
+    }))
+}
+
+pub fn verdict_again(dir: PathBuf) -> Result<(bool, verdict::Counts)> {
+    let r = saved_run(&dir)?;
+    let label = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    judge_dir(&dir, &label, &r.plan, r.qemu_exit, r.deadline_hit)
+}
+
+/// Judges two saved runs again and prints their comparison test for test;
+/// true if no test differs.
+/// Judges two saved run directories again and compares their verdicts test
+/// for test, the sides named `left.0` and `right.0` in the Markdown: the one
+/// comparison of `wb compare` and of `wb ci`'s comparisons of the last patch.
+pub fn compare_dirs(
+    left: (&str, &std::path::Path),
+    right: (&str, &std::path::Path),
+) -> Result<(verdict::Verdict, verdict::Verdict, VerdictDiff)> {
+    let vl = load_verdict(left.1)?;
+    let vr = load_verdict(right.1)?;
+    let rows = verdict::diff(&vl, &vr);
+    let compared = vl.keyed().len().max(vr.keyed().len());
+    let markdown = verdict::diff_markdown(left.0, right.0, compared, &rows);
+    Ok((
+        vl,
+        vr,
+        VerdictDiff {
+            compared,
+            rows,
+            markdown,
+        },
+    ))
+}
+
+pub fn compare_runs(left: &std::path::Path, right: &std::path::Path) -> Result<bool> {
+    let name = |d: &std::path::Path| {
+        d.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| d.display().to_string())
+    };
+    let (vl, vr, d) = compare_dirs((&name(left), left), (&name(right), right))?;
+    print!("{}", d.markdown);
+    for (side, v) in [(left, &vl), (right, &vr)] {
+        if !v.passed() {
+            println!(
+                "\nnote: {} did not pass: {}",
+                name(side),
+                v.failure_summary()
+            );
+        }
+    }
+    Ok(d.agrees())
+}
