@@ -49,8 +49,9 @@ commands:
   series apply          apply patches/ onto the base in the work tree
         [--upto K]        only the first K patches
         [--discard]       throw away unexported edits in the work tree
-  series check          apply the whole series; check the in-tree files
-                        and ci/maintainers.md
+  series check          apply the whole series; check the in-tree files,
+                        ci/maintainers.md and the `# series:` markers
+        [--discard]       throw away unexported edits in the work tree
   series maintainers    get_maintainer.pl on every patch (whole series
                         applied): print the table of ci/maintainers.md
         [--write]         write it to ci/maintainers.md
