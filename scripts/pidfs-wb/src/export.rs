@@ -785,13 +785,8 @@ pub fn am_as_sent(
         let p = tmp.join(name);
         let sent = checks::as_sent_with(text, &who.to_string(), attribution.trailer());
         util::write(&p, sent.as_bytes())?;
-        let out = git(dir)
-            .args([
-                "-c",
-                &format!("user.name={}", who.name),
-                "-c",
-                &format!("user.email={}", who.email),
-            ])
+        let out = who
+            .git(dir)
             .args(["am", "-q", "--no-3way"])
             .arg(&p)
             .stdin(Stdio::null())

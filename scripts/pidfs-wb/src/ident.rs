@@ -22,6 +22,20 @@ impl fmt::Display for Ident {
     }
 }
 
+impl Ident {
+    /// git in `dir` with this identity as author and committer (`-c
+    /// user.name`, `-c user.email`): the one way the tool commits or runs
+    /// `git am` as somebody.
+    pub fn git(&self, dir: &Path) -> std::process::Command {
+        let mut c = git(dir);
+        c.arg("-c")
+            .arg(format!("user.name={}", self.name))
+            .arg("-c")
+            .arg(format!("user.email={}", self.email));
+        c
+    }
+}
+
 /// The neutral project identity of the checked-in patches.
 pub fn neutral() -> Ident {
     Ident {

@@ -39,16 +39,8 @@ fn git_out(dir: &Path, args: &[&str]) -> std::result::Result<String, String> {
 fn am_tree(dir: &Path, base: &str, files: &[PathBuf]) -> std::result::Result<String, String> {
     let _ = output(git(dir).args(["am", "--abort"]));
     git_out(dir, &["checkout", "-q", "-f", "--detach", base])?;
-    let mut c = git(dir);
-    c.args([
-        "-c",
-        &format!("user.name={PROJECT_NAME}"),
-        "-c",
-        &format!("user.email={PROJECT_EMAIL}"),
-        "am",
-        "-q",
-    ])
-    .args(files);
+    let mut c = crate::ident::neutral().git(dir);
+    c.args(["am", "-q"]).args(files);
     if let Err(e) = output(&mut c) {
         let _ = output(git(dir).args(["am", "--abort"]));
         return Err(e);
@@ -554,15 +546,13 @@ fn state(dir: &Path) -> String {
 fn onto_paths(ctx: &Ctx, t: &mut Tally, want: Option<&str>) -> Result<()> {
     let (user, base_id) = export::scratch_clone(ctx, "onto-user")?;
     let tree_s = user.to_string_lossy().into_owned();
-    let ident = [
-        "-c",
-        "user.name=wb test",
-        "-c",
-        "user.email=wb-test@example.invalid",
-    ];
+    let tester = crate::ident::Ident {
+        name: TEST_NAME.into(),
+        email: TEST_EMAIL.into(),
+    };
     let commit = |msg: &str| -> std::result::Result<String, String> {
         git_out(&user, &["add", "-A"])?;
-        output(git(&user).args(ident).args(["commit", "-q", "-m", msg]))?;
+        output(tester.git(&user).args(["commit", "-q", "-m", msg]))?;
         git_out(&user, &["rev-parse", "HEAD"])
     };
     git_out(&user, &["checkout", "-q", "-b", "user-work", &base_id]).map_err(|e| Error::Base {

@@ -15,7 +15,7 @@
 use crate::base::{git, rev_parse};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::tree::{self, PROJECT_EMAIL, PROJECT_NAME};
+use crate::tree;
 use crate::util::{self, info, output, step};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -241,15 +241,9 @@ pub fn run(ctx: &Ctx, user_tree: &Path, reference: &str, branch: &str) -> Result
             String::from_utf8_lossy(&check.stdout),
             String::from_utf8_lossy(&check.stderr)
         );
-        let am = git(&wt.dir)
-            .args([
-                "-c",
-                &format!("user.name={PROJECT_NAME}"),
-                "-c",
-                &format!("user.email={PROJECT_EMAIL}"),
-                "am",
-                "-3",
-            ])
+        let am = crate::ident::neutral()
+            .git(&wt.dir)
+            .args(["am", "-3"])
             .arg(&patch)
             .stdin(Stdio::null())
             .output()

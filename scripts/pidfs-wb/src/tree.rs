@@ -67,16 +67,7 @@ pub fn fingerprint(dir: &Path) -> Result<String> {
 }
 
 fn git_am_cmd(tree: &Path) -> Command {
-    let mut c = git(tree);
-    c.args([
-        "-c",
-        &format!("user.name={PROJECT_NAME}"),
-        "-c",
-        &format!("user.email={PROJECT_EMAIL}"),
-    ])
-    .env("GIT_COMMITTER_NAME", PROJECT_NAME)
-    .env("GIT_COMMITTER_EMAIL", PROJECT_EMAIL);
-    c
+    crate::ident::neutral().git(tree)
 }
 
 /// Files named by `git am`/`git apply` errors.
