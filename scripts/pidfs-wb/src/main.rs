@@ -372,14 +372,14 @@ fn real_main() -> Result<i32> {
         "boot" => {
             let b = boot_args(&mut a)?;
             a.done()?;
-            boot_and_judge(&ctx, &b)?.0
+            boot_and_judge(&ctx, &b)?.passed
         }
         "run" => {
             let b = boot_args(&mut a)?;
             a.done()?;
             setup::run(&ctx)?;
             seriescheck::check(&ctx, false)?;
-            boot_and_judge(&ctx, &b)?.0
+            boot_and_judge(&ctx, &b)?.passed
         }
         "ci" => {
             let full = a.flag("--full");

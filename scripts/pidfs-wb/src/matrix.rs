@@ -916,17 +916,15 @@ fn boot_cell(
     };
     let built;
     match boot_and_judge(ctx, args) {
-        Ok((passed, counts)) => {
+        Ok(run) => {
             built = true;
-            cell.counts = Some(counts);
-            if !passed {
+            cell.counts = Some(run.counts);
+            if !run.passed {
                 cell.failed = Some(Stage::Tests);
                 cell.note = "verdict FAIL: see verdict.md".into();
             }
-            if let Ok(p) = std::fs::read_link(ctx.out_dir().join(format!("latest-{config}"))) {
-                cell.log = p.join("verdict.md").display().to_string();
-                cell.run_dir = Some(p);
-            }
+            cell.log = run.dir.join("verdict.md").display().to_string();
+            cell.run_dir = Some(run.dir);
         }
         Err(e) => {
             eprintln!("error: {e}");

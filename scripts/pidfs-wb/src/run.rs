@@ -19,8 +19,18 @@ pub struct BootArgs {
     pub boot: qemu::BootOptions,
 }
 
-/// Builds (unless --kernel), boots, judges; returns the verdict's success.
-pub fn boot_and_judge(ctx: &ctx::Ctx, b: &BootArgs) -> Result<(bool, verdict::Counts)> {
+/// One judged boot: its run directory (console, guest log, plan,
+/// verdict.md/json) and the verdict, as `boot_and_judge` made them. The
+/// callers pass this on instead of finding the directory again.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub dir: PathBuf,
+    pub passed: bool,
+    pub counts: verdict::Counts,
+}
+
+/// Builds (unless --kernel), boots, judges.
+pub fn boot_and_judge(ctx: &ctx::Ctx, b: &BootArgs) -> Result<Run> {
     let start = Instant::now();
     let (bzimage, g, label) = match &b.kernel {
         Some(k) => {
@@ -68,7 +78,12 @@ pub fn boot_and_judge(ctx: &ctx::Ctx, b: &BootArgs) -> Result<(bool, verdict::Co
     let _ = std::fs::remove_file(&latest);
     let _ = std::os::unix::fs::symlink(&run_dir, &latest);
     util::info(&format!("total {}", util::fmt_duration(start.elapsed())));
-    Ok(res)
+    let (passed, counts) = res;
+    Ok(Run {
+        dir: run_dir,
+        passed,
+        counts,
+    })
 }
 
 /// Judges a run directory, prints the tables, writes verdict.md/json.
