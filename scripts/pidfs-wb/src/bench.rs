@@ -25,7 +25,6 @@ use crate::error::{Error, Result};
 use crate::guest::{self, GuestOptions};
 use crate::qemu::{self, BootOptions};
 use crate::util::{self, fmt_duration, info, step};
-use crate::verdict::jstr;
 use crate::{base, build, json, setup, splat, tree};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -521,91 +520,74 @@ pub fn markdown(rows: &[Row], m: &Meta) -> String {
     s
 }
 
-fn jnum(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        "null".into()
-    }
-}
-
-fn jarr(v: &[f64]) -> String {
-    format!(
-        "[{}]",
-        v.iter().map(|x| jnum(*x)).collect::<Vec<_>>().join(", ")
-    )
-}
-
-fn kernel_json(k: &KernelStats) -> String {
-    format!(
-        "{{\"median_ns\": {}, \"min_ns\": {}, \"max_ns\": {}, \"per_boot_ns\": {}}}",
-        jnum(k.median),
-        jnum(k.min),
-        jnum(k.max),
-        jarr(&k.per_boot)
-    )
+fn kernel_json(k: &KernelStats) -> crate::json::Value {
+    use crate::json::{num, obj, Value};
+    obj([
+        ("median_ns", num(k.median)),
+        ("min_ns", num(k.min)),
+        ("max_ns", num(k.max)),
+        (
+            "per_boot_ns",
+            Value::Arr(k.per_boot.iter().map(|x| num(*x)).collect()),
+        ),
+    ])
 }
 
 pub fn json(rows: &[Row], m: &Meta) -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "{{");
-    let _ = writeln!(s, "  \"version\": 1,");
-    let _ = writeln!(s, "  \"mode\": {},", jstr(&m.mode.name()));
-    let _ = writeln!(s, "  \"mode_description\": {},", jstr(&m.mode.describe()));
-    let _ = writeln!(
-        s,
-        "  \"icount_shift\": {},",
-        match m.mode {
-            Mode::Icount(x) => x.to_string(),
-            Mode::Wall => "null".into(),
-        }
-    );
-    let _ = writeln!(
-        s,
-        "  \"toolchain\": {},",
-        jstr(if m.llvm { "llvm" } else { "gcc" })
-    );
-    let _ = writeln!(s, "  \"quick\": {},", m.quick);
-    let _ = writeln!(s, "  \"boots_per_kernel\": {},", m.boots);
-    let _ = writeln!(s, "  \"reps_per_boot\": {},", m.reps);
-    let _ = writeln!(s, "  \"scale_percent\": {},", m.scale);
-    let _ = writeln!(s, "  \"series_sha256\": {},", jstr(&m.series_sha256));
-    let _ = writeln!(s, "  \"tree_head\": {},", jstr(&m.tree_head));
-    let _ = writeln!(s, "  \"patches_applied\": {},", jstr(&m.patches_applied));
-    let _ = writeln!(s, "  \"tree_is_series\": {},", m.tree_is_series);
-    let _ = writeln!(s, "  \"started\": {},", jstr(&m.started));
-    let _ = writeln!(s, "  \"seconds\": {:.1},", m.seconds);
-    let _ = writeln!(s, "  \"host_load_start\": {},", jstr(&m.host_load.0));
-    let _ = writeln!(s, "  \"host_load_end\": {},", jstr(&m.host_load.1));
-    let _ = writeln!(s, "  \"guest_clock\": {},", jstr(&m.clock));
-    let _ = writeln!(
-        s,
-        "  \"ci_method\": {},",
-        jstr(&format!(
-            "95% percentile bootstrap of median(Rust)/median(C), {BOOTSTRAP_ROUNDS} resamples \
-             of the per-boot figures (median of the boot's repetitions) of each kernel"
-        ))
-    );
-    let _ = writeln!(s, "  \"workloads\": [");
-    for (i, r) in rows.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "    {{\"name\": {}, \"mode\": {}, \"c\": {}, \"rust\": {}, \"ratio\": {}, \
-             \"ci_low\": {}, \"ci_high\": {}, \"reading\": {}}}{}",
-            jstr(&r.workload),
-            jstr(&m.mode.name()),
-            kernel_json(&r.c),
-            kernel_json(&r.rust),
-            jnum(r.ratio),
-            jnum(r.ci.0),
-            jnum(r.ci.1),
-            jstr(r.reading()),
-            if i + 1 < rows.len() { "," } else { "" }
-        );
-    }
-    let _ = writeln!(s, "  ]");
-    let _ = writeln!(s, "}}");
-    s
+    use crate::json::{num, num1, obj, s, Value};
+    obj([
+        ("version", num(1.0)),
+        ("mode", s(m.mode.name())),
+        ("mode_description", s(m.mode.describe())),
+        (
+            "icount_shift",
+            match m.mode {
+                Mode::Icount(x) => num(x as f64),
+                Mode::Wall => Value::Null,
+            },
+        ),
+        ("toolchain", s(if m.llvm { "llvm" } else { "gcc" })),
+        ("quick", Value::Bool(m.quick)),
+        ("boots_per_kernel", num(m.boots as f64)),
+        ("reps_per_boot", num(m.reps as f64)),
+        ("scale_percent", num(m.scale as f64)),
+        ("series_sha256", s(m.series_sha256.as_str())),
+        ("tree_head", s(m.tree_head.as_str())),
+        ("patches_applied", s(m.patches_applied.as_str())),
+        ("tree_is_series", Value::Bool(m.tree_is_series)),
+        ("started", s(m.started.as_str())),
+        ("seconds", num1(m.seconds)),
+        ("host_load_start", s(m.host_load.0.as_str())),
+        ("host_load_end", s(m.host_load.1.as_str())),
+        ("guest_clock", s(m.clock.as_str())),
+        (
+            "ci_method",
+            s(format!(
+                "95% percentile bootstrap of median(Rust)/median(C), {BOOTSTRAP_ROUNDS} resamples \
+                 of the per-boot figures (median of the boot's repetitions) of each kernel"
+            )),
+        ),
+        (
+            "workloads",
+            Value::Arr(
+                rows.iter()
+                    .map(|r| {
+                        obj([
+                            ("name", s(r.workload.as_str())),
+                            ("mode", s(m.mode.name())),
+                            ("c", kernel_json(&r.c)),
+                            ("rust", kernel_json(&r.rust)),
+                            ("ratio", num(r.ratio)),
+                            ("ci_low", num(r.ci.0)),
+                            ("ci_high", num(r.ci.1)),
+                            ("reading", s(r.reading())),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+    ])
+    .to_json()
 }
 
 fn xml(s: &str) -> String {

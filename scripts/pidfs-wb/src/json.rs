@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-//! A small JSON reader for the workbench's own files (report.json), so the
-//! tool needs no external crate.
+//! A small JSON reader and writer for the workbench's own files
+//! (report.json, verdict.json), so the tool needs no external crate. Every
+//! report is built as a [`Value`] and written by [`Value::to_json`]; objects
+//! keep the order their keys were given in.
 
-use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -11,13 +13,64 @@ pub enum Value {
     Num(f64),
     Str(String),
     Arr(Vec<Value>),
-    Obj(BTreeMap<String, Value>),
+    /// Keys in the order they were written or read; a key appears once.
+    Obj(Vec<(String, Value)>),
+}
+
+/// An object from (key, value) pairs, in that order.
+pub fn obj<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Value {
+    Value::Obj(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
+}
+
+/// A string value.
+pub fn s(x: impl Into<String>) -> Value {
+    Value::Str(x.into())
+}
+
+/// A number; NaN and infinities (no JSON form) become `null`.
+pub fn num(x: f64) -> Value {
+    if x.is_finite() {
+        Value::Num(x)
+    } else {
+        Value::Null
+    }
+}
+
+/// A number rounded to one decimal (durations in seconds).
+pub fn num1(x: f64) -> Value {
+    num((x * 10.0).round() / 10.0)
+}
+
+/// `null` or the value.
+pub fn opt(x: Option<Value>) -> Value {
+    x.unwrap_or(Value::Null)
+}
+
+/// A JSON string literal.
+pub fn quote(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            '\n' => o.push_str("\\n"),
+            '\r' => o.push_str("\\r"),
+            '\t' => o.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(o, "\\u{:04x}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
 }
 
 impl Value {
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
-            Value::Obj(m) => m.get(key),
+            Value::Obj(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -49,6 +102,75 @@ impl Value {
             _ => &[],
         }
     }
+
+    /// The JSON text: objects and arrays of objects one element a line at
+    /// the top two levels, scalars and small containers inline; ends with
+    /// a newline.
+    pub fn to_json(&self) -> String {
+        let mut o = String::new();
+        self.write(&mut o, 0);
+        o.push('\n');
+        o
+    }
+
+    fn write(&self, o: &mut String, depth: usize) {
+        match self {
+            Value::Null => o.push_str("null"),
+            Value::Bool(b) => o.push_str(if *b { "true" } else { "false" }),
+            Value::Num(n) => {
+                if n.fract() == 0.0 && n.abs() < 1e15 {
+                    let _ = write!(o, "{}", *n as i64);
+                } else {
+                    let _ = write!(o, "{n}");
+                }
+            }
+            Value::Str(x) => o.push_str(&quote(x)),
+            Value::Arr(a) => {
+                let multi = depth < 2 && a.iter().any(|v| matches!(v, Value::Obj(_)));
+                o.push('[');
+                for (i, v) in a.iter().enumerate() {
+                    if i > 0 {
+                        o.push(',');
+                        if !multi {
+                            o.push(' ');
+                        }
+                    }
+                    if multi {
+                        o.push('\n');
+                        o.push_str(&"  ".repeat(depth + 1));
+                    }
+                    v.write(o, depth + 1);
+                }
+                if multi && !a.is_empty() {
+                    o.push('\n');
+                    o.push_str(&"  ".repeat(depth));
+                }
+                o.push(']');
+            }
+            Value::Obj(m) => {
+                let multi = depth == 0;
+                o.push('{');
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        o.push(',');
+                        if !multi {
+                            o.push(' ');
+                        }
+                    }
+                    if multi {
+                        o.push_str("\n  ");
+                    }
+                    o.push_str(&quote(k));
+                    o.push_str(": ");
+                    v.write(o, depth + 1);
+                }
+                if multi && !m.is_empty() {
+                    o.push('\n');
+                }
+                o.push('}');
+            }
+        }
+    }
 }
 
 struct P<'a> {
@@ -73,7 +195,7 @@ impl P<'_> {
             None => self.err("unexpected end"),
             Some(b'{') => {
                 self.i += 1;
-                let mut m = BTreeMap::new();
+                let mut m: Vec<(String, Value)> = Vec::new();
                 self.ws();
                 if self.s.get(self.i) == Some(&b'}') {
                     self.i += 1;
@@ -91,7 +213,10 @@ impl P<'_> {
                     }
                     self.i += 1;
                     let v = self.value()?;
-                    m.insert(k, v);
+                    match m.iter_mut().find(|(x, _)| *x == k) {
+                        Some(e) => e.1 = v,
+                        None => m.push((k, v)),
+                    }
                     self.ws();
                     match self.s.get(self.i) {
                         Some(b',') => self.i += 1,
@@ -217,6 +342,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn writes_what_it_reads() {
+        let v = obj([
+            ("ok", Value::Bool(false)),
+            ("name", s("a \"b\"\n\u{e9}\u{1}")),
+            ("n", num(3.0)),
+            ("x", num(61.25)),
+            ("nan", num(f64::NAN)),
+            ("t", num1(12.345)),
+            ("none", opt(None)),
+            (
+                "cells",
+                Value::Arr(vec![obj([("k", num(1.0))]), obj([("k", num(-2.0))])]),
+            ),
+            ("empty", Value::Arr(Vec::new())),
+            ("inner", obj([("a", Value::Arr(vec![num(1.0), num(2.5)]))])),
+        ]);
+        let text = v.to_json();
+        assert!(
+            text.starts_with("{\n  \"ok\": false,\n  \"name\": "),
+            "{text}"
+        );
+        assert!(text.contains("\"n\": 3,"), "{text}");
+        assert!(text.contains("\"nan\": null,"), "{text}");
+        assert!(text.contains("\"t\": 12.3,"), "{text}");
+        assert!(text.contains("\"a \\\"b\\\"\\n\u{e9}\\u0001\""), "{text}");
+        assert!(text.contains("\"inner\": {\"a\": [1, 2.5]}"), "{text}");
+        assert!(text.ends_with("}\n"), "{text}");
+        let mut back = parse(&text).unwrap();
+        // NaN was written as null.
+        if let Value::Obj(m) = &mut back {
+            for (k, x) in m.iter_mut() {
+                if k == "nan" {
+                    assert_eq!(*x, Value::Null);
+                    *x = num(f64::NAN);
+                }
+            }
+        }
+        assert_eq!(back.get("cells"), v.get("cells"));
+        assert_eq!(back.get("name"), v.get("name"));
+        assert_eq!(back.get("inner"), v.get("inner"));
+        assert_eq!(back.get("empty"), v.get("empty"));
+    }
+
+    #[test]
     fn parses_what_the_workbench_writes() {
         let v = parse(
             "{\"ok\": false, \"cells\": [\n  {\"patch\": 1, \"name\": \"a \\\"b\\\"\\n\\u00e9\", \"seconds\": 61.5, \"x\": null, \"checks\": []}\n], \"d\": {}}\n",
@@ -229,6 +398,9 @@ mod tests {
         assert_eq!(c.get("seconds").and_then(Value::num), Some(61.5));
         assert_eq!(c.get("x"), Some(&Value::Null));
         assert!(parse("{\"a\": 1,}").is_err());
+        // Keys keep their order; a repeated key keeps its place, last value.
+        let o = parse("{\"b\": 1, \"a\": 2, \"b\": 3}").unwrap();
+        assert_eq!(o, obj([("b", num(3.0)), ("a", num(2.0))]));
         assert!(parse("[1, 2] x").is_err());
         assert!(parse("\"open").is_err());
     }

@@ -14,7 +14,7 @@ use crate::checks::{self, Check};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::run::{boot_and_judge, BootArgs};
-use crate::verdict::{jstr, Counts, VerdictDiff};
+use crate::verdict::{Counts, VerdictDiff};
 use crate::{guest, ident, qemu, stamps, tree, util};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -366,87 +366,101 @@ impl Matrix {
     }
 
     pub fn json(&self) -> String {
-        let rows: Vec<String> = self
+        use crate::json::{num, num1, obj, opt, s, Value};
+        let cells = self
             .cells
             .iter()
             .map(|c| {
-                format!(
-                    "  {{\"patch\": {}, \"name\": {}, \"config\": {}, \"build_only\": {}, \"ok\": {}, \"failed_stage\": {}, \"full\": {}, \"pass\": {}, \"fail\": {}, \"skip\": {}, \"seconds\": {:.1}, \"note\": {}, \"log\": {}, \"checks_ok\": {}, \"checks\": [{}]}}",
-                    c.patch,
-                    jstr(&c.name),
-                    jstr(&c.config),
-                    c.build_only,
-                    c.ok(),
-                    c.failed.map(|f| jstr(&format!("{f:?}").to_lowercase())).unwrap_or("null".into()),
-                    c.full,
-                    c.counts.map(|k| k.pass.to_string()).unwrap_or("null".into()),
-                    c.counts.map(|k| k.fail.to_string()).unwrap_or("null".into()),
-                    c.counts.map(|k| k.skip.to_string()).unwrap_or("null".into()),
-                    c.seconds,
-                    jstr(&c.note),
-                    jstr(&c.log),
-                    c.checks_ok(),
-                    c.checks
-                        .iter()
-                        .map(|k| format!(
-                            "{{\"name\": {}, \"ok\": {}, \"summary\": {}, \"log\": {}}}",
-                            jstr(k.name),
-                            k.ok,
-                            jstr(&k.summary),
-                            jstr(&k.log.display().to_string())
-                        ))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                obj([
+                    ("patch", num(c.patch as f64)),
+                    ("name", s(c.name.as_str())),
+                    ("config", s(c.config.as_str())),
+                    ("build_only", Value::Bool(c.build_only)),
+                    ("ok", Value::Bool(c.ok())),
+                    (
+                        "failed_stage",
+                        opt(c.failed.map(|f| s(format!("{f:?}").to_lowercase()))),
+                    ),
+                    ("full", Value::Bool(c.full)),
+                    ("pass", opt(c.counts.map(|k| num(k.pass as f64)))),
+                    ("fail", opt(c.counts.map(|k| num(k.fail as f64)))),
+                    ("skip", opt(c.counts.map(|k| num(k.skip as f64)))),
+                    ("seconds", num1(c.seconds)),
+                    ("note", s(c.note.as_str())),
+                    ("log", s(c.log.as_str())),
+                    ("checks_ok", Value::Bool(c.checks_ok())),
+                    (
+                        "checks",
+                        Value::Arr(
+                            c.checks
+                                .iter()
+                                .map(|k| {
+                                    obj([
+                                        ("name", s(k.name)),
+                                        ("ok", Value::Bool(k.ok)),
+                                        ("summary", s(k.summary.as_str())),
+                                        ("log", s(k.log.display().to_string())),
+                                    ])
+                                })
+                                .collect(),
+                        ),
+                    ),
+                ])
             })
             .collect();
         let diff_json = |d: &Option<VerdictDiff>, note: &str, a: &str, b: &str, file: &str| match d
         {
-            Some(d) => format!(
-                "{{\"compared\": {}, \"differences\": [{}], \"file\": {}}}",
-                d.compared,
-                d.rows
-                    .iter()
-                    .map(|r| format!(
-                        "{{\"binary\": {}, \"test\": {}, \"counted\": {}, {}: {}, {}: {}}}",
-                        jstr(&r.binary),
-                        jstr(&r.test),
-                        r.counts(),
-                        jstr(a),
-                        r.left.map(|o| jstr(o.as_str())).unwrap_or("null".into()),
-                        jstr(b),
-                        r.right.map(|o| jstr(o.as_str())).unwrap_or("null".into())
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                jstr(&self.dir.join(file).display().to_string())
-            ),
-            None => format!("{{\"not_compared\": {}}}", jstr(note)),
+            Some(d) => obj([
+                ("compared", num(d.compared as f64)),
+                (
+                    "differences",
+                    Value::Arr(
+                        d.rows
+                            .iter()
+                            .map(|r| {
+                                obj([
+                                    ("binary".to_string(), s(r.binary.as_str())),
+                                    ("test".to_string(), s(r.test.as_str())),
+                                    ("counted".to_string(), Value::Bool(r.counts())),
+                                    (a.to_string(), opt(r.left.map(|o| s(o.as_str())))),
+                                    (b.to_string(), opt(r.right.map(|o| s(o.as_str())))),
+                                ])
+                            })
+                            .collect(),
+                    ),
+                ),
+                ("file", s(self.dir.join(file).display().to_string())),
+            ]),
+            None => obj([("not_compared", s(note))]),
         };
-        let diff = diff_json(
-            &self.diff,
-            &self.diff_note,
-            "fs-pid-n",
-            "fs-pid-y",
-            "verdict-diff.md",
-        );
-        let debug_diff = diff_json(
-            &self.debug_diff,
-            &self.debug_diff_note,
-            &crate::build::debug_config_name("fs-pid-n"),
-            &crate::build::debug_config_name("fs-pid-y"),
-            "verdict-diff-debug.md",
-        );
-        format!(
-            "{{\"ok\": {}, \"series_sha256\": {}, \"base_commit\": {}, \"seconds\": {:.1}, \"cells\": [\n{}\n],\n\"verdict_diff\": {},\n\"verdict_diff_debug\": {}}}\n",
-            self.ok(),
-            jstr(&self.series),
-            jstr(&self.base),
-            self.seconds,
-            rows.join(",\n"),
-            diff,
-            debug_diff
-        )
+        obj([
+            ("ok", Value::Bool(self.ok())),
+            ("series_sha256", s(self.series.as_str())),
+            ("base_commit", s(self.base.as_str())),
+            ("seconds", num1(self.seconds)),
+            ("cells", Value::Arr(cells)),
+            (
+                "verdict_diff",
+                diff_json(
+                    &self.diff,
+                    &self.diff_note,
+                    "fs-pid-n",
+                    "fs-pid-y",
+                    "verdict-diff.md",
+                ),
+            ),
+            (
+                "verdict_diff_debug",
+                diff_json(
+                    &self.debug_diff,
+                    &self.debug_diff_note,
+                    &crate::build::debug_config_name("fs-pid-n"),
+                    &crate::build::debug_config_name("fs-pid-y"),
+                    "verdict-diff-debug.md",
+                ),
+            ),
+        ])
+        .to_json()
     }
 }
 
@@ -1271,7 +1285,8 @@ mod tests {
         assert!(md.contains("| ok | FAIL | - | - |"), "{md}");
         let j = m.json();
         assert!(j.contains("\"failed_stage\": \"builds\""), "{j}");
-        assert!(j.starts_with("{\"ok\": false"));
+        // The verdict comes first, so a reader of the file sees it at once.
+        assert!(j.starts_with("{\n  \"ok\": false,"), "{j}");
         // A failing check fails the cell and names the check and its log.
         assert!(!m.cells[2].ok());
         assert!(

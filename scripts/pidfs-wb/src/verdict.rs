@@ -490,73 +490,70 @@ impl Verdict {
     }
 
     pub fn json(&self, meta: &[(&str, String)]) -> String {
-        let mut s = String::from("{\n");
-        for (k, v) in meta {
-            let _ = writeln!(s, "  {}: {},", jstr(k), jstr(v));
-        }
-        let _ = writeln!(s, "  \"passed\": {},", self.passed());
-        let t = self.totals();
-        let _ = writeln!(
-            s,
-            "  \"totals\": {{\"pass\": {}, \"fail\": {}, \"skip\": {}}},",
-            t.pass, t.fail, t.skip
-        );
-        s.push_str("  \"collections\": {");
-        let cols: Vec<String> = self
-            .counts_by_collection()
+        use crate::json::{num, obj, opt, s, Value};
+        let counts = |c: &Counts| {
+            obj([
+                ("pass", num(c.pass as f64)),
+                ("fail", num(c.fail as f64)),
+                ("skip", num(c.skip as f64)),
+            ])
+        };
+        let mut pairs: Vec<(String, Value)> = meta
             .iter()
-            .map(|(k, c)| {
-                format!(
-                    "{}: {{\"pass\": {}, \"fail\": {}, \"skip\": {}}}",
-                    jstr(k),
-                    c.pass,
-                    c.fail,
-                    c.skip
-                )
-            })
+            .map(|(k, v)| (k.to_string(), s(v.as_str())))
             .collect();
-        s.push_str(&cols.join(", "));
-        s.push_str("},\n  \"binaries\": [\n");
-        let bins: Vec<String> = self
-            .binaries
-            .iter()
-            .map(|b| {
-                let tests: Vec<String> = b.tests.iter().map(test_json).collect();
-                format!(
-                    "    {{\"collection\": {}, \"binary\": {}, \"outcome\": {}, \"exit\": {}, \"seconds\": {}, \"note\": {}, \"tests\": [{}]}}",
-                    jstr(&b.collection),
-                    jstr(&b.binary),
-                    jstr(b.outcome.as_str()),
-                    b.exit.map(|e| e.to_string()).unwrap_or("null".into()),
-                    b.seconds.map(|e| e.to_string()).unwrap_or("null".into()),
-                    jstr(&b.note),
-                    tests.join(", ")
-                )
-            })
-            .collect();
-        s.push_str(&bins.join(",\n"));
-        s.push_str("\n  ],\n  \"kunit\": [");
-        let k: Vec<String> = self.kunit.iter().map(test_json).collect();
-        s.push_str(&k.join(", "));
-        s.push_str("],\n  \"splats\": [");
-        let sp: Vec<String> = self
-            .splats
-            .iter()
-            .map(|x| {
-                format!(
-                    "{{\"kind\": {}, \"line\": {}, \"text\": {}}}",
-                    jstr(x.kind),
-                    x.line,
-                    jstr(&x.text)
-                )
-            })
-            .collect();
-        s.push_str(&sp.join(", "));
-        s.push_str("],\n  \"problems\": [");
-        let p: Vec<String> = self.problems.iter().map(|x| jstr(x)).collect();
-        s.push_str(&p.join(", "));
-        s.push_str("]\n}\n");
-        s
+        pairs.push(("passed".into(), Value::Bool(self.passed())));
+        pairs.push(("totals".into(), counts(&self.totals())));
+        pairs.push((
+            "collections".into(),
+            obj(self
+                .counts_by_collection()
+                .iter()
+                .map(|(k, c)| (k.clone(), counts(c)))),
+        ));
+        pairs.push((
+            "binaries".into(),
+            Value::Arr(
+                self.binaries
+                    .iter()
+                    .map(|b| {
+                        obj([
+                            ("collection", s(b.collection.as_str())),
+                            ("binary", s(b.binary.as_str())),
+                            ("outcome", s(b.outcome.as_str())),
+                            ("exit", opt(b.exit.map(|e| num(e as f64)))),
+                            ("seconds", opt(b.seconds.map(|e| num(e as f64)))),
+                            ("note", s(b.note.as_str())),
+                            ("tests", Value::Arr(b.tests.iter().map(test_json).collect())),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ));
+        pairs.push((
+            "kunit".into(),
+            Value::Arr(self.kunit.iter().map(test_json).collect()),
+        ));
+        pairs.push((
+            "splats".into(),
+            Value::Arr(
+                self.splats
+                    .iter()
+                    .map(|x| {
+                        obj([
+                            ("kind", s(x.kind)),
+                            ("line", num(x.line as f64)),
+                            ("text", s(x.text.as_str())),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ));
+        pairs.push((
+            "problems".into(),
+            Value::Arr(self.problems.iter().map(|p| s(p.as_str())).collect()),
+        ));
+        Value::Obj(pairs).to_json()
     }
 }
 
@@ -678,34 +675,13 @@ pub fn diff_markdown(left: &str, right: &str, compared: usize, rows: &[DiffRow])
     s
 }
 
-fn test_json(t: &TestResult) -> String {
-    format!(
-        "{{\"name\": {}, \"outcome\": {}, \"reason\": {}}}",
-        jstr(&t.name),
-        jstr(t.outcome.as_str()),
-        jstr(&t.reason)
-    )
-}
-
-/// JSON string literal.
-pub fn jstr(s: &str) -> String {
-    let mut o = String::with_capacity(s.len() + 2);
-    o.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            '\t' => o.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(o, "\\u{:04x}", c as u32);
-            }
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
+fn test_json(t: &TestResult) -> crate::json::Value {
+    use crate::json::{obj, s};
+    obj([
+        ("name", s(t.name.as_str())),
+        ("outcome", s(t.outcome.as_str())),
+        ("reason", s(t.reason.as_str())),
+    ])
 }
 
 /// One run's verdict against another's, test for test: the fs-pid-y
@@ -926,7 +902,10 @@ mod tests {
 
     #[test]
     fn json_escapes() {
-        assert_eq!(jstr("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+        assert_eq!(
+            crate::json::quote("a\"b\\c\nd\u{1}"),
+            "\"a\\\"b\\\\c\\nd\\u0001\""
+        );
         let v = Verdict::default();
         let j = v.json(&[("config", "fs-pid-n".into())]);
         assert!(j.contains("\"config\": \"fs-pid-n\""));
