@@ -194,6 +194,20 @@ pub fn carry_markers(old: &[Part], names: &[String]) -> Result<Vec<(String, usiz
         }
         out.push((p.name.clone(), i));
     }
+    if let Some((first, i)) = out.first() {
+        if *i > 0 {
+            return Err(Error::Series {
+                what: format!(
+                    "{} would come before the first series of the stack, `{first}`",
+                    names[0]
+                ),
+                hint: "every patch of a stack belongs to a series: move the new commit \
+                       after the first one in the work tree, or put a marker above it in \
+                       patches/series by hand after the export"
+                    .into(),
+            });
+        }
+    }
     Ok(out)
 }
 
@@ -295,6 +309,25 @@ mod tests {
     fn markers_follow_renumbered_patches() {
         let old = parts(STACK).unwrap();
         let names: Vec<String> = [
+            "0001-a.patch",
+            "0002-b.patch",
+            "0003-z.patch",
+            "0004-c.patch",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let m = carry_markers(&old, &names).unwrap();
+        assert_eq!(m, [("tests".to_string(), 0), ("rfc".to_string(), 3)]);
+        let text = render_stack(&names, &m);
+        assert_eq!(
+            text,
+            "# series: tests\n0001-a.patch\n0002-b.patch\n0003-z.patch\n\n\
+             # series: rfc\n0004-c.patch\n"
+        );
+        assert_eq!(parts(&text).unwrap()[0].patches.len(), 3);
+        // A new first patch would belong to no series: refused.
+        let before: Vec<String> = [
             "0001-z.patch",
             "0002-a.patch",
             "0003-b.patch",
@@ -303,14 +336,8 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let m = carry_markers(&old, &names).unwrap();
-        assert_eq!(m, [("tests".to_string(), 1), ("rfc".to_string(), 3)]);
-        let text = render_stack(&names, &m);
-        assert_eq!(
-            text,
-            "0001-z.patch\n\n# series: tests\n0002-a.patch\n0003-b.patch\n\n\
-             # series: rfc\n0004-c.patch\n"
-        );
+        let e = carry_markers(&old, &before).unwrap_err().to_string();
+        assert!(e.contains("0001-z.patch would come before"), "{e}");
         // A stack whose first patch moved out is refused, not guessed.
         let gone: Vec<String> = vec!["0001-a.patch".into(), "0002-b.patch".into()];
         let e = carry_markers(&old, &gone).unwrap_err().to_string();
