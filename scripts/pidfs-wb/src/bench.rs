@@ -41,7 +41,7 @@ pub const KERNELS: [(&str, &str); 2] = [("fs-pid-n", "C"), ("fs-pid-y", "Rust")]
 /// with `--llvm`.
 pub fn kernel_config(plain: &str, llvm: bool) -> String {
     if llvm {
-        format!("{plain}{}", build::LLVM_SUFFIX)
+        build::KConfig::flavoured(plain, build::Flavour::Llvm).name()
     } else {
         plain.to_string()
     }

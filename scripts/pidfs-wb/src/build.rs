@@ -24,10 +24,86 @@ pub const DEBUG_SUFFIX: &str = "+debug";
 /// `wb bench --llvm` compares `fs-pid-n+llvm` with `fs-pid-y+llvm`.
 pub const LLVM_SUFFIX: &str = "+llvm";
 
-/// The build flavours: a suffix of the configuration name (and build directory) and the
-/// fragment merged last. Every flavour is built with clang ([`FLAVOUR_LLVM`]).
-pub const FLAVOURS: &[(&str, &str)] =
-    &[(DEBUG_SUFFIX, "debug.config"), (LLVM_SUFFIX, "llvm.config")];
+/// A build flavour: a suffix of the configuration name (and build directory) and
+/// the fragment merged last. Every flavour is built with clang ([`FLAVOUR_LLVM`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// `+debug`: the bug finders of `kconfig/debug.config`.
+    Debug,
+    /// `+llvm`: clang with `CONFIG_RUST_INLINE_HELPERS=y`.
+    Llvm,
+}
+
+impl Flavour {
+    const ALL: [Flavour; 2] = [Flavour::Debug, Flavour::Llvm];
+
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Flavour::Debug => DEBUG_SUFFIX,
+            Flavour::Llvm => LLVM_SUFFIX,
+        }
+    }
+
+    pub fn fragment(self) -> &'static str {
+        match self {
+            Flavour::Debug => "debug.config",
+            Flavour::Llvm => "llvm.config",
+        }
+    }
+}
+
+/// A kernel configuration of the workbench, parsed from its name once: a
+/// plain configuration (`fs-pid-n`, `fs-pid-y`, `fs-pid-y+werror-min`, …,
+/// each a fragment of `kconfig/`) and at most one flavour. The name is
+/// also the build directory's, so a directory name parses the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KConfig {
+    pub plain: String,
+    pub flavour: Option<Flavour>,
+}
+
+impl KConfig {
+    pub fn parse(name: &str) -> KConfig {
+        for f in Flavour::ALL {
+            if let Some(plain) = name.strip_suffix(f.suffix()) {
+                return KConfig {
+                    plain: plain.to_string(),
+                    flavour: Some(f),
+                };
+            }
+        }
+        KConfig {
+            plain: name.to_string(),
+            flavour: None,
+        }
+    }
+
+    /// `plain` with flavour `f`.
+    pub fn flavoured(plain: &str, f: Flavour) -> KConfig {
+        KConfig {
+            plain: plain.to_string(),
+            flavour: Some(f),
+        }
+    }
+
+    /// The name, which is also the build directory's.
+    pub fn name(&self) -> String {
+        format!(
+            "{}{}",
+            self.plain,
+            self.flavour.map(Flavour::suffix).unwrap_or_default()
+        )
+    }
+
+    pub fn is_debug(&self) -> bool {
+        self.flavour == Some(Flavour::Debug)
+    }
+
+    /// Built with clang ([`FLAVOUR_LLVM`]): every flavoured configuration.
+    pub fn uses_clang(&self) -> bool {
+        self.flavour.is_some()
+    }
+}
 
 /// The toolchain of the flavoured configurations: KASAN with Rust needs clang (7.3's
 /// `config RUST` depends on `!KASAN || CC_IS_CLANG`), and so does inlining the helpers.
@@ -35,27 +111,20 @@ pub const FLAVOUR_LLVM: &str = "LLVM=-19";
 
 /// The name (and build directory) of the debug build of `config`.
 pub fn debug_config_name(config: &str) -> String {
-    format!("{config}{DEBUG_SUFFIX}")
+    KConfig::flavoured(config, Flavour::Debug).name()
 }
 
 /// Whether a configuration name (or a run directory named after one) is a
 /// debug build.
 pub fn is_debug(config: &str) -> bool {
-    config.ends_with(DEBUG_SUFFIX)
-}
-
-/// Splits a flavoured configuration name into the plain one and its fragment.
-fn flavour_of(config: &str) -> Option<(&str, &'static str)> {
-    FLAVOURS
-        .iter()
-        .find_map(|(suffix, frag)| config.strip_suffix(suffix).map(|plain| (plain, *frag)))
+    KConfig::parse(config).is_debug()
 }
 
 /// Whether a build directory holds a flavoured configuration, which must always be built
 /// with [`FLAVOUR_LLVM`]: a clang `.config` made with gcc would be reconfigured.
 fn is_llvm_dir(dir: &Path) -> bool {
     dir.file_name()
-        .is_some_and(|n| flavour_of(&n.to_string_lossy()).is_some())
+        .is_some_and(|n| KConfig::parse(&n.to_string_lossy()).uses_clang())
 }
 
 pub struct Built {
@@ -66,9 +135,10 @@ pub struct Built {
 
 /// The fragments of one configuration, in merge order.
 pub fn fragments(ctx: &Ctx, config: &str) -> Result<Vec<PathBuf>> {
-    if let Some((plain, frag)) = flavour_of(config) {
-        let mut out = fragments(ctx, plain)?;
-        let f = ctx.kconfig_dir().join(frag);
+    let k = KConfig::parse(config);
+    if let Some(flavour) = k.flavour {
+        let mut out = fragments(ctx, &k.plain)?;
+        let f = ctx.kconfig_dir().join(flavour.fragment());
         if !f.is_file() {
             return Err(Error::Usage(format!(
                 "no fragment {} for the configuration `{config}`",
@@ -220,7 +290,7 @@ pub fn tree_fragments(ctx: &Ctx, tree: &Path, config: &str) -> Result<Vec<PathBu
             )));
         }
         // Before any flavour fragment, which is merged last.
-        let at = if flavour_of(config).is_some() {
+        let at = if KConfig::parse(config).flavour.is_some() {
             frags.len() - 1
         } else {
             frags.len()
@@ -462,14 +532,21 @@ mod tests {
         assert!(is_llvm_dir(Path::new(
             "/c/build/debian-7.3.4/fs-pid-y+llvm"
         )));
+        let l = KConfig::parse("fs-pid-n+llvm");
+        assert_eq!(l, KConfig::flavoured("fs-pid-n", Flavour::Llvm));
+        assert_eq!(l.flavour.map(Flavour::fragment), Some("llvm.config"));
+        let d = KConfig::parse("fs-pid-y+debug");
+        assert!(d.is_debug() && d.uses_clang());
         assert_eq!(
-            flavour_of("fs-pid-n+llvm"),
-            Some(("fs-pid-n", "llvm.config"))
+            (d.plain.as_str(), d.name()),
+            ("fs-pid-y", "fs-pid-y+debug".into())
         );
-        assert_eq!(
-            flavour_of("fs-pid-y+debug"),
-            Some(("fs-pid-y", "debug.config"))
-        );
-        assert_eq!(flavour_of("fs-pid-y+werror-min"), None);
+        // A variant is a plain configuration of its own.
+        let v = KConfig::parse("fs-pid-y+werror-min");
+        assert_eq!((v.plain.as_str(), v.flavour), ("fs-pid-y+werror-min", None));
+        assert!(!v.uses_clang());
+        // A run directory named after a configuration parses the same way.
+        assert!(is_debug("20261206-101010-fs-pid-y+debug"));
+        assert!(!is_debug("20261206-101010-fs-pid-y"));
     }
 }

@@ -367,7 +367,7 @@ pub fn tested_section(report: Option<(&str, &str)>, fingerprint: &str) -> String
     let debug: Vec<&str> = cells
         .iter()
         .filter_map(|c| c.get("config").and_then(json::Value::str))
-        .filter(|c| c.ends_with(crate::build::DEBUG_SUFFIX))
+        .filter(|c| crate::build::is_debug(c))
         .collect();
     if !debug.is_empty() {
         let _ = writeln!(
