@@ -13,6 +13,7 @@ mod guest;
 mod harness;
 mod ident;
 mod json;
+mod kcidb;
 mod kconfig;
 mod ktap;
 mod lock;

@@ -218,6 +218,18 @@ pub fn compiles_nothing(files: &BTreeSet<String>) -> bool {
 /// linking it; the posted series never carries it.
 pub const COMPILE_ONLY_LINE: &str = "extra-$(CONFIG_RUST_PIDFS_ABSTRACTIONS) += pidfs_rs.o";
 
+/// Writes `kcidb.json` (see `kcidb.rs`) next to a report.json.
+pub fn write_kcidb(dir: &Path, report_json: &str) -> Result<()> {
+    let v = crate::json::parse(report_json).map_err(|e| Error::Drift {
+        items: vec![format!(
+            "{}: report.json does not parse: {e}",
+            dir.display()
+        )],
+    })?;
+    let k = crate::kcidb::from_report(&v, &crate::kcidb::verdict_next_to);
+    util::write(&dir.join("kcidb.json"), k.to_json().as_bytes())
+}
+
 /// Whether a tree whose `fs/Makefile` is `makefile` needs
 /// [`COMPILE_ONLY_LINE`]: `fs/pidfs_rs.rs` exists and no line builds it.
 pub fn needs_compile_only(makefile: &str, has_pidfs_rs: bool) -> bool {
@@ -829,7 +841,9 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
         seconds: started.elapsed().as_secs_f64(),
     };
     util::write(&m.dir.join("report.md"), m.markdown().as_bytes())?;
-    util::write(&m.dir.join("report.json"), m.json().as_bytes())?;
+    let report = m.json();
+    util::write(&m.dir.join("report.json"), report.as_bytes())?;
+    write_kcidb(&m.dir, &report)?;
     Ok(m)
 }
 

@@ -47,6 +47,8 @@ const PIP_PACKAGES: &[(&str, &str)] = &[
     ("b4", "0.16.0"),
     ("ply", "3.11"),
     ("GitPython", "3.2.1"),
+    // The KCIDB schema, to validate the matrix's kcidb.json in `wb test`.
+    ("kcidb-io", "141"),
 ];
 
 fn installed_version(pkg: &str) -> Option<String> {

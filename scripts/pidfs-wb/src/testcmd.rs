@@ -390,6 +390,11 @@ pub fn run(ctx: &Ctx, quick: bool) -> Result<bool> {
     if quick {
         setup::run(ctx)?;
         failure_paths(ctx, &mut t, None, true)?;
+        let canned = ctx.cache.join("selftest/kcidb");
+        let report = util::read(&ctx.repo.join("scripts/pidfs-wb/tests/data/report.json"))?;
+        util::mkdir(&canned)?;
+        matrix::write_kcidb(&canned, &report)?;
+        kcidb_valid(ctx, &mut t, &canned.join("kcidb.json"));
         if let Err(e) = crate::mailtest::run(ctx, &mut t, false) {
             t.record("export, round trip and onto", false, &e.to_string());
         }
@@ -434,6 +439,7 @@ pub fn run(ctx: &Ctx, quick: bool) -> Result<bool> {
                 "matrix report: {}",
                 m.dir.join("report.md").display()
             ));
+            kcidb_valid(ctx, &mut t, &m.dir.join("kcidb.json"));
             t.lines.push(NO_DEBUG.into());
             let fs_pid_n = ctx.build_dir("fs-pid-n").join("arch/x86/boot/bzImage");
             if fs_pid_n.is_file() {
@@ -458,6 +464,41 @@ pub fn run(ctx: &Ctx, quick: bool) -> Result<bool> {
 /// the kernels the matrix just built): a check that the benchmark and its
 /// report work, never a timing verdict. Wall time, not `--icount`, because
 /// an icount boot costs about a minute of TCG before the program starts.
+/// Validates a kcidb.json with the schema of the `kcidb-io` package
+/// (installed by setup), the reference of the kernel CI database.
+fn kcidb_valid(ctx: &Ctx, t: &mut Tally, file: &Path) {
+    const NAME: &str = "kcidb.json validates against kcidb-io's schema (KCIDB v5.3)";
+    let py = ctx.venv().join("bin/python3");
+    let script = "import json, sys\n\
+from kcidb_io import schema\n\
+data = json.load(open(sys.argv[1]))\n\
+schema.LATEST.validate(data)\n\
+print('valid:', len(data['checkouts']), 'checkouts,', len(data['builds']), 'builds,', \
+len(data['tests']), 'tests')\n";
+    match Command::new(&py)
+        .arg("-c")
+        .arg(script)
+        .arg(file)
+        .stdin(Stdio::null())
+        .output()
+    {
+        Ok(o) => {
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let last = text.trim().lines().last().unwrap_or_default().to_string();
+            t.record(
+                NAME,
+                o.status.success(),
+                &format!("{}: {last}", file.display()),
+            );
+        }
+        Err(e) => t.record(NAME, false, &format!("cannot run {}: {e}", py.display())),
+    }
+}
+
 fn quick_bench(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) {
     const NAME: &str = "wb bench --quick: every workload has a figure for C and Rust, and \
                         report.md, report.json and plot.svg parse";
