@@ -16,7 +16,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::harness::{expect, wb, Tally};
+use crate::harness::{expect, wb, Outcome, Tally};
 use crate::util::{self, info, step};
 use crate::{bench, matrix, setup};
 use std::path::{Path, PathBuf};
@@ -94,6 +94,59 @@ fn failure_paths(ctx: &Ctx, t: &mut Tally, bzimage: Option<&Path>, quick: bool) 
     let scratch = ctx.cache.join("selftest");
     util::remove_dir_all_if_exists(&scratch)?;
     let worktree = ctx.cache.join("work").join("wb-selftest");
+
+    // A second wb on this cache (this run holds its lock): run as a
+    // separate process would be, without the lock this one hands to its
+    // children. With an empty target directory, scripts/wb must not build
+    // the tool under the held lock; with the real one, a command that
+    // changes the work tree stops at once and a read-only one runs.
+    let second = |args: &[&str], target: Option<&Path>| -> Result<Outcome> {
+        let mut c = Command::new("bash");
+        c.arg(ctx.repo.join("scripts/wb"))
+            .args(args)
+            .env("WB_CACHE", &ctx.cache)
+            .env_remove(crate::lock::ENV)
+            .stdin(Stdio::null());
+        if let Some(d) = target {
+            c.env("CARGO_TARGET_DIR", d);
+        }
+        let out = c.output().map_err(|e| Error::io("run scripts/wb", e))?;
+        Ok(Outcome {
+            code: out.status.code().unwrap_or(-1),
+            text: format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        })
+    };
+    let empty_target = scratch.join("empty-target");
+    util::mkdir(&empty_target)?;
+    let o = second(&["series", "check"], Some(&empty_target))?;
+    let built_nothing = util::list_files(&empty_target).is_empty();
+    expect(
+        t,
+        "scripts/wb builds no tool while another wb holds the cache (exit 14)",
+        &o,
+        if built_nothing { 14 } else { -2 },
+        &["busy", "another wb is using the cache"],
+    );
+    let o = second(&["series", "check"], None)?;
+    expect(
+        t,
+        "a second wb that would change the work tree stops at once and names the holder (exit 14)",
+        &o,
+        14,
+        &["busy", &format!("pid {}", std::process::id())],
+    );
+    let o = second(&["help"], None)?;
+    expect(
+        t,
+        "a read-only wb runs alongside the holder",
+        &o,
+        0,
+        &["usage: scripts/wb"],
+    );
 
     // A patch that does not apply: its context is not in fs/Makefile.
     let patches = scratch.join("patches");
