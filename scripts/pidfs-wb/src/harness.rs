@@ -43,6 +43,21 @@ pub struct Outcome {
     pub text: String,
 }
 
+impl Outcome {
+    /// The exit code and the output (stdout, then stderr) of a finished
+    /// command.
+    pub fn of(out: std::process::Output) -> Outcome {
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            text: format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
+    }
+}
+
 /// Runs this very binary with arguments and environment, capturing output.
 pub fn wb(ctx: &Ctx, args: &[&str], env: &[(&str, &Path)]) -> Result<Outcome> {
     let exe = std::env::current_exe().map_err(|e| Error::io("current executable", e))?;
@@ -52,14 +67,7 @@ pub fn wb(ctx: &Ctx, args: &[&str], env: &[(&str, &Path)]) -> Result<Outcome> {
         c.env(k, v);
     }
     let out = c.output().map_err(|e| Error::io("run wb", e))?;
-    Ok(Outcome {
-        code: out.status.code().unwrap_or(-1),
-        text: format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    })
+    Ok(Outcome::of(out))
 }
 
 /// Runs this very binary with owned environment pairs.

@@ -111,14 +111,7 @@ fn failure_paths(ctx: &Ctx, t: &mut Tally, bzimage: Option<&Path>, quick: bool) 
             c.env("CARGO_TARGET_DIR", d);
         }
         let out = c.output().map_err(|e| Error::io("run scripts/wb", e))?;
-        Ok(Outcome {
-            code: out.status.code().unwrap_or(-1),
-            text: format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        })
+        Ok(Outcome::of(out))
     };
     let empty_target = scratch.join("empty-target");
     util::mkdir(&empty_target)?;
