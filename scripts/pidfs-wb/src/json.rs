@@ -129,48 +129,48 @@ impl Value {
                 let multi = depth < 2 && a.iter().any(|v| matches!(v, Value::Obj(_)));
                 o.push('[');
                 for (i, v) in a.iter().enumerate() {
-                    if i > 0 {
-                        o.push(',');
-                        if !multi {
-                            o.push(' ');
-                        }
-                    }
-                    if multi {
-                        o.push('\n');
-                        o.push_str(&"  ".repeat(depth + 1));
-                    }
+                    before_item(o, i, multi, depth);
                     v.write(o, depth + 1);
                 }
-                if multi && !a.is_empty() {
-                    o.push('\n');
-                    o.push_str(&"  ".repeat(depth));
-                }
-                o.push(']');
+                close(o, multi && !a.is_empty(), depth, ']');
             }
             Value::Obj(m) => {
                 let multi = depth == 0;
                 o.push('{');
                 for (i, (k, v)) in m.iter().enumerate() {
-                    if i > 0 {
-                        o.push(',');
-                        if !multi {
-                            o.push(' ');
-                        }
-                    }
-                    if multi {
-                        o.push_str("\n  ");
-                    }
+                    before_item(o, i, multi, depth);
                     o.push_str(&quote(k));
                     o.push_str(": ");
                     v.write(o, depth + 1);
                 }
-                if multi && !m.is_empty() {
-                    o.push('\n');
-                }
-                o.push('}');
+                close(o, multi && !m.is_empty(), depth, '}');
             }
         }
     }
+}
+
+/// The separator before element `i` of a container at `depth`: one
+/// element a line (indented) when `multi`, else `, ` inline.
+fn before_item(o: &mut String, i: usize, multi: bool, depth: usize) {
+    if i > 0 {
+        o.push(',');
+        if !multi {
+            o.push(' ');
+        }
+    }
+    if multi {
+        o.push('\n');
+        o.push_str(&"  ".repeat(depth + 1));
+    }
+}
+
+/// Closes a container; on a line of its own when its elements had theirs.
+fn close(o: &mut String, own_line: bool, depth: usize, ch: char) {
+    if own_line {
+        o.push('\n');
+        o.push_str(&"  ".repeat(depth));
+    }
+    o.push(ch);
 }
 
 struct P<'a> {
