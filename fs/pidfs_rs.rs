@@ -29,19 +29,18 @@ use kernel::{
         file::flags::{
             O_CLOEXEC, O_EXCL, O_LARGEFILE, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY,
         },
+        inode::{Inode, NewInode, S_ANON_INODE, S_IMMUTABLE, S_PRIVATE},
+        path::Path,
+        pseudo::{
+            self as pfs, DentryOperations, ExportOperations, FileOperations, FileSystemType,
+            InodeOperations, LockedInode, Mount, PseudoFile, PseudoFs, ReleasingFile,
+            StashedOperations, SuperOperations, Tables, XattrBuf, XattrHandler, XattrHandlers,
+        },
         File,
     },
     ioctl::{_IO, _IOC_NR, _IOC_SIZE, _IOR, _IOWR},
     nsproxy::{self, NsKind},
-    pidfs::{
-        fs::{
-            self as pfs, DentryOperations, ExportOperations, FileOperations, FileSystemType, Inode,
-            InodeOperations, LockedInode, Mount, NewInode, Path, PseudoFile, PseudoFs,
-            ReleasingFile, StashedOperations, SuperOperations, Tables, XattrBuf, XattrHandler,
-            XattrHandlers, S_ANON_INODE, S_IMMUTABLE, S_PRIVATE,
-        },
-        PidType, PidfdInfo, StructPid,
-    },
+    pidfs::{PidType, PidfdInfo, StructPid},
     prelude::*,
     sync::{aref::ARef, poll::PollTable, rcu, SetOnce},
     task::{dumpable::*, Task, PTRACE_MODE_READ_FSCREDS},
@@ -49,10 +48,22 @@ use kernel::{
     uapi,
 };
 #[cfg(CONFIG_PROC_FS)]
-use kernel::{pidfs::fs::FdInfo, seq_print};
+use kernel::{fs::pseudo::FdInfo, seq_print};
 use pid::PidfsFields;
 
 const __LOG_PREFIX: &[u8] = b"pidfs\0";
+
+/// The owner that `#[vtable]` impls name (`OwnerModule`): pidfs is built in, so there is no module.
+pub struct LocalModule;
+
+impl kernel::ModuleMetadata for LocalModule {
+    const NAME: &'static CStr = c"pidfs";
+    const THIS_MODULE: kernel::ThisModule = {
+        // SAFETY: A NULL module pointer stands for built-in code; `try_module_get()` and
+        // `module_put()` accept it.
+        unsafe { kernel::ThisModule::from_ptr(core::ptr::null_mut()) }
+    };
+}
 
 /// `VFS_WARN_ON_ONCE()`: a warning only with `CONFIG_DEBUG_VFS`, where the condition is not even
 /// evaluated otherwise.
@@ -100,7 +111,7 @@ static PIDFS_TABLES: Tables<PidFs> = Tables::new(
     &PIDFS_INODE_OPERATIONS,
     &PIDFS_FILE_OPERATIONS,
     &PIDFS_STASHED_OPS,
-    &PIDFS_XATTR_HANDLERS,
+    Some(&PIDFS_XATTR_HANDLERS),
 );
 
 const PIDFS_IOCTL_MAGIC: u32 = 0xFF;
@@ -835,9 +846,10 @@ fn pidfs_xattr_set(
 }
 
 // The methods on hot paths are `#[inline]`, like the helpers only they call: each has one caller,
-// its entry point in `kernel::pidfs::fs`, and without the hint that call stays out of line, an
+// its entry point in `kernel::fs::pseudo`, and without the hint that call stays out of line, an
 // extra call and return on every pidfd operation that C does not have.
 //
+#[vtable]
 // SAFETY: `pid->stashed` starts NULL (`pidfs_prepare_pid()`), lives as long as the pid and belongs
 // to the linked pidfs alone: `fs/Makefile` links this file only with `CONFIG_FS_PID=y`, where
 // `fs/pidfs.c` is not built. nsfs keeps its stashes in the namespaces.
@@ -848,6 +860,7 @@ unsafe impl PseudoFs for PidFs {
     // 'lsof' has knowledge of our historical anon_inode use, and expects the pidfs dentry name
     // to start with 'anon_inode'.
     const DNAME: &'static CStr = c"anon_inode:[pidfd]";
+    const ANON_INODE_ATTRIBUTES: bool = true;
 
     fn tables() -> &'static Tables<Self> {
         &PIDFS_TABLES

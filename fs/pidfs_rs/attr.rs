@@ -19,10 +19,13 @@ use kernel::{
     container_of,
     error::{from_err_ptr, to_result, Result},
     ffi::c_void,
+    fs::{
+        inode::Inode,
+        pseudo::{LockedInode, XattrBuf},
+    },
     impl_has_work,
     new_work,
     pid::{StructPid, WaitPidfdGuard},
-    pidfs::fs::{Inode, LockedInode, XattrBuf},
     prelude::*,
     str::CStr,
     sync::{

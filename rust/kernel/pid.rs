@@ -331,3 +331,13 @@ impl PartialEq for StructPid {
 }
 
 impl Eq for StructPid {}
+
+#[cfg(CONFIG_RUST_PSEUDO_FS_ABSTRACTIONS)]
+// SAFETY: `pid->wait_pidfd` is initialised by `alloc_pid()` and is part of the pid, so it lives as
+// long as the pid is referenced.
+unsafe impl crate::fs::pseudo::HasWaitQueue for StructPid {
+    #[inline]
+    fn wait_queue(&self) -> *mut bindings::wait_queue_head {
+        self.wait_pidfd()
+    }
+}

@@ -2,12 +2,10 @@
 
 //! Abstractions for pidfs, the pseudo filesystem behind pidfds.
 //!
-//! These are the pieces the Rust pidfs (`fs/pidfs_rs.rs`) needs and nothing else: they mirror
-//! the C objects it works with and keep their names.
+//! What holds for a pidfd whichever implementation of pidfs is linked (`fs/pidfs.c` or
+//! `fs/pidfs_rs.rs`): the uapi structures, as the kernel fills them in.
 //!
 //! C header: [`include/linux/pidfs.h`](srctree/include/linux/pidfs.h)
-
-pub mod fs;
 
 pub use crate::pid::{PidType, StructPid};
 

@@ -258,12 +258,12 @@ pub fn variant_config_name(variant: &str) -> String {
 /// The Kconfig symbol of the Rust pidfs abstractions (`rust/kernel/pidfs/`), which
 /// `CONFIG_FS_PID` selects. The series adds it in the patch that adds the abstractions,
 /// before `CONFIG_FS_PID` exists.
-pub const ABSTRACTIONS_SYMBOL: &str = "RUST_PIDFS_ABSTRACTIONS";
+pub const ABSTRACTIONS_SYMBOL: &str = "RUST_PSEUDO_FS_ABSTRACTIONS";
 
 /// The fragment that enables [`ABSTRACTIONS_SYMBOL`] in every configuration of a tree
 /// that defines it, so that each patch compiles (and clippy checks) the abstractions it
 /// adds even before their user exists, and the C pidfs configuration runs their doctests.
-pub const ABSTRACTIONS_FRAGMENT: &str = "rust-pidfs-abstractions.config";
+pub const ABSTRACTIONS_FRAGMENT: &str = "rust-pseudo-fs-abstractions.config";
 
 /// Whether `fs/Kconfig` of the tree defines `config <symbol>`.
 pub fn defines_symbol(tree: &Path, symbol: &str) -> bool {
@@ -447,13 +447,13 @@ mod tests {
     #[test]
     fn kconfig_symbol_detection() {
         let text =
-            "menu \"Pseudo\"\nconfig RUST_PIDFS_ABSTRACTIONS\n\tbool\nconfig FS_PIDX\n\tbool\n";
-        assert!(super::kconfig_defines(text, "RUST_PIDFS_ABSTRACTIONS"));
+            "menu \"Pseudo\"\nconfig RUST_PSEUDO_FS_ABSTRACTIONS\n\tbool\nconfig FS_PIDX\n\tbool\n";
+        assert!(super::kconfig_defines(text, "RUST_PSEUDO_FS_ABSTRACTIONS"));
         assert!(!super::kconfig_defines(text, "FS_PID"));
         assert!(super::kconfig_defines(text, "FS_PIDX"));
         assert!(!super::kconfig_defines(
-            "\tselect RUST_PIDFS_ABSTRACTIONS\n",
-            "RUST_PIDFS_ABSTRACTIONS"
+            "\tselect RUST_PSEUDO_FS_ABSTRACTIONS\n",
+            "RUST_PSEUDO_FS_ABSTRACTIONS"
         ));
     }
 

@@ -216,7 +216,7 @@ pub fn compiles_nothing(files: &BTreeSet<String>) -> bool {
 /// `CONFIG_FS_PID`, so without this line the patches in between would
 /// compile none of what they add. `extra-y` builds the object without
 /// linking it; the posted series never carries it.
-pub const COMPILE_ONLY_LINE: &str = "extra-$(CONFIG_RUST_PIDFS_ABSTRACTIONS) += pidfs_rs.o";
+pub const COMPILE_ONLY_LINE: &str = "extra-$(CONFIG_RUST_PSEUDO_FS_ABSTRACTIONS) += pidfs_rs.o";
 
 /// Writes `kcidb.json` (see `kcidb.rs`) next to a report.json.
 pub fn write_kcidb(dir: &Path, report_json: &str) -> Result<()> {

@@ -1,25 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A pseudo filesystem whose inodes stand for kernel objects, built on the C stash.
+//! Pseudo filesystems whose inodes stand for kernel objects, built on the C stash.
 //!
-//! pidfs, like nsfs, has one inode and one dentry per object (a `struct pid`), created on demand
-//! by the C `path_from_stashed()` and shared by every file that refers to the object. This module
-//! lets a Rust filesystem use that one C implementation: [`PseudoFs`] describes the filesystem
-//! and its operations, the `const` vtables below are built from it, and [`path_from_stashed`]
-//! hands the C side one reference to the object, which it consumes on every path.
+//! pidfs and nsfs have one inode and one dentry per object (a `struct pid`, a namespace), created
+//! on demand by the C `path_from_stashed()` and shared by every file that refers to the object.
+//! This module lets a Rust filesystem use that one C implementation: [`PseudoFs`] describes the
+//! filesystem and its operations, the `const` vtables below are built from it, and a callback the
+//! filesystem does not implement stays NULL in them (`#[vtable]`), so the VFS default applies.
 //!
-//! Only what pidfs needs is here: an internal mount made with `init_pseudo()` and
-//! `kern_mount()`, anonymous-inode attribute semantics, one xattr prefix, and file handles that
-//! carry a single 64-bit object id.
+//! The policy is the filesystem's: whether inodes have anonymous-inode attribute semantics, which
+//! callbacks, extended attribute handlers and file handle operations it has, and which open flags
+//! its files keep. The layer adds an internal mount (`init_pseudo()`, `kern_mount()`), one per
+//! filesystem type.
 //!
 //! C headers: [`include/linux/pseudo_fs.h`](srctree/include/linux/pseudo_fs.h),
 //! [`fs/pseudo_internal.h`](srctree/fs/pseudo_internal.h)
 
 use crate::{
     bindings,
-    error::{from_err_ptr, to_result, Result},
+    build_error,
+    error::{from_err_ptr, to_result, Result, VTABLE_DEFAULT_ERROR},
     ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void},
-    fs::File,
+    fs::{
+        inode::{Inode, NewInode},
+        path::Path,
+        File,
+    },
+    macros::vtable,
     str::{as_char_ptr_in_const_context, CStr, CStrExt},
     sync::{
         aref::{ARef, AlwaysRefCounted},
@@ -35,15 +42,6 @@ use core::{
     mem::MaybeUninit,
     ptr::{self, NonNull},
 };
-
-// SAFETY: `pid->wait_pidfd` is initialised by `alloc_pid()` and is part of the pid, so it lives as
-// long as the pid is referenced.
-unsafe impl HasWaitQueue for super::StructPid {
-    #[inline]
-    fn wait_queue(&self) -> *mut bindings::wait_queue_head {
-        self.wait_pidfd()
-    }
-}
 
 /// A pseudo filesystem, its inodes and the files opened on them.
 ///
@@ -68,10 +66,11 @@ unsafe impl HasWaitQueue for super::StructPid {
 /// use core::ptr::{self, NonNull};
 /// use kernel::{
 ///     bindings,
-///     pidfs::fs::{
+///     fs::inode::NewInode,
+///     fs::pseudo::{
 ///         dentry_open, path_from_stashed, DentryOperations, ExportOperations, FileOperations,
-///         FileSystemType, InodeOperations, Mount, NewInode, PseudoFs, StashedOperations,
-///         SuperOperations, Tables, XattrHandler, XattrHandlers,
+///         FileSystemType, InodeOperations, Mount, PseudoFs, StashedOperations,
+///         SuperOperations, Tables,
 ///     },
 ///     sync::{
 ///         aref::{ARef, AlwaysRefCounted},
@@ -107,6 +106,7 @@ unsafe impl HasWaitQueue for super::StructPid {
 ///
 /// struct ObjFs;
 ///
+/// #[vtable]
 /// // SAFETY: `Obj::stashed` starts NULL, lives forever and is used for nothing but the stash of
 /// // `ObjFs`.
 /// unsafe impl PseudoFs for ObjFs {
@@ -137,10 +137,8 @@ unsafe impl HasWaitQueue for super::StructPid {
 /// static IOPS: InodeOperations<ObjFs> = InodeOperations::new();
 /// static FOPS: FileOperations<ObjFs> = FileOperations::new();
 /// static STASHED: StashedOperations<ObjFs> = StashedOperations::new();
-/// static XATTR: XattrHandler<ObjFs> = XattrHandler::new(c"user.");
-/// static XATTRS: XattrHandlers<ObjFs> = XattrHandlers::new(&XATTR);
 /// static TABLES: Tables<ObjFs> =
-///     Tables::new(&SOPS, &DOPS, &EOPS, &IOPS, &FOPS, &STASHED, &XATTRS);
+///     Tables::new(&SOPS, &DOPS, &EOPS, &IOPS, &FOPS, &STASHED, None);
 /// static TYPE: FileSystemType<ObjFs> = FileSystemType::new(c"rust_objfs");
 /// static OBJ: Obj = Obj {
 ///     id: 42,
@@ -164,6 +162,7 @@ unsafe impl HasWaitQueue for super::StructPid {
 /// assert_eq!(of.inode().ino(), 42);
 /// # Ok::<(), Error>(())
 /// ```
+#[vtable]
 pub unsafe trait PseudoFs: Sized + 'static {
     /// The objects the inodes stand for. The object references that inodes hold are dropped on
     /// whichever thread evicts the inode, hence `Send`.
@@ -179,6 +178,11 @@ pub unsafe trait PseudoFs: Sized + 'static {
     /// The name of every dentry (`d_dname`), e.g. `anon_inode:[pidfd]`.
     const DNAME: &'static CStr;
 
+    /// Whether inodes have the attribute semantics of anonymous inodes: `getattr` and `setattr`
+    /// are `anon_inode_getattr()` and `anon_inode_setattr()`, which refuses every change. If not,
+    /// they are the VFS defaults.
+    const ANON_INODE_ATTRIBUTES: bool = false;
+
     /// The vtables, `static`s built with this type (some C code compares their addresses).
     fn tables() -> &'static Tables<Self>;
 
@@ -187,84 +191,96 @@ pub unsafe trait PseudoFs: Sized + 'static {
 
     /// Called before a new dentry for `data` is stashed (`stashed_operations.stash_dentry`); an
     /// error is returned by [`path_from_stashed`] and the new dentry and inode are dropped.
+    /// Without it, the dentry is stashed as it is.
     fn stash_dentry(_data: &Self::Data) -> Result {
-        Ok(())
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Lists the extended attribute names (`inode_operations.listxattr`); by default there
-    /// are none.
+    /// Lists the extended attribute names (`inode_operations.listxattr`). Without it the VFS
+    /// lists only the security module's names.
     fn listxattr(_data: &Self::Data, _inode: &Inode, _buf: XattrBuf<'_>) -> Result<usize> {
-        Ok(0)
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Reads the extended attribute `name` (full name, prefix included); by default there is
-    /// none.
+    /// Reads the extended attribute `name` (full name, prefix included) for the handlers of
+    /// [`Tables`] (`xattr_handler.get`).
     fn xattr_get(
         _data: &Self::Data,
         _inode: &Inode,
         _name: &CStr,
         _buf: XattrBuf<'_>,
     ) -> Result<usize> {
-        Err(crate::error::code::ENODATA)
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Sets (or with `value` [`None`], removes) the extended attribute `name` of the locked
-    /// `inode`'s object; by default this is not supported.
+    /// `inode`'s object (`xattr_handler.set`).
     fn xattr_set(
         _inode: &LockedInode<'_, Self>,
         _name: &CStr,
         _value: Option<&[u8]>,
         _flags: i32,
     ) -> Result {
-        Err(crate::error::code::EOPNOTSUPP)
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Returns the 64-bit id that a file handle for `data` carries.
-    fn encode_fh(data: &Self::Data) -> u64;
+    /// Returns the 64-bit id that a file handle for `data` carries, of type `FILEID_KERNFS`
+    /// (`export_operations.encode_fh`). Without it exportfs encodes the inode number and
+    /// generation.
+    fn encode_fh(_data: &Self::Data) -> u64 {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 
-    /// Finds the dentry for a file handle id; `Ok(None)` makes the handle stale, which is the
-    /// default.
+    /// Finds the dentry for a file handle id (`export_operations.fh_to_dentry`); `Ok(None)`
+    /// makes the handle stale.
     fn fh_to_dentry(_id: u64) -> Result<Option<Path>> {
-        Ok(None)
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Checks the `open_by_handle_at(2)` flags (`export_operations.permission`); by default
-    /// opening by handle is refused.
+    /// Checks the `open_by_handle_at(2)` flags (`export_operations.permission`). Without it
+    /// exportfs checks the caller's capabilities, as for any filesystem.
     fn export_permission(_oflags: u32) -> Result {
-        Err(crate::error::code::EACCES)
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Opens a file from a decoded handle (`export_operations.open`); by default refused.
+    /// Opens a file from a decoded handle (`export_operations.open`). Without it exportfs
+    /// opens the path with `file_open_root()`.
     fn export_open(_path: &Path, _oflags: u32) -> Result<ARef<File>> {
-        Err(crate::error::code::EACCES)
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Called on the final `fput()` of a file (`file_operations.release`).
     ///
     /// The file's last reference is gone by then, so only a [`ReleasingFile`] is handed over,
     /// which cannot be turned back into a counted reference to the file.
-    fn release(_file: &ReleasingFile<'_, Self>) {}
-
-    /// Polls a file (`file_operations.poll`); returns the `EPOLL*` mask, by default none.
-    fn poll(_file: &PseudoFile<'_, Self>, _table: &PollTable<'_>) -> u32 {
-        0
+    fn release(_file: &ReleasingFile<'_, Self>) {
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Handles an ioctl (`file_operations.unlocked_ioctl`); by default there is none.
+    /// Polls a file (`file_operations.poll`); returns the `EPOLL*` mask. Without it the file is
+    /// always ready (`DEFAULT_POLLMASK`).
+    fn poll(_file: &PseudoFile<'_, Self>, _table: &PollTable<'_>) -> u32 {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Handles an ioctl (`file_operations.unlocked_ioctl`). Without it every ioctl the VFS does
+    /// not handle itself fails with `ENOTTY`.
     fn ioctl(_file: &PseudoFile<'_, Self>, _cmd: u32, _arg: usize) -> Result<isize> {
-        Err(crate::error::code::ENOTTY)
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Handles an ioctl from a 32-bit task (`file_operations.compat_ioctl`); `arg` is still the
-    /// 32-bit value (see [`compat_ptr`]). By default there is none.
+    /// 32-bit value (see [`compat_ptr`]).
     #[cfg(CONFIG_COMPAT)]
     fn compat_ioctl(_file: &PseudoFile<'_, Self>, _cmd: u32, _arg: usize) -> Result<isize> {
-        Err(crate::error::code::ENOIOCTLCMD)
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Prints the filesystem's lines of `/proc/<pid>/fdinfo/<fd>`; by default none.
+    /// Prints the filesystem's lines of `/proc/<pid>/fdinfo/<fd>`.
     #[cfg(CONFIG_PROC_FS)]
-    fn show_fdinfo(_file: &PseudoFile<'_, Self>, _m: &FdInfo<'_>) {}
+    fn show_fdinfo(_file: &PseudoFile<'_, Self>, _m: &FdInfo<'_>) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// The vtables of a [`PseudoFs`] `T`, each a `static` built with the `const fn new()` of its
@@ -276,11 +292,12 @@ pub struct Tables<T: PseudoFs> {
     iops: &'static InodeOperations<T>,
     fops: &'static FileOperations<T>,
     stashed_ops: &'static StashedOperations<T>,
-    xattr: &'static XattrHandlers<T>,
+    xattr: Option<&'static XattrHandlers<T>>,
 }
 
 impl<T: PseudoFs> Tables<T> {
-    /// Gathers the vtables of `T`.
+    /// Gathers the vtables of `T`; `xattr` is the list of extended attribute handlers, if any
+    /// (`sb->s_xattr`).
     pub const fn new(
         sops: &'static SuperOperations<T>,
         dops: &'static DentryOperations<T>,
@@ -288,7 +305,7 @@ impl<T: PseudoFs> Tables<T> {
         iops: &'static InodeOperations<T>,
         fops: &'static FileOperations<T>,
         stashed_ops: &'static StashedOperations<T>,
-        xattr: &'static XattrHandlers<T>,
+        xattr: Option<&'static XattrHandlers<T>>,
     ) -> Self {
         Self {
             sops,
@@ -302,6 +319,8 @@ impl<T: PseudoFs> Tables<T> {
     }
 }
 
+/// Declares a vtable type. Vtables have no `Default`: one is used as a `static`, whose address C
+/// may compare (for example `pidfd_pid()` compares `f_op`), so a copy is never what is wanted.
 macro_rules! vtable_type {
     ($(#[$m:meta])* $name:ident, $c:ty) => {
         $(#[$m])*
@@ -360,26 +379,6 @@ vtable_type!(
     bindings::xattr_handler
 );
 
-/// `Default` for the vtables whose `new()` takes no argument: the same as `new()`.
-macro_rules! vtable_default {
-    ($($name:ident),*) => {$(
-        impl<T: PseudoFs> Default for $name<T> {
-            fn default() -> Self {
-                Self::new()
-            }
-        }
-    )*};
-}
-
-vtable_default!(
-    SuperOperations,
-    DentryOperations,
-    ExportOperations,
-    InodeOperations,
-    FileOperations,
-    StashedOperations
-);
-
 /// A NULL-terminated list of one xattr handler, as `sb->s_xattr` wants.
 #[repr(transparent)]
 pub struct XattrHandlers<T: PseudoFs>([*const bindings::xattr_handler; 2], PhantomData<fn() -> T>);
@@ -410,9 +409,9 @@ unsafe fn inode_data<'a, T: PseudoFs>(inode: *const bindings::inode) -> &'a T::D
 impl<T: PseudoFs> SuperOperations<T> {
     /// Builds the super block operations: inodes are dropped as soon as they are unused, eviction
     /// drops the object reference, `statfs` is `simple_statfs()`.
+    #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
-        // SAFETY: All-zero is a valid `super_operations` (no methods).
-        let mut ops: bindings::super_operations = unsafe { core::mem::zeroed() };
+        let mut ops: bindings::super_operations = pin_init::zeroed();
         ops.drop_inode = Some(bindings::inode_just_drop);
         ops.evict_inode = Some(evict_inode::<T>);
         ops.statfs = Some(bindings::simple_statfs);
@@ -439,9 +438,9 @@ unsafe extern "C" fn evict_inode<T: PseudoFs>(inode: *mut bindings::inode) {
 impl<T: PseudoFs> DentryOperations<T> {
     /// Builds the dentry operations: the name is [`PseudoFs::DNAME`] and pruning a dentry clears
     /// the object's stash (`stashed_dentry_prune()`).
+    #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
-        // SAFETY: All-zero is a valid `dentry_operations` (no methods).
-        let mut ops: bindings::dentry_operations = unsafe { core::mem::zeroed() };
+        let mut ops: bindings::dentry_operations = pin_init::zeroed();
         ops.d_dname = Some(d_dname::<T>);
         ops.d_prune = Some(bindings::stashed_dentry_prune);
         Self(ops, PhantomData)
@@ -461,15 +460,18 @@ unsafe extern "C" fn d_dname<T: PseudoFs>(
 }
 
 impl<T: PseudoFs> InodeOperations<T> {
-    /// Builds the inode operations: `getattr` and `setattr` behave as for anonymous inodes
-    /// (`anon_inode_getattr()`, and `anon_inode_setattr()` which refuses every change), and
-    /// `listxattr` is [`PseudoFs::listxattr`].
+    /// Builds the inode operations: `getattr` and `setattr` as
+    /// [`PseudoFs::ANON_INODE_ATTRIBUTES`] says, and [`PseudoFs::listxattr`] if implemented.
+    #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
-        // SAFETY: All-zero is a valid `inode_operations` (no methods).
-        let mut ops: bindings::inode_operations = unsafe { core::mem::zeroed() };
-        ops.getattr = Some(bindings::anon_inode_getattr);
-        ops.setattr = Some(bindings::anon_inode_setattr);
-        ops.listxattr = Some(listxattr::<T>);
+        let mut ops: bindings::inode_operations = pin_init::zeroed();
+        if T::ANON_INODE_ATTRIBUTES {
+            ops.getattr = Some(bindings::anon_inode_getattr);
+            ops.setattr = Some(bindings::anon_inode_setattr);
+        }
+        if T::HAS_LISTXATTR {
+            ops.listxattr = Some(listxattr::<T>);
+        }
         Self(ops, PhantomData)
     }
 }
@@ -499,11 +501,14 @@ unsafe extern "C" fn listxattr<T: PseudoFs>(
 impl<T: PseudoFs> XattrHandler<T> {
     /// Builds the handler for the names starting with `prefix` (e.g. `trusted.`).
     pub const fn new(prefix: &'static CStr) -> Self {
-        // SAFETY: All-zero is a valid `xattr_handler` (no methods, no name).
-        let mut h: bindings::xattr_handler = unsafe { core::mem::zeroed() };
+        let mut h: bindings::xattr_handler = pin_init::zeroed();
         h.prefix = as_char_ptr_in_const_context(prefix);
-        h.get = Some(xattr_get::<T>);
-        h.set = Some(xattr_set::<T>);
+        if T::HAS_XATTR_GET {
+            h.get = Some(xattr_get::<T>);
+        }
+        if T::HAS_XATTR_SET {
+            h.set = Some(xattr_set::<T>);
+        }
         Self(h, PhantomData)
     }
 }
@@ -611,13 +616,21 @@ impl<'a, T: PseudoFs> LockedInode<'a, T> {
 impl<T: PseudoFs> ExportOperations<T> {
     /// Builds the export operations for file handles made of one 64-bit id with type
     /// `FILEID_KERNFS`.
+    #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
-        // SAFETY: All-zero is a valid `export_operations` (no methods).
-        let mut ops: bindings::export_operations = unsafe { core::mem::zeroed() };
-        ops.encode_fh = Some(encode_fh::<T>);
-        ops.fh_to_dentry = Some(fh_to_dentry::<T>);
-        ops.open = Some(export_open::<T>);
-        ops.permission = Some(export_permission::<T>);
+        let mut ops: bindings::export_operations = pin_init::zeroed();
+        if T::HAS_ENCODE_FH {
+            ops.encode_fh = Some(encode_fh::<T>);
+        }
+        if T::HAS_FH_TO_DENTRY {
+            ops.fh_to_dentry = Some(fh_to_dentry::<T>);
+        }
+        if T::HAS_EXPORT_OPEN {
+            ops.open = Some(export_open::<T>);
+        }
+        if T::HAS_EXPORT_PERMISSION {
+            ops.permission = Some(export_permission::<T>);
+        }
         Self(ops, PhantomData)
     }
 }
@@ -715,11 +728,16 @@ unsafe extern "C" fn export_open<T: PseudoFs>(
 impl<T: PseudoFs> StashedOperations<T> {
     /// Builds the stash callbacks: `init_inode` gives the inode the object reference and calls
     /// [`PseudoFs::init_inode`], `put_data` drops a reference that was not used, and
-    /// `stash_dentry` calls [`PseudoFs::stash_dentry`] before the generic `stash_dentry()`.
+    /// `stash_dentry` calls [`PseudoFs::stash_dentry`], if implemented, before the generic
+    /// `stash_dentry()`.
+    #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
-        // SAFETY: All-zero is a valid `stashed_operations` (no methods).
-        let mut ops: bindings::stashed_operations = unsafe { core::mem::zeroed() };
-        ops.stash_dentry = Some(stash_dentry::<T>);
+        let mut ops: bindings::stashed_operations = pin_init::zeroed();
+        ops.stash_dentry = if T::HAS_STASH_DENTRY {
+            Some(stash_dentry::<T>)
+        } else {
+            Some(bindings::stash_dentry)
+        };
         ops.put_data = Some(put_data::<T>);
         ops.init_inode = Some(init_inode::<T>);
         Self(ops, PhantomData)
@@ -800,8 +818,7 @@ impl<T: PseudoFs> FileSystemType<T> {
     /// Builds a filesystem type named `name` whose super block is set up by `init_pseudo()` with
     /// `T`'s operations, and torn down by `kill_anon_super()`.
     pub const fn new(name: &'static CStr) -> Self {
-        // SAFETY: All-zero is a valid `file_system_type`.
-        let mut t: bindings::file_system_type = unsafe { core::mem::zeroed() };
+        let mut t: bindings::file_system_type = pin_init::zeroed();
         t.name = as_char_ptr_in_const_context(name);
         t.init_fs_context = Some(init_fs_context::<T>);
         t.kill_sb = Some(bindings::kill_anon_super);
@@ -826,7 +843,9 @@ unsafe extern "C" fn init_fs_context<T: PseudoFs>(fc: *mut bindings::fs_context)
         (*ctx).ops = tables.sops.as_ptr();
         (*ctx).eops = tables.eops.as_ptr();
         (*ctx).dops = tables.dops.as_ptr();
-        (*ctx).xattr = tables.xattr.0.as_ptr();
+        if let Some(xattr) = tables.xattr {
+            (*ctx).xattr = xattr.0.as_ptr();
+        }
         (*fc).s_fs_info = tables.stashed_ops.as_ptr().cast_mut().cast();
     }
     0
@@ -932,182 +951,32 @@ pub fn path_from_stashed<T: PseudoFs>(mnt: &Mount<T>, data: ARef<T::Data>) -> Re
     Ok(path)
 }
 
-/// A `struct path` (a mount and a dentry) holding a reference to both.
-///
-/// # Invariants
-///
-/// Both pointers are valid and referenced for as long as the `Path` exists (or, for a `&Path`
-/// from [`Path::from_raw`], for its lifetime). The dentry is positive: it has an inode, which it
-/// keeps while it is referenced.
-#[repr(transparent)]
-pub struct Path(bindings::path);
-
-impl Path {
-    /// Borrows a path owned by C code.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must point to a valid, referenced path whose dentry is positive, for the lifetime
-    /// `'a`.
-    #[inline]
-    pub unsafe fn from_raw<'a>(ptr: *const bindings::path) -> &'a Self {
-        // SAFETY: `Path` is a transparent wrapper; validity is guaranteed by the caller.
-        unsafe { &*ptr.cast() }
-    }
-
-    /// Returns a pointer to the C path.
-    #[inline]
-    pub fn as_ptr(&self) -> *const bindings::path {
-        &self.0
-    }
-
-    /// Returns the inode of the path's dentry.
-    #[inline]
-    pub fn inode(&self) -> &Inode {
-        // SAFETY: The dentry is valid and positive (type invariants), and a positive dentry keeps
-        // its inode while it is referenced.
-        unsafe { Inode::from_raw((*self.0.dentry).d_inode) }
-    }
-
-    /// Gives up the mount reference and returns the dentry with its reference, as
-    /// `fh_to_dentry` callers want.
-    #[inline]
-    fn into_dentry(self) -> *mut bindings::dentry {
-        let me = core::mem::ManuallyDrop::new(self);
-        // SAFETY: The mount reference is ours to drop.
-        unsafe { bindings::mntput(me.0.mnt) };
-        me.0.dentry
-    }
-
-    /// Hands the path with its references to C (`*out = path`, as in `pidfs_get_root()`).
-    ///
-    /// # Safety
-    ///
-    /// `out` must be valid for writes.
-    #[inline]
-    pub unsafe fn write_to(self, out: *mut bindings::path) {
-        let me = core::mem::ManuallyDrop::new(self);
-        // SAFETY: `out` is writable; the references move with the value.
-        unsafe { out.write(me.0) };
-    }
-}
-
-impl Drop for Path {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: We own references to both (type invariants).
-        unsafe { bindings::path_put(&self.0) };
-    }
-}
-
-/// An inode of a pseudo filesystem, borrowed.
-///
-/// # Invariants
-///
-/// The wrapped inode is valid for the lifetime of the borrow.
-#[repr(transparent)]
-pub struct Inode(Opaque<bindings::inode>);
-
-impl Inode {
-    /// Borrows an inode.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must be a valid inode for the lifetime `'a`.
-    #[inline]
-    pub unsafe fn from_raw<'a>(ptr: *const bindings::inode) -> &'a Self {
-        // SAFETY: Transparent wrapper; validity is guaranteed by the caller.
-        unsafe { &*ptr.cast() }
-    }
-
-    /// Returns a pointer to the C inode.
-    #[inline]
-    pub fn as_ptr(&self) -> *mut bindings::inode {
-        self.0.get()
-    }
-
-    /// Returns the inode number (`i_ino`).
-    #[inline]
-    pub fn ino(&self) -> u64 {
-        // SAFETY: The inode is valid (type invariants). `i_ino` is set before the inode becomes
-        // reachable, and is read without a lock, as the VFS reads it.
-        unsafe { (*self.as_ptr()).i_ino }
-    }
-
-    /// Returns the inode generation (`i_generation`).
-    #[inline]
-    pub fn generation(&self) -> u32 {
-        // SAFETY: The inode is valid; `i_generation` is set once at creation.
-        unsafe { (*self.as_ptr()).i_generation }
-    }
-
-    /// Warns once if the inode is not locked (`WARN_ON_ONCE(!inode_is_locked(inode))`).
-    #[inline]
-    pub fn assert_locked(&self) {
-        // SAFETY: The inode is valid (type invariants); the lock state is only read.
-        let locked = unsafe { bindings::inode_is_locked(self.as_ptr()) } != 0;
-        crate::warn_on_once!(!locked);
-    }
-}
-
-/// A new inode being set up by [`PseudoFs::init_inode`], before anyone else can see it.
-///
-/// # Invariants
-///
-/// The inode is new and not yet visible to anyone but the holder, so its fields may be written.
-pub struct NewInode<'a>(&'a Inode);
-
-impl NewInode<'_> {
-    /// Sets the inode number and generation (`i_ino`, `i_generation`).
-    #[inline]
-    pub fn set_ino(&self, ino: u64, generation: u32) {
-        let i = self.0.as_ptr();
-        // SAFETY: The inode is new and not visible to anyone else (type invariants), and a
-        // `NewInode` cannot be shared with another thread, so nothing accesses it concurrently.
-        unsafe {
-            (*i).i_ino = ino;
-            (*i).i_generation = generation;
-        }
-    }
-
-    /// Adds and removes `S_*` inode flags (`i_flags`).
-    #[inline]
-    pub fn change_flags(&self, set: InodeFlags, clear: InodeFlags) {
-        let i = self.0.as_ptr();
-        // SAFETY: The inode is new and not visible to anyone else (type invariants), and a
-        // `NewInode` cannot be shared with another thread, so nothing accesses it concurrently.
-        unsafe { (*i).i_flags = ((*i).i_flags | set.0) & !clear.0 };
-    }
-
-    /// Adds permission bits to the mode (`i_mode`). Other bits of `mode` are ignored
-    /// (`S_IALLUGO` masks it), so the file type cannot change.
-    #[inline]
-    pub fn add_mode(&self, mode: u16) {
-        // `S_IALLUGO`: the set-id, sticky and permission bits.
-        const S_IALLUGO: u16 = 0o7777;
-        let i = self.0.as_ptr();
-        // SAFETY: The inode is new and not visible to anyone else (type invariants), and a
-        // `NewInode` cannot be shared with another thread, so nothing accesses it concurrently.
-        unsafe { (*i).i_mode |= mode & S_IALLUGO };
-    }
-}
-
 impl<T: PseudoFs> FileOperations<T> {
     /// Builds the file operations from [`PseudoFs`]'s `release`, `poll`, `ioctl`,
     /// `compat_ioctl` (with `CONFIG_COMPAT`) and `show_fdinfo` (with `CONFIG_PROC_FS`).
+    #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
-        // SAFETY: All-zero is a valid `file_operations` (no methods, no owner).
-        let mut ops: bindings::file_operations = unsafe { core::mem::zeroed() };
-        ops.release = Some(release::<T>);
-        ops.poll = Some(poll::<T>);
-        ops.unlocked_ioctl = Some(unlocked_ioctl::<T>);
+        let mut ops: bindings::file_operations = pin_init::zeroed();
+        if T::HAS_RELEASE {
+            ops.release = Some(release::<T>);
+        }
+        if T::HAS_POLL {
+            ops.poll = Some(poll::<T>);
+        }
+        if T::HAS_IOCTL {
+            ops.unlocked_ioctl = Some(unlocked_ioctl::<T>);
+        }
         #[cfg(CONFIG_COMPAT)]
         {
-            ops.compat_ioctl = Some(compat_ioctl::<T>);
+            if T::HAS_COMPAT_IOCTL {
+                ops.compat_ioctl = Some(compat_ioctl::<T>);
+            }
         }
         #[cfg(CONFIG_PROC_FS)]
         {
-            ops.show_fdinfo = Some(show_fdinfo::<T>);
+            if T::HAS_SHOW_FDINFO {
+                ops.show_fdinfo = Some(show_fdinfo::<T>);
+            }
         }
         Self(ops, PhantomData)
     }
@@ -1392,7 +1261,7 @@ pub fn dentry_open(path: &Path, flags: u32, keep_flags: u32) -> Result<ARef<File
 /// # Examples
 ///
 /// ```
-/// use kernel::{ioctl::{_IOR, _IOWR}, pidfs::fs::extensible_ioctl_valid};
+/// use kernel::{ioctl::{_IOR, _IOWR}, fs::pseudo::extensible_ioctl_valid};
 ///
 /// let info = _IOWR::<[u8; 88]>(0xFF, 11);
 /// // An older, smaller struct is fine as long as it is not below the first version.
@@ -1415,27 +1284,6 @@ pub fn extensible_ioctl_valid(cmd: u32, expected: u32, min_size: usize) -> bool 
         && _IOC_NR(cmd) == _IOC_NR(expected)
         && _IOC_SIZE(cmd) >= min_size
 }
-
-/// Flags of an inode (`S_*` of `i_flags`) that a pseudo filesystem may set on or clear from its
-/// new inodes with [`NewInode::change_flags`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InodeFlags(u32);
-
-impl core::ops::BitOr for InodeFlags {
-    type Output = Self;
-
-    #[inline]
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-/// The inode is internal to the kernel: no security checks, no fsnotify events (`S_PRIVATE`).
-pub const S_PRIVATE: InodeFlags = InodeFlags(bindings::S_PRIVATE);
-/// The inode belongs to an anonymous or pseudo filesystem (`S_ANON_INODE`).
-pub const S_ANON_INODE: InodeFlags = InodeFlags(bindings::S_ANON_INODE);
-/// The inode cannot be changed (`S_IMMUTABLE`); setting extended attributes needs it clear.
-pub const S_IMMUTABLE: InodeFlags = InodeFlags(bindings::S_IMMUTABLE);
 
 /// A kernel buffer for extended attribute values or names, passed in by the VFS.
 ///
