@@ -22,6 +22,7 @@ pub mod exit {
     pub const IDENTITY: i32 = 12;
     pub const EXPORT: i32 = 13;
     pub const BUSY: i32 = 14;
+    pub const REPORT: i32 = 15;
 }
 
 #[derive(Debug)]
@@ -68,6 +69,8 @@ pub enum Error {
     Bench { what: String, dir: PathBuf },
     /// Another `wb` holds the lock of the cache (`lock.rs`).
     Busy { cache: PathBuf, holder: String },
+    /// A saved report cannot be read or joined (`wb ci --merge`).
+    Report { what: String, hint: String },
 }
 
 impl Error {
@@ -89,6 +92,7 @@ impl Error {
             Error::Export { .. } => exit::EXPORT,
             Error::Bench { .. } => exit::VERDICT_FAILED,
             Error::Busy { .. } => exit::BUSY,
+            Error::Report { .. } => exit::REPORT,
         }
     }
 
@@ -107,6 +111,7 @@ impl fmt::Display for Error {
             Error::Setup { what, hint } => write!(f, "setup: {what}\n  what to do: {hint}"),
             Error::Base { what, hint } => write!(f, "base tree: {what}\n  what to do: {hint}"),
             Error::Series { what, hint } => write!(f, "series: {what}\n  what to do: {hint}"),
+            Error::Report { what, hint } => write!(f, "report: {what}\n  what to do: {hint}"),
             Error::PatchDoesNotApply { patch, files, log } => {
                 write!(f, "series: patch {patch} does not apply")?;
                 if files.is_empty() {

@@ -26,6 +26,7 @@ mod run;
 mod series;
 mod seriescheck;
 mod setup;
+mod shard;
 mod splat;
 mod stamps;
 mod testcmd;
@@ -100,6 +101,13 @@ commands:
         [--variants-only] apply the whole series and build only the
                           variants of the last patch (with --full: all 8)
         [--no-debug]      leave out the debug boots
+        [--shard K/N]     run only the cells of patches K, K+N, K+2N, …
+                          (each shard still applies the whole prefix and
+                          keeps its build directories); the last patch's
+                          full runs, variants and debug boot go with it
+        --merge DIR…      join the report directories of shards 1..N of
+                          one series into one report (report.md/.json,
+                          kcidb.json in out/ci/<time>-merged) and verdict
   export                the series as mail through b4 (sender = git config
                         user.name/user.email, never the neutral identity)
         [--version N]     version (default 1); N >= 2 needs ci/versions/v(N-1)
@@ -179,7 +187,8 @@ environment:
 exit codes: 0 ok, 1 tests or checks failed (or no usable bench figures),
   2 usage, 3 setup, 4 base, 5 series (a patch does not apply, also in
   `onto`), 6 config, 7 build, 8 guest, 9 boot, 10 drift, 11 I/O,
-  12 no usable sender identity, 13 export (b4, cover letter, version records)
+  12 no usable sender identity, 13 export (b4, cover letter, version records),
+  14 cache busy (another wb holds its lock), 15 report (`ci --merge` input)
 ";
 
 struct Args {
@@ -386,16 +395,33 @@ fn real_main() -> Result<i32> {
             let full = a.flag("--full");
             let variants_only = a.flag("--variants-only");
             let no_debug = a.flag("--no-debug");
-            a.done()?;
-            setup::run(&ctx)?;
-            let m = matrix::run(
-                &ctx,
-                matrix::Options {
-                    full,
-                    variants_only,
-                    no_debug,
-                },
-            )?;
+            let shard = a.value("--shard")?.map(|s| shard::Shard::parse(&s)).transpose()?;
+            let m = if a.flag("--merge") {
+                if full || variants_only || no_debug || shard.is_some() {
+                    return Err(Error::Usage(
+                        "--merge only joins reports: give it the shards' report directories alone"
+                            .into(),
+                    ));
+                }
+                let dirs: Vec<PathBuf> = a.rest.drain(..).map(PathBuf::from).collect();
+                let out = ctx
+                    .out_dir()
+                    .join("ci")
+                    .join(format!("{}-merged", util::now_stamp()));
+                shard::merge(&dirs, &out)?
+            } else {
+                a.done()?;
+                setup::run(&ctx)?;
+                matrix::run(
+                    &ctx,
+                    matrix::Options {
+                        full,
+                        variants_only,
+                        no_debug,
+                        shard,
+                    },
+                )?
+            };
             println!("\n{}", m.markdown());
             println!("report: {}", m.dir.join("report.md").display());
             m.ok()

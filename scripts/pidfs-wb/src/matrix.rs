@@ -14,6 +14,7 @@ use crate::checks::{self, Check};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::run::{boot_and_judge, BootArgs};
+use crate::shard::Shard;
 use crate::verdict::{Counts, VerdictDiff};
 use crate::{guest, ident, qemu, stamps, tree, util};
 use std::collections::BTreeSet;
@@ -50,6 +51,8 @@ pub struct Options {
     pub variants_only: bool,
     /// Leave out the debug cells of the last patch (`wb ci --no-debug`).
     pub no_debug: bool,
+    /// Run only the cells of this shard's patches (`wb ci --shard K/N`).
+    pub shard: Option<Shard>,
 }
 
 /// Configurations booted on the last patch with `kconfig/debug.config`
@@ -296,6 +299,10 @@ pub struct Matrix {
     pub series: String,
     pub base: String,
     pub seconds: f64,
+    /// The shard this report is of, if it is one (`wb ci --shard`).
+    pub shard: Option<Shard>,
+    /// The number of patches of the series (the last patch).
+    pub last_patch: usize,
 }
 
 impl Matrix {
@@ -307,8 +314,28 @@ impl Matrix {
                 .all(|d| d.as_ref().is_none_or(|d| d.agrees()))
     }
 
+    /// Writes report.md, report.json and kcidb.json into the report's
+    /// directory.
+    pub fn write(&self) -> Result<()> {
+        util::write(&self.dir.join("report.md"), self.markdown().as_bytes())?;
+        let report = self.json();
+        util::write(&self.dir.join("report.json"), report.as_bytes())?;
+        write_kcidb(&self.dir, &report)
+    }
+
     pub fn markdown(&self) -> String {
         let mut s = String::new();
+        if let Some(sh) = self.shard {
+            let _ = writeln!(
+                s,
+                "Shard {} of the per-patch matrix: patches {}, every {}th of {}; \
+                 `wb ci --merge` joins the shards' reports.\n",
+                sh.label(),
+                sh.k,
+                sh.n,
+                self.last_patch
+            );
+        }
         let _ = writeln!(
             s,
             "| patch | config | applies | builds | boots | tests | checks | pass/fail/skip | time | note |"
@@ -400,6 +427,11 @@ impl Matrix {
                     ("seconds", num1(c.seconds)),
                     ("note", s(c.note.as_str())),
                     ("log", s(c.log.as_str())),
+                    (
+                        "run_dir",
+                        opt(c.run_dir.as_ref().map(|d| s(d.display().to_string()))),
+                    ),
+                    ("nothing_to_build", Value::Bool(c.nothing_to_build)),
                     ("checks_ok", Value::Bool(c.checks_ok())),
                     (
                         "checks",
@@ -447,6 +479,8 @@ impl Matrix {
         };
         obj([
             ("ok", Value::Bool(self.ok())),
+            ("shard", opt(self.shard.map(|x| s(x.label())))),
+            ("patches", num(self.last_patch as f64)),
             ("series_sha256", s(self.series.as_str())),
             ("base_commit", s(self.base.as_str())),
             ("seconds", num1(self.seconds)),
@@ -593,6 +627,17 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
     // at is checked for every file of the series up to there.
     let mut seen_configs: BTreeSet<String> = BTreeSet::new();
     let ks: Vec<usize> = if n == 0 { vec![0] } else { (1..=n).collect() };
+    if let Some(sh) = opts.shard {
+        if !ks.iter().any(|&k| sh.owns(k)) {
+            return Err(Error::Usage(format!(
+                "--shard {}: the series has {n} patch(es), so this shard has none",
+                sh.label()
+            )));
+        }
+    }
+    // Rust files changed by the patches another shard runs since this
+    // shard's previous cell: compiled again here like this patch's own.
+    let mut changed_since: BTreeSet<String> = BTreeSet::new();
     'patches: for k in ks {
         let name = if k == 0 {
             "(base)".to_string()
@@ -601,6 +646,17 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
         };
         let last = k == n;
         if opts.variants_only && !last {
+            continue;
+        }
+        if let Some(sh) = opts.shard.filter(|sh| !sh.owns(k)) {
+            let text = util::read(&ctx.patches_dir().join(&name))?;
+            let files = checks::touched_files(&text);
+            changed_since.extend(files.iter().filter(|f| f.ends_with(".rs")).cloned());
+            touched.extend(files);
+            util::info(&format!(
+                "ci: patch {k}/{n} {name} is not in shard {}",
+                sh.label()
+            ));
             continue;
         }
         util::step(&format!("ci: patch {k}/{n} {name}"));
@@ -652,11 +708,21 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
             }
             // The source-time records would give them back the mtime of
             // an earlier build of the same content.
-            let rs: BTreeSet<String> = changed
+            let mut rs: BTreeSet<String> = changed
                 .iter()
                 .filter(|f| f.ends_with(".rs"))
                 .cloned()
                 .collect();
+            for f in std::mem::take(&mut changed_since) {
+                let p = applied.tree.join(&f);
+                if p.is_file() {
+                    let _ = std::fs::File::options()
+                        .append(true)
+                        .open(&p)
+                        .and_then(|fh| fh.set_modified(std::time::SystemTime::now()));
+                }
+                rs.insert(f);
+            }
             for config in ["fs-pid-n", "fs-pid-y"] {
                 stamps::forget(&ctx.build_dir(config), &rs)?;
             }
@@ -813,7 +879,10 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
             }
         }
     }
-    let (diff, diff_note) = compare_last(&cells, n, &dir)?;
+    let (diff, mut diff_note) = compare_last(&cells, n, &dir)?;
+    if let Some(sh) = opts.shard.filter(|sh| !sh.owns(n)) {
+        diff_note = format!("the last patch is not in shard {}", sh.label());
+    }
     let (debug_diff, debug_diff_note) = if opts.full {
         compare_pair(
             &cells,
@@ -839,11 +908,10 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
         series,
         base,
         seconds: started.elapsed().as_secs_f64(),
+        shard: opts.shard,
+        last_patch: n,
     };
-    util::write(&m.dir.join("report.md"), m.markdown().as_bytes())?;
-    let report = m.json();
-    util::write(&m.dir.join("report.json"), report.as_bytes())?;
-    write_kcidb(&m.dir, &report)?;
+    m.write()?;
     Ok(m)
 }
 
@@ -1287,6 +1355,8 @@ mod tests {
             series: "abc".into(),
             base: "def".into(),
             seconds: 1.0,
+            shard: None,
+            last_patch: 1,
         };
         assert!(!m.ok());
         let md = m.markdown();
@@ -1336,6 +1406,8 @@ mod tests {
             series: String::new(),
             base: String::new(),
             seconds: 0.0,
+            shard: None,
+            last_patch: 1,
         };
         assert!(!with_diff.ok(), "a verdict difference fails the matrix");
         assert!(with_diff.json().contains("\"fs-pid-y\": \"fail\""));
