@@ -141,6 +141,61 @@ pub struct Options {
 }
 
 impl Options {
+    /// The options of `wb bench` (see `cli.rs`).
+    pub fn from_args(a: &mut crate::cli::Args) -> Result<Options> {
+        let quick = a.flag("--quick")?;
+        let icount = a.flag("--icount")?;
+        let shift = a.number("--shift")?;
+        if shift.is_some() && !icount {
+            return Err(Error::Usage("--shift needs --icount".into()));
+        }
+        if shift.is_some_and(|s| s > 10) {
+            return Err(Error::Usage("--shift takes 0 to 10".into()));
+        }
+        let mode = if icount {
+            Mode::Icount(shift.unwrap_or(0) as u32)
+        } else {
+            Mode::Wall
+        };
+        let mut o = if quick {
+            Options::quick(mode)
+        } else {
+            Options {
+                boots: 3,
+                mode,
+                reps: 5,
+                scale: 100,
+                quick: false,
+                deadline: Duration::from_secs(1800),
+                no_build: false,
+                llvm: false,
+            }
+        };
+        o.llvm = a.flag("--llvm")?;
+        if let Some(n) = a.number("--boots")? {
+            o.boots = n as usize;
+        }
+        if let Some(n) = a.number("--reps")? {
+            o.reps = n as u32;
+        }
+        if let Some(n) = a.number("--scale")? {
+            o.scale = n as u32;
+        }
+        if let Some(n) = a.number("--deadline")? {
+            o.deadline = Duration::from_secs(n);
+        }
+        o.no_build = a.flag("--no-build")?;
+        a.done()?;
+        if o.boots == 0 || o.reps == 0 || o.scale == 0 {
+            return Err(Error::Usage(
+                "--boots, --reps and --scale must be at least 1".into(),
+            ));
+        }
+        Ok(o)
+    }
+}
+
+impl Options {
     pub fn quick(mode: Mode) -> Self {
         Options {
             boots: 1,

@@ -123,10 +123,26 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn ok(&self) -> bool {
-        self.rows
+    /// The first patch that did not apply, as the error `wb onto` exits
+    /// with (exit 5), or `Ok` when every patch applied.
+    pub fn first_failure(&self, log_dir: &Path, tree: &str, reference: &str) -> Result<()> {
+        let Some((i, (name, AmResult::Failed(files)))) = self
+            .rows
             .iter()
-            .all(|(_, r)| !matches!(r, AmResult::Failed(_) | AmResult::NotTried))
+            .enumerate()
+            .find(|(_, (_, x))| matches!(x, AmResult::Failed(_)))
+        else {
+            return Ok(());
+        };
+        Err(Error::PatchDoesNotApply {
+            patch: format!(
+                "{name} ({} of {}) onto {tree} at {reference}",
+                i + 1,
+                self.rows.len()
+            ),
+            files: files.clone(),
+            log: log_dir.join(format!("{name}.log")),
+        })
     }
 
     pub fn table(&self) -> String {
@@ -345,7 +361,7 @@ mod tests {
     }
 
     #[test]
-    fn report_ok_and_table() {
+    fn report_first_failure_and_table() {
         let r = Report {
             rows: vec![
                 ("0001-a.patch".into(), AmResult::Clean),
@@ -357,7 +373,21 @@ mod tests {
             ],
             branch: None,
         };
-        assert!(!r.ok());
+        let e = r
+            .first_failure(Path::new("/out/onto"), "/tree", "HEAD")
+            .unwrap_err();
+        assert!(matches!(e, Error::PatchDoesNotApply { .. }));
+        let text = e.to_string();
+        assert!(
+            text.contains("0002-b.patch (2 of 3) onto /tree at HEAD"),
+            "{text}"
+        );
+        assert!(text.contains("/out/onto/0002-b.patch.log"), "{text}");
+        let clean = Report {
+            rows: vec![("0001-a.patch".into(), AmResult::Clean)],
+            branch: None,
+        };
+        assert!(clean.first_failure(Path::new("/o"), "/t", "HEAD").is_ok());
         let t = r.table();
         assert!(t.contains("| 2 0002-b.patch | FAILED: fs/x.c |"), "{t}");
         assert!(t.contains("| 3 0003-c.patch | not tried"), "{t}");

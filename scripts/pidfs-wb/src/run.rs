@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::verdict::VerdictDiff;
 use crate::{base, build, ctx, guest, ktap, qemu, tree, util, verdict};
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What one boot needs: the configuration, the guest's tests, a kernel to
 /// boot instead of building one, and QEMU's options.
@@ -17,6 +17,56 @@ pub struct BootArgs {
     pub guest: guest::GuestOptions,
     pub kernel: Option<PathBuf>,
     pub boot: qemu::BootOptions,
+}
+
+impl BootArgs {
+    /// The boot options of `wb boot` and `wb run` (see `cli.rs`).
+    pub fn from_args(a: &mut crate::cli::Args) -> Result<BootArgs> {
+        let config = a.value("--config")?.unwrap_or_else(|| "fs-pid-n".into());
+        let config = if a.flag("--debug")? {
+            build::debug_config_name(&config)
+        } else {
+            config
+        };
+        let only = a.values("--only")?;
+        let skip = a.values("--skip")?;
+        let extra: Vec<PathBuf> = a
+            .values("--extra")?
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        for x in &extra {
+            if !x.is_file() {
+                return Err(Error::Usage(format!(
+                    "--extra {}: no such file",
+                    x.display()
+                )));
+            }
+        }
+        let kernel = a.value("--kernel")?.map(PathBuf::from);
+        let timeout = a.number("--timeout")?.map(|t| t as u32);
+        let deadline = Duration::from_secs(a.number("--deadline")?.unwrap_or(1800));
+        let kvm = a.flag("--kvm")?;
+        Ok(BootArgs {
+            config,
+            guest: guest::GuestOptions {
+                extra,
+                filter: only,
+                skip: skip
+                    .into_iter()
+                    .map(|s| (s, "left out with --skip".to_string()))
+                    .collect(),
+                timeout,
+            },
+            kernel,
+            boot: qemu::BootOptions {
+                kvm,
+                deadline,
+                extra_cmdline: String::new(),
+                icount_shift: None,
+            },
+        })
+    }
 }
 
 /// One judged boot: its run directory (console, guest log, plan,

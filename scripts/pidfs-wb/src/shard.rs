@@ -267,8 +267,13 @@ fn read_part(dir: &Path) -> Result<Part> {
     )?;
     let dn = crate::build::debug_config_name("fs-pid-n");
     let dy = crate::build::debug_config_name("fs-pid-y");
-    let (debug_diff, debug_diff_note) =
-        diff_from(field(&v, "verdict_diff_debug", &what)?, dir, &dn, &dy, &what)?;
+    let (debug_diff, debug_diff_note) = diff_from(
+        field(&v, "verdict_diff_debug", &what)?,
+        dir,
+        &dn,
+        &dy,
+        &what,
+    )?;
     Ok(Part {
         dir: dir.to_path_buf(),
         shard,
@@ -333,7 +338,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Matrix> {
     if ks != (1..=n).collect::<Vec<_>>() {
         return Err(Error::Usage(format!(
             "--merge needs each of shards 1..{n} once; got {}",
-            ks.iter().map(|k| format!("{k}/{n}")).collect::<Vec<_>>().join(", ")
+            ks.iter()
+                .map(|k| format!("{k}/{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     let last = first.last_patch;
@@ -466,8 +474,10 @@ mod tests {
         let table = "| binary | test | fs-pid-n | fs-pid-y |\n|---|---|---|---|\n| pidfd/x | t | pass | fail |\n";
         util::write(
             &d1.join("verdict-diff.md"),
-            format!("# fs-pid-y against fs-pid-n, last patch\n\nfs-pid-n: a\nfs-pid-y: b\n\n{table}")
-                .as_bytes(),
+            format!(
+                "# fs-pid-y against fs-pid-n, last patch\n\nfs-pid-n: a\nfs-pid-y: b\n\n{table}"
+            )
+            .as_bytes(),
         )
         .unwrap();
         let diff = VerdictDiff {
@@ -500,10 +510,16 @@ mod tests {
         assert!(!merged.ok(), "patch 2 failed in shard 2");
         assert_eq!(merged.seconds, 60.0);
         let json = util::read(&tmp.join("merged/report.json")).unwrap();
-        assert!(json.contains("\"shard\": null") || json.contains("\"shard\":null"), "{json}");
+        assert!(
+            json.contains("\"shard\": null") || json.contains("\"shard\":null"),
+            "{json}"
+        );
         assert!(tmp.join("merged/kcidb.json").is_file());
         // A shard missing, a shard twice, another series: refused.
-        assert!(matches!(merge(&[d1.clone()], &tmp.join("m2")), Err(Error::Usage(_))));
+        assert!(matches!(
+            merge(&[d1.clone()], &tmp.join("m2")),
+            Err(Error::Usage(_))
+        ));
         assert!(matches!(
             merge(&[d1.clone(), d1.clone()], &tmp.join("m3")),
             Err(Error::Usage(_))
@@ -513,12 +529,18 @@ mod tests {
         let mut m = matrix(vec![cell(2, "fs-pid-n", None, false)], &other, Some(s2));
         m.series = "zzz".into();
         m.write().unwrap();
-        assert!(matches!(merge(&[d1.clone(), other], &tmp.join("m4")), Err(Error::Usage(_))));
+        assert!(matches!(
+            merge(&[d1.clone(), other], &tmp.join("m4")),
+            Err(Error::Usage(_))
+        ));
         // A report of a run without --shard is not a shard report.
         let plain = tmp.join("plain");
         util::mkdir(&plain).unwrap();
         matrix(all, &plain, None).write().unwrap();
-        assert!(matches!(merge(&[plain, d2], &tmp.join("m5")), Err(Error::Report { .. })));
+        assert!(matches!(
+            merge(&[plain, d2], &tmp.join("m5")),
+            Err(Error::Report { .. })
+        ));
         let _ = std::fs::remove_dir_all(&tmp);
     }
 }

@@ -552,7 +552,8 @@ len(data['tests']), 'tests')\n";
 /// broken job must fail, so the check can fail), and its shard count, job
 /// matrix and `wb` calls agree.
 fn workflow_valid(ctx: &Ctx, t: &mut Tally) -> Result<()> {
-    const NAME: &str = ".github/workflows/per-patch-ci.yml: valid GitHub workflow (check-jsonschema, \
+    const NAME: &str =
+        ".github/workflows/per-patch-ci.yml: valid GitHub workflow (check-jsonschema, \
                         vendor.github-workflows), shards and matrix agree";
     let file = ctx.repo.join(".github/workflows/per-patch-ci.yml");
     let text = util::read(&file)?;
@@ -565,7 +566,10 @@ fn workflow_valid(ctx: &Ctx, t: &mut Tally) -> Result<()> {
     };
     let broken = ctx.cache.join("selftest/workflow-broken.yml");
     util::mkdir(broken.parent().unwrap_or(&ctx.cache))?;
-    util::write(&broken, text.replacen("runs-on:", "runs-onn:", 1).as_bytes())?;
+    util::write(
+        &broken,
+        text.replacen("runs-on:", "runs-onn:", 1).as_bytes(),
+    )?;
     let (good, bad) = match (check(&file), check(&broken)) {
         (Ok(g), Ok(b)) => (g, b),
         (Err(e), _) | (_, Err(e)) => {
@@ -582,15 +586,33 @@ fn workflow_valid(ctx: &Ctx, t: &mut Tally) -> Result<()> {
         .find_map(|l| l.trim().strip_prefix("shard: ["))
         .map(|v| v.trim_end_matches(']').split(',').count().to_string());
     let (ok, detail) = if !good.status.success() {
-        (false, String::from_utf8_lossy(&good.stdout).trim().to_string())
+        (
+            false,
+            String::from_utf8_lossy(&good.stdout).trim().to_string(),
+        )
     } else if bad.status.success() {
-        (false, "a copy with a misspelt `runs-on` passed: the check cannot fail".to_string())
+        (
+            false,
+            "a copy with a misspelt `runs-on` passed: the check cannot fail".to_string(),
+        )
     } else if shards.is_none() || shards != matrix {
-        (false, format!("SHARDS {shards:?} against a job matrix of {matrix:?} shards"))
+        (
+            false,
+            format!("SHARDS {shards:?} against a job matrix of {matrix:?} shards"),
+        )
     } else if !text.contains("wb ci --no-debug --shard") || !text.contains("wb ci --merge") {
-        (false, "the jobs do not call `wb ci --shard` and `wb ci --merge`".to_string())
+        (
+            false,
+            "the jobs do not call `wb ci --shard` and `wb ci --merge`".to_string(),
+        )
     } else {
-        (true, format!("{} shards; a broken copy is refused", shards.unwrap_or_default()))
+        (
+            true,
+            format!(
+                "{} shards; a broken copy is refused",
+                shards.unwrap_or_default()
+            ),
+        )
     };
     t.record(NAME, ok, &detail);
     Ok(())

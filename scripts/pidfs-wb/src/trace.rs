@@ -486,6 +486,36 @@ pub struct Options {
     pub no_build: bool,
 }
 
+impl Options {
+    /// The options of `wb trace` (see `cli.rs`).
+    pub fn from_args(a: &mut crate::cli::Args) -> Result<Options> {
+        let names = a.values("--op")?;
+        let llvm = a.flag("--llvm")?;
+        let no_build = a.flag("--no-build")?;
+        a.done()?;
+        let ops = if names.is_empty() {
+            OPS.iter().collect()
+        } else {
+            names
+                .iter()
+                .map(|n| {
+                    op(n).ok_or_else(|| {
+                        Error::Usage(format!(
+                            "--op {n}: no such operation (one of: {})",
+                            OPS.iter().map(|o| o.name).collect::<Vec<_>>().join(", ")
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?
+        };
+        Ok(Options {
+            ops,
+            llvm,
+            no_build,
+        })
+    }
+}
+
 pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     let start = Instant::now();
     for tool in ["gdb", "nm", "objdump", "qemu-system-x86_64"] {
