@@ -229,8 +229,8 @@ pub fn as_sent(patch: &str, ident: &str) -> String {
 pub fn as_sent_with(patch: &str, ident: &str, assisted_by: Option<&str>) -> String {
     let neutral_m = format!(
         "M:\t{} <{}>\n",
-        crate::tree::PROJECT_NAME,
-        crate::tree::PROJECT_EMAIL
+        crate::ident::PROJECT_NAME,
+        crate::ident::PROJECT_EMAIL
     );
     let sender_m = format!("M:\t{ident}\n");
     let mut in_maintainers = false;

@@ -5,8 +5,11 @@
 
 use crate::base::git;
 use crate::error::{Error, Result};
-use crate::tree::{PROJECT_EMAIL, PROJECT_NAME};
 use crate::util::output;
+
+/// Identity of the checked-in patches (no real person).
+pub const PROJECT_NAME: &str = "pidfs-rs project";
+pub const PROJECT_EMAIL: &str = "pidfs-rs@invalid";
 use std::fmt;
 use std::path::Path;
 

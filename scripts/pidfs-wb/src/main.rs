@@ -8,6 +8,7 @@ mod build;
 mod checks;
 mod cli;
 mod ctx;
+mod deps;
 mod error;
 mod export;
 mod guest;
@@ -21,6 +22,7 @@ mod lock;
 mod mailtest;
 mod maintainers;
 mod matrix;
+mod merge;
 mod onto;
 mod qemu;
 mod run;
@@ -144,7 +146,7 @@ fn real_main() -> Result<i32> {
                     .out_dir()
                     .join("ci")
                     .join(format!("{}-merged", util::now_stamp()));
-                shard::merge(&dirs, &out)?
+                merge::merge(&dirs, &out)?
             } else {
                 a.done()?;
                 setup::run(&ctx)?;

@@ -18,9 +18,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Identity of the checked-in patches (no real person).
-pub const PROJECT_NAME: &str = "pidfs-rs project";
-pub const PROJECT_EMAIL: &str = "pidfs-rs@invalid";
 const APPLIED_REF: &str = "refs/worktree/wb-applied";
 
 pub struct Applied {
@@ -321,7 +318,11 @@ pub fn export(ctx: &Ctx) -> Result<()> {
             .arg(format!("{base_id}..HEAD")),
     )
     .unwrap_or_default();
-    let neutral = format!("{PROJECT_NAME} <{PROJECT_EMAIL}>");
+    let neutral = format!(
+        "{} <{}>",
+        crate::ident::PROJECT_NAME,
+        crate::ident::PROJECT_EMAIL
+    );
     for a in authors.lines().collect::<BTreeSet<_>>() {
         if a != neutral {
             info(&format!(
