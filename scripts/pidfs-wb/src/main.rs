@@ -2,41 +2,23 @@
 //! `wb`: the pidfs-rs workbench. From nothing to "pinned base + patches/ →
 //! Rust-enabled kernel → QEMU → upstream selftest verdict".
 
-mod base;
-mod bench;
-mod build;
-mod checks;
 mod cli;
-mod ctx;
+mod commands;
 mod deps;
-mod error;
-mod export;
-mod guest;
-mod harness;
-mod ident;
-mod json;
-mod kcidb;
-mod kconfig;
-mod ktap;
-mod lock;
-mod mailtest;
-mod maintainers;
-mod matrix;
-mod merge;
-mod onto;
-mod qemu;
-mod run;
-mod series;
-mod seriescheck;
-mod setup;
-mod shard;
-mod splat;
-mod stamps;
-mod testcmd;
-mod trace;
-mod tree;
-mod util;
-mod verdict;
+mod host;
+mod judge;
+mod pipeline;
+mod report;
+
+// The modules by role (see each directory's mod.rs), reachable as
+// `crate::name` from everywhere.
+use commands::{
+    bench, export, harness, mailtest, maintainers, matrix, onto, seriescheck, testcmd, trace,
+};
+use host::{base, ctx, error, ident, lock, setup, util};
+use judge::{checks, ktap, splat, verdict};
+use pipeline::{build, guest, kconfig, qemu, run, series, stamps, tree};
+use report::{json, kcidb, merge, shard};
 
 use error::{Error, Result};
 use run::{boot_and_judge, compare_runs, verdict_again, BootArgs};

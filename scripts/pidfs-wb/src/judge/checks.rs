@@ -895,7 +895,7 @@ pub fn w1(
 mod tests {
     use super::*;
 
-    const CP: &str = include_str!("../tests/data/checkpatch_terse.txt");
+    const CP: &str = include_str!("../../tests/data/checkpatch_terse.txt");
 
     fn finding(kind: &str, msg: &str) -> Finding {
         Finding {

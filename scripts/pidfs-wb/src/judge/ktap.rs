@@ -348,9 +348,9 @@ pub fn parse(text: &str) -> Doc {
 mod tests {
     use super::*;
 
-    const HARNESS: &str = include_str!("../tests/data/harness_pidfd_info.txt");
-    const KSFT: &str = include_str!("../tests/data/ksft_pidfd_test.txt");
-    const KUNIT: &str = include_str!("../tests/data/kunit_console.txt");
+    const HARNESS: &str = include_str!("../../tests/data/harness_pidfd_info.txt");
+    const KSFT: &str = include_str!("../../tests/data/ksft_pidfd_test.txt");
+    const KUNIT: &str = include_str!("../../tests/data/kunit_console.txt");
 
     #[test]
     fn harness_output() {

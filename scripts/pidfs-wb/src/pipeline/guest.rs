@@ -256,7 +256,7 @@ fn build_selftests(ctx: &Ctx, tree: &Path, built: &Built) -> Result<PathBuf> {
     Ok(install)
 }
 
-const INIT: &str = include_str!("../guest/init");
+const INIT: &str = include_str!("../../guest/init");
 
 fn copy_file(from: &Path, to: &Path) -> Result<()> {
     if let Some(d) = to.parent() {

@@ -725,9 +725,9 @@ mod tests {
         .collect()
     }
 
-    const GUEST: &str = include_str!("../tests/data/guest_mixed.txt");
-    const CLEAN: &str = include_str!("../tests/data/console_clean.txt");
-    const WARN: &str = include_str!("../tests/data/console_warn.txt");
+    const GUEST: &str = include_str!("../../tests/data/guest_mixed.txt");
+    const CLEAN: &str = include_str!("../../tests/data/console_clean.txt");
+    const WARN: &str = include_str!("../../tests/data/console_warn.txt");
 
     #[test]
     fn judges_each_binary() {
@@ -794,7 +794,7 @@ mod tests {
     #[test]
     fn kmemleak_report_fails_a_passing_run() {
         let guest = "# wb: plan 1\n# wb: begin pidfd/pidfd_wait\nTAP version 13\n1..1\nok 1 wait_simple\n# wb: end pidfd/pidfd_wait exit=0 seconds=1 timeout=0\n# wb: done\n";
-        let debug = include_str!("../tests/data/console_debug.txt");
+        let debug = include_str!("../../tests/data/console_debug.txt");
         let start = debug.find("wb: kmemleak scan\n").unwrap_or(0);
         let console = format!("{CLEAN}{}", &debug[start..]);
         let v = judge_run(&RunFacts {
@@ -894,7 +894,7 @@ mod tests {
 
     #[test]
     fn kunit_from_console() {
-        let k = judge_kunit(include_str!("../tests/data/kunit_console.txt"));
+        let k = judge_kunit(include_str!("../../tests/data/kunit_console.txt"));
         assert_eq!(k.len(), 5);
         assert_eq!(k.iter().filter(|t| t.outcome == Outcome::Fail).count(), 1);
         assert!(judge_kunit(CLEAN).is_empty());

@@ -213,7 +213,7 @@ mod tests {
 
     /// A matrix report in the shape `Matrix::json` writes; `wb test --quick`
     /// validates its KCIDB form against the real schema.
-    const REPORT: &str = include_str!("../tests/data/report.json");
+    const REPORT: &str = include_str!("../../tests/data/report.json");
 
     #[test]
     fn matrix_report_as_kcidb() {

@@ -115,9 +115,9 @@ pub fn scan(log: &str) -> Vec<Splat> {
 mod tests {
     use super::*;
 
-    const WARN: &str = include_str!("../tests/data/console_warn.txt");
-    const PANIC: &str = include_str!("../tests/data/console_panic.txt");
-    const CLEAN: &str = include_str!("../tests/data/console_clean.txt");
+    const WARN: &str = include_str!("../../tests/data/console_warn.txt");
+    const PANIC: &str = include_str!("../../tests/data/console_panic.txt");
+    const CLEAN: &str = include_str!("../../tests/data/console_clean.txt");
 
     #[test]
     fn clean_boot_has_none() {
@@ -153,7 +153,7 @@ mod tests {
         );
     }
 
-    const DEBUG: &str = include_str!("../tests/data/console_debug.txt");
+    const DEBUG: &str = include_str!("../../tests/data/console_debug.txt");
 
     /// One canned report per bug finder of `kconfig/debug.config`, each with the follow-up
     /// lines the kernel prints, in the order of the file.
