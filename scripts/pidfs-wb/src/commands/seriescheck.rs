@@ -26,3 +26,151 @@ pub fn check(ctx: &Ctx, discard: bool) -> Result<Applied> {
     ));
     Ok(applied)
 }
+
+/// The failure paths of applying and checking the series, against a fake
+/// kernel tree (`WB_KERNEL_TREE`'s role, a few files in a git repository)
+/// and a fake project: no base download, no kernel build.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::exit;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@invalid")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    }
+
+    fn write(path: PathBuf, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// A patch in `git format-patch` form that adds `fs/new.rs`, or changes
+    /// `fs/a.c` from `from` to `to`.
+    fn patch(subject: &str, body: &str) -> String {
+        format!(
+            "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n\
+             From: t <t@invalid>\nDate: Sun, 6 Dec 2026 00:00:00 +0000\n\
+             Subject: [PATCH] {subject}\n\n{subject}.\n---\n{body}--\n2.39.5\n\n"
+        )
+    }
+
+    const ADD_NEW: &str = "diff --git a/fs/new.rs b/fs/new.rs\nnew file mode 100644\n\
+        index 0000000..587be6b\n--- /dev/null\n+++ b/fs/new.rs\n@@ -0,0 +1 @@\n+x\n";
+
+    fn change_a(from: &str, to: &str) -> String {
+        format!(
+            "diff --git a/fs/a.c b/fs/a.c\n--- a/fs/a.c\n+++ b/fs/a.c\n@@ -1 +1 @@\n-{from}\n+{to}\n"
+        )
+    }
+
+    /// A fake kernel tree, a project with `patches`, and a context on them
+    /// with a cache of its own.
+    fn setup(name: &str, patches: &[(&str, String)], mirror: Option<&str>) -> (Ctx, PathBuf) {
+        let root = std::env::temp_dir().join(format!("wb-fake-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let kernel = root.join("linux");
+        write(kernel.join("Makefile"), "# fake\n");
+        write(kernel.join("fs/pidfs.c"), "/* fake */\n");
+        write(kernel.join("fs/a.c"), "one\n");
+        git(&kernel, &["init", "-q"]);
+        git(&kernel, &["add", "."]);
+        git(&kernel, &["commit", "-q", "-m", "base"]);
+        let repo = root.join("project");
+        let mut series = String::new();
+        for (file, text) in patches {
+            write(repo.join("patches").join(file), text);
+            series.push_str(file);
+            series.push('\n');
+        }
+        write(repo.join("patches/series"), &series);
+        if let Some(text) = mirror {
+            write(repo.join("fs/new.rs"), text);
+        }
+        git(&repo, &["init", "-q"]);
+        git(&repo, &["add", "."]);
+        git(&repo, &["commit", "-q", "-m", "project"]);
+        let ctx = Ctx {
+            repo,
+            cache: root.join("cache"),
+            user_tree: Some(kernel),
+            user_ref: "HEAD".into(),
+        };
+        (ctx, root)
+    }
+
+    #[test]
+    fn a_patch_that_does_not_apply_stops_the_series() {
+        let (ctx, root) = setup(
+            "noapply",
+            &[
+                ("0001-a.patch", patch("fs: add new.rs", ADD_NEW)),
+                (
+                    "0002-b.patch",
+                    patch("fs: change a", &change_a("two", "three")),
+                ),
+            ],
+            Some("x\n"),
+        );
+        let e = tree::apply(&ctx, None, false).unwrap_err();
+        assert_eq!(e.code(), exit::SERIES);
+        let text = e.to_string();
+        assert!(text.contains("0002-b.patch"), "{text}");
+        assert!(text.contains("fs/a.c"), "{text}");
+        // The first patch still applies on its own.
+        let ok = tree::apply(&ctx, Some(1), false).unwrap();
+        assert_eq!(ok.commits.len(), 1);
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    #[test]
+    fn drift_and_unexported_edits_are_reported() {
+        let p = [
+            ("0001-a.patch", patch("fs: add new.rs", ADD_NEW)),
+            (
+                "0002-b.patch",
+                patch("fs: change a", &change_a("one", "two")),
+            ),
+        ];
+        // The in-tree copy equals what the series adds: no drift.
+        let (ctx, root) = setup("clean", &p, Some("x\n"));
+        let applied = tree::apply(&ctx, None, false).unwrap();
+        assert_eq!(applied.commits.len(), 2);
+        assert!(tree::drift(&ctx, &applied).unwrap().is_empty());
+        // An edit in the work tree that is not in patches/ is not thrown
+        // away by the next apply.
+        write(applied.tree.join("fs/a.c"), "edited\n");
+        let e = tree::apply(&ctx, None, false).unwrap_err();
+        assert_eq!(e.code(), exit::SERIES);
+        assert!(matches!(e, Error::Unexported { .. }), "{e}");
+        assert!(tree::apply(&ctx, None, true).is_ok(), "--discard drops it");
+        let _ = std::fs::remove_dir_all(root);
+        // A copy that differs, and one that is missing.
+        let (ctx, root) = setup("drift", &p, Some("y\n"));
+        let applied = tree::apply(&ctx, None, false).unwrap();
+        let items = tree::drift(&ctx, &applied).unwrap();
+        assert_eq!(items, ["fs/new.rs: differs from the applied series"]);
+        let _ = std::fs::remove_dir_all(root);
+        let (ctx, root) = setup("missing", &p, None);
+        let applied = tree::apply(&ctx, None, false).unwrap();
+        let items = tree::drift(&ctx, &applied).unwrap();
+        assert_eq!(
+            items,
+            ["fs/new.rs: added by the series but missing in the repository"]
+        );
+        let e = Error::Drift { items };
+        assert_eq!(e.code(), exit::DRIFT);
+        let _ = std::fs::remove_dir_all(root);
+    }
+}

@@ -20,6 +20,7 @@ use std::process::Command;
 
 const APPLIED_REF: &str = "refs/worktree/wb-applied";
 
+#[derive(Debug)]
 pub struct Applied {
     pub tree: PathBuf,
     pub base: String,

@@ -456,7 +456,7 @@ mod tests {
         assert!(tmp.join("merged/kcidb.json").is_file());
         // A shard missing, a shard twice, another series: refused.
         assert!(matches!(
-            merge(&[d1.clone()], &tmp.join("m2")),
+            merge(std::slice::from_ref(&d1), &tmp.join("m2")),
             Err(Error::Usage(_))
         ));
         assert!(matches!(
