@@ -35,19 +35,9 @@ mod tests {
     use super::*;
     use crate::error::exit;
     use std::path::{Path, PathBuf};
-    use std::process::Command;
 
     fn git(dir: &Path, args: &[&str]) {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@invalid")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@invalid")
-            .output()
-            .unwrap();
+        let out = crate::ident::neutral().git(dir).args(args).output().unwrap();
         assert!(out.status.success(), "git {args:?}: {out:?}");
     }
 

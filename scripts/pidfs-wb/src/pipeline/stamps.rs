@@ -318,12 +318,9 @@ mod tests {
         std::fs::create_dir_all(&tree).unwrap_or_default();
         std::fs::create_dir_all(&build).unwrap_or_default();
         let g = |args: &[&str]| {
-            let ok = git(&tree)
+            let ok = crate::ident::neutral()
+                .git(&tree)
                 .args(args)
-                .env("GIT_AUTHOR_NAME", "t")
-                .env("GIT_AUTHOR_EMAIL", "t@invalid")
-                .env("GIT_COMMITTER_NAME", "t")
-                .env("GIT_COMMITTER_EMAIL", "t@invalid")
                 .output()
                 .map(|o| o.status.success())
                 .unwrap_or(false);
