@@ -85,6 +85,9 @@ mod tests {
             series.push('\n');
         }
         write(repo.join("patches/series"), &series);
+        // Project files outside patches/ that are not kernel files.
+        write(repo.join(".github/workflows/ci.yml"), "name: ci\n");
+        write(repo.join("README.md"), "fake\n");
         if let Some(text) = mirror {
             write(repo.join("fs/new.rs"), text);
         }
@@ -133,7 +136,8 @@ mod tests {
                 patch("fs: change a", &change_a("one", "two")),
             ),
         ];
-        // The in-tree copy equals what the series adds: no drift.
+        // The in-tree copy equals what the series adds: no drift (the project's own
+        // files, .github/ included, are not mirrors of kernel files).
         let (ctx, root) = setup("clean", &p, Some("x\n"));
         let applied = tree::apply(&ctx, None, false).unwrap();
         assert_eq!(applied.commits.len(), 2);

@@ -21,6 +21,7 @@ pub const BASE_TAG: &str = "pidfs-base-7.3.4";
 /// Project directories that are not mirrors of kernel files.
 pub const PROJECT_PATHS: &[&str] = &[
     ".ci",
+    ".github",
     ".gitignore",
     "README.md",
     "ci",
