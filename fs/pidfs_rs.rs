@@ -32,9 +32,10 @@ use kernel::{
         inode::{Inode, NewInode, S_ANON_INODE, S_IMMUTABLE, S_PRIVATE},
         path::Path,
         pseudo::{
-            self as pfs, DentryOperations, ExportOperations, FileOperations, FileSystemType,
-            InodeOperations, LockedInode, Mount, PseudoFile, PseudoFs, ReleasingFile,
-            StashedOperations, SuperOperations, Tables, XattrBuf, XattrHandler, XattrHandlers,
+            self as pfs, DentryOperations, ExportOperations, FileHandle, FileOperations,
+            FileSystemType, InodeOperations, LockedInode, Mount, PseudoFile, PseudoFs,
+            ReleasingFile, StashedOperations, SuperOperations, Tables, XattrBuf, XattrHandler,
+            XattrHandlers,
         },
         File,
     },
@@ -899,13 +900,21 @@ unsafe impl PseudoFs for PidFs {
     }
 
     #[inline]
-    fn encode_fh(pid: &StructPid) -> u64 {
-        pid.ino()
+    fn encode_fh(pid: &StructPid, fh: &mut FileHandle<'_>) -> Result<u32> {
+        fh.write(&pid.ino())?;
+        Ok(bindings::fid_type_FILEID_KERNFS)
     }
 
     #[inline]
-    fn fh_to_dentry(id: u64) -> Result<Option<Path>> {
-        pidfs_fh_to_dentry(id)
+    fn fh_to_dentry(fh: &FileHandle<'_>, fh_type: u32) -> Result<Option<Path>> {
+        // As `pidfs_fh_to_dentry()`: a handle shorter than a `u64`, or of another type, is stale.
+        if fh_type != bindings::fid_type_FILEID_KERNFS {
+            return Ok(None);
+        }
+        match fh.read::<u64>() {
+            Some(pid_ino) => pidfs_fh_to_dentry(pid_ino),
+            None => Ok(None),
+        }
     }
 
     #[inline]

@@ -33,6 +33,7 @@ use crate::{
         poll::PollTable,
         SetOnce,
     },
+    transmute::{AsBytes, FromBytes},
     types::Opaque, //
 };
 #[cfg(CONFIG_PROC_FS)]
@@ -68,8 +69,8 @@ use core::{
 ///     bindings,
 ///     fs::inode::NewInode,
 ///     fs::pseudo::{
-///         dentry_open, path_from_stashed, DentryOperations, ExportOperations, FileOperations,
-///         FileSystemType, InodeOperations, Mount, PseudoFs, StashedOperations,
+///         dentry_open, path_from_stashed, DentryOperations, ExportOperations, FileHandle,
+///         FileOperations, FileSystemType, InodeOperations, Mount, PseudoFs, StashedOperations,
 ///         SuperOperations, Tables,
 ///     },
 ///     sync::{
@@ -126,8 +127,9 @@ use core::{
 ///         inode.set_ino(obj.id, 0);
 ///     }
 ///
-///     fn encode_fh(obj: &Obj) -> u64 {
-///         obj.id
+///     fn encode_fh(obj: &Obj, fh: &mut FileHandle<'_>) -> Result<u32> {
+///         fh.write(&obj.id)?;
+///         Ok(bindings::fid_type_FILEID_KERNFS)
 ///     }
 /// }
 ///
@@ -175,7 +177,8 @@ pub unsafe trait PseudoFs: Sized + 'static {
     /// The magic number reported by `statfs(2)`.
     const MAGIC: u32;
 
-    /// The name of every dentry (`d_dname`), e.g. `anon_inode:[pidfd]`.
+    /// The name of every dentry (`d_dname`), e.g. `anon_inode:[pidfd]`, unless
+    /// [`PseudoFs::dname`] names each one.
     const DNAME: &'static CStr;
 
     /// Whether inodes have the attribute semantics of anonymous inodes: `getattr` and `setattr`
@@ -188,6 +191,12 @@ pub unsafe trait PseudoFs: Sized + 'static {
 
     /// Fills in a new inode for `data` (`stashed_operations.init_inode`).
     fn init_inode(inode: &NewInode<'_>, data: &Self::Data);
+
+    /// Writes the name of the dentry of `data`'s inode (`d_dname`), the way nsfs names its
+    /// dentries (`net:[4026531840]`). Without it every dentry is named [`PseudoFs::DNAME`].
+    fn dname(_data: &Self::Data, _inode: &Inode, _name: &mut DentryName) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 
     /// Called before a new dentry for `data` is stashed (`stashed_operations.stash_dentry`); an
     /// error is returned by [`path_from_stashed`] and the new dentry and inode are dropped.
@@ -224,16 +233,18 @@ pub unsafe trait PseudoFs: Sized + 'static {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Returns the 64-bit id that a file handle for `data` carries, of type `FILEID_KERNFS`
-    /// (`export_operations.encode_fh`). Without it exportfs encodes the inode number and
-    /// generation.
-    fn encode_fh(_data: &Self::Data) -> u64 {
+    /// Writes the file handle of `data` into `fh` and returns its `fid_type`
+    /// (`export_operations.encode_fh`): pidfs writes the pid's 64-bit inode number as
+    /// `FILEID_KERNFS`, nsfs a `struct nsfs_file_handle` as `FILEID_NSFS`. A handle that does not
+    /// fit fails [`FileHandle::write`], and exportfs is told the size it needs. Without it
+    /// exportfs encodes the inode number and generation.
+    fn encode_fh(_data: &Self::Data, _fh: &mut FileHandle<'_>) -> Result<u32> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Finds the dentry for a file handle id (`export_operations.fh_to_dentry`); `Ok(None)`
-    /// makes the handle stale.
-    fn fh_to_dentry(_id: u64) -> Result<Option<Path>> {
+    /// Finds the dentry for a file handle of type `fh_type` (`export_operations.fh_to_dentry`);
+    /// `Ok(None)` makes the handle stale.
+    fn fh_to_dentry(_fh: &FileHandle<'_>, _fh_type: u32) -> Result<Option<Path>> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -436,8 +447,8 @@ unsafe extern "C" fn evict_inode<T: PseudoFs>(inode: *mut bindings::inode) {
 }
 
 impl<T: PseudoFs> DentryOperations<T> {
-    /// Builds the dentry operations: the name is [`PseudoFs::DNAME`] and pruning a dentry clears
-    /// the object's stash (`stashed_dentry_prune()`).
+    /// Builds the dentry operations: the name is [`PseudoFs::dname`]'s or [`PseudoFs::DNAME`], and
+    /// pruning a dentry clears the object's stash (`stashed_dentry_prune()`).
     #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
         let mut ops: bindings::dentry_operations = pin_init::zeroed();
@@ -449,14 +460,71 @@ impl<T: PseudoFs> DentryOperations<T> {
 
 /// # Safety
 ///
-/// Called by the VFS with a buffer of `buflen` bytes.
+/// Called by the VFS (`d_path()`) with a dentry of `T`'s filesystem and a buffer of `buflen`
+/// bytes.
 unsafe extern "C" fn d_dname<T: PseudoFs>(
-    _dentry: *mut bindings::dentry,
+    dentry: *mut bindings::dentry,
     buffer: *mut c_char,
     buflen: c_int,
 ) -> *mut c_char {
+    if T::HAS_DNAME {
+        // SAFETY: The dentry is valid for the call; `d_path()` names an open file's dentry, which
+        // is positive.
+        let inode = unsafe { (*dentry).d_inode };
+        // The root of the mount has no object; `d_path()` does not ask for its name, but if
+        // anything did, it gets `DNAME`.
+        // SAFETY: A positive dentry's inode is valid while the dentry is referenced.
+        if !inode.is_null() && !unsafe { (*inode).i_private }.is_null() {
+            // SAFETY: The inode belongs to `T`'s filesystem and holds a `T::Data` reference
+            // (`init_inode::<T>`); the dentry pins it for the call.
+            let data = unsafe { inode_data::<T>(inode) };
+            let mut name = DentryName {
+                buf: [0; DentryName::MAX + 1],
+                len: 0,
+            };
+            // SAFETY: As above, the inode is valid for the call.
+            if let Err(e) = T::dname(data, unsafe { Inode::from_raw(inode) }, &mut name) {
+                return e.to_ptr();
+            }
+            // SAFETY: `buffer` has `buflen` bytes; the format is a fixed "%s" with one string
+            // argument, `name.buf`, which has a NUL after the `len <= MAX` bytes written.
+            return unsafe {
+                bindings::dynamic_dname(
+                    buffer,
+                    buflen,
+                    c"%s".as_char_ptr(),
+                    name.buf.as_ptr().cast::<c_char>(),
+                )
+            };
+        }
+    }
     // SAFETY: `buffer` has `buflen` bytes; the format is a fixed "%s" with one string argument.
     unsafe { bindings::dynamic_dname(buffer, buflen, c"%s".as_char_ptr(), T::DNAME.as_char_ptr()) }
+}
+
+/// The name of a dentry being written by [`PseudoFs::dname`], with [`core::fmt::Write`]: at most
+/// [`DentryName::MAX`] bytes, which is what `dynamic_dname()` formats. A longer name fails, and
+/// `d_path()` with it.
+pub struct DentryName {
+    buf: [u8; DentryName::MAX + 1],
+    len: usize,
+}
+
+impl DentryName {
+    /// The longest name, in bytes.
+    pub const MAX: usize = 63;
+}
+
+impl core::fmt::Write for DentryName {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len + s.len();
+        if end > Self::MAX || s.as_bytes().contains(&0) {
+            return Err(core::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 impl<T: PseudoFs> InodeOperations<T> {
@@ -614,8 +682,7 @@ impl<'a, T: PseudoFs> LockedInode<'a, T> {
 }
 
 impl<T: PseudoFs> ExportOperations<T> {
-    /// Builds the export operations for file handles made of one 64-bit id with type
-    /// `FILEID_KERNFS`.
+    /// Builds the export operations from the [`PseudoFs`] callbacks that are implemented.
     #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
         let mut ops: bindings::export_operations = pin_init::zeroed();
@@ -635,8 +702,73 @@ impl<T: PseudoFs> ExportOperations<T> {
     }
 }
 
-/// Size of a handle, in the 32-bit words that `max_len` and `fh_len` count.
-const FH_WORDS: c_int = 2;
+/// The handle buffer of exportfs (`struct fid`, counted in 32-bit words) that
+/// [`PseudoFs::encode_fh`] writes and [`PseudoFs::fh_to_dentry`] reads. It is only 4-byte
+/// aligned, so values are copied in and out unaligned.
+///
+/// # Invariants
+///
+/// `words` is valid for reads and writes of `len` 32-bit words for `'a`.
+pub struct FileHandle<'a> {
+    words: *mut u32,
+    len: usize,
+    /// The words [`FileHandle::write`] used or, when it failed, needed.
+    needed: usize,
+    _p: PhantomData<&'a mut [u32]>,
+}
+
+impl FileHandle<'_> {
+    /// # Safety
+    ///
+    /// `words` must be valid for reads and writes of `len` 32-bit words for the lifetime of the
+    /// result.
+    unsafe fn from_raw(words: *mut u32, len: c_int) -> Self {
+        // INVARIANT: Guaranteed by the safety requirements (a negative length is none).
+        Self {
+            words,
+            len: usize::try_from(len).unwrap_or(0),
+            needed: 0,
+            _p: PhantomData,
+        }
+    }
+
+    /// The length of the handle in 32-bit words.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the handle has no words.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Writes `value` at the start of the handle; fails with `EOVERFLOW` if it does not fit.
+    #[inline]
+    pub fn write<H: AsBytes>(&mut self, value: &H) -> Result {
+        let bytes = value.as_bytes();
+        self.needed = bytes.len().div_ceil(4);
+        if self.needed > self.len {
+            return Err(crate::error::code::EOVERFLOW);
+        }
+        // SAFETY: The buffer has `len >= needed` words (type invariants and the check above),
+        // so `bytes.len()` bytes fit; `value` is a separate object.
+        unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), self.words.cast::<u8>(), bytes.len()) };
+        Ok(())
+    }
+
+    /// Reads an `H` from the start of the handle, if the handle is long enough.
+    #[inline]
+    pub fn read<H: FromBytes>(&self) -> Option<H> {
+        if self.len * 4 < core::mem::size_of::<H>() {
+            return None;
+        }
+        // SAFETY: The buffer has at least `size_of::<H>()` readable bytes (type invariants and
+        // the check above), any bytes are a valid `H` (`FromBytes`), and the read is unaligned.
+        Some(unsafe { ptr::read_unaligned(self.words.cast::<H>()) })
+    }
+}
 
 /// # Safety
 ///
@@ -648,21 +780,16 @@ unsafe extern "C" fn encode_fh<T: PseudoFs>(
     max_len: *mut c_int,
     _parent: *mut bindings::inode,
 ) -> c_int {
-    // SAFETY: exportfs passes a valid `max_len`.
-    if unsafe { *max_len } < FH_WORDS {
-        // SAFETY: `max_len` is valid for writes too; the caller reads the needed size from it.
-        unsafe { *max_len = FH_WORDS };
-        return bindings::fid_type_FILEID_INVALID as c_int;
-    }
+    // SAFETY: exportfs passes a valid `max_len` and a buffer of `*max_len` words.
+    let mut handle = unsafe { FileHandle::from_raw(fh, *max_len) };
     // SAFETY: The inode is valid and in use for the duration of the call.
-    let id = T::encode_fh(unsafe { inode_data::<T>(inode) });
-    // SAFETY: `max_len` is valid and `fh` has at least two words (checked above); the buffer is
-    // only 4-byte aligned.
-    unsafe {
-        *max_len = FH_WORDS;
-        ptr::write_unaligned(fh.cast::<u64>(), id);
+    let res = T::encode_fh(unsafe { inode_data::<T>(inode) }, &mut handle);
+    // SAFETY: `max_len` is valid for writes; exportfs reads the size used, or needed, from it.
+    unsafe { *max_len = c_int::try_from(handle.needed).unwrap_or(c_int::MAX) };
+    match res {
+        Ok(fh_type) => fh_type as c_int,
+        Err(_) => bindings::fid_type_FILEID_INVALID as c_int,
     }
-    bindings::fid_type_FILEID_KERNFS as c_int
 }
 
 /// # Safety
@@ -674,12 +801,12 @@ unsafe extern "C" fn fh_to_dentry<T: PseudoFs>(
     fh_len: c_int,
     fh_type: c_int,
 ) -> *mut bindings::dentry {
-    if fh_len < FH_WORDS || fh_type != bindings::fid_type_FILEID_KERNFS as c_int {
+    // SAFETY: exportfs passes a handle of `fh_len` words.
+    let handle = unsafe { FileHandle::from_raw(fid.cast::<u32>(), fh_len) };
+    let Ok(fh_type) = u32::try_from(fh_type) else {
         return ptr::null_mut();
-    }
-    // SAFETY: The handle has at least two 32-bit words (checked above).
-    let id = unsafe { ptr::read_unaligned(fid.cast::<u64>()) };
-    match T::fh_to_dentry(id) {
+    };
+    match T::fh_to_dentry(&handle, fh_type) {
         Ok(Some(path)) => {
             // SAFETY: The path's mount is valid (type invariants of `Path`).
             let mnt_sb = unsafe { (*path.0.mnt).mnt_sb };
@@ -1323,5 +1450,256 @@ impl XattrBuf<'_> {
     #[inline]
     pub fn size(&self) -> usize {
         self.size
+    }
+}
+
+#[macros::kunit_tests(rust_fs_pseudo)]
+mod tests {
+    //! A second pseudo filesystem of nsfs's shape: objects of several kinds through one stash,
+    //! dentries named per object, a file handle of three fields, no extended attributes and the
+    //! VFS's default getattr. Every reference the test takes is given back, and the objects'
+    //! counts show that the inodes were evicted.
+
+    use super::*;
+    use crate::{
+        error::code::ENAMETOOLONG,
+        str::CString,
+        sync::atomic::{Atomic, Relaxed},
+    };
+    use core::fmt::Write;
+    use macros::fmt;
+
+    /// A namespace-like object: its kind, id and inode number, and a count of the references the
+    /// filesystem holds. The objects are `static`s, so a count of zero frees nothing.
+    struct Ns {
+        kind: &'static str,
+        ns_type: u32,
+        id: u64,
+        inum: u32,
+        refs: Atomic<i64>,
+        stashed: Opaque<*mut bindings::dentry>,
+    }
+
+    // SAFETY: `refs` is atomic, and `stashed` is only used by the C stash functions, which
+    // synchronise on it themselves.
+    unsafe impl Sync for Ns {}
+    // SAFETY: As for `Sync`; nothing in `Ns` is tied to a thread.
+    unsafe impl Send for Ns {}
+
+    // SAFETY: Every `Ns` is a `static`, so it is never freed; the count only records the
+    // references that the filesystem takes and gives back.
+    unsafe impl AlwaysRefCounted for Ns {
+        fn inc_ref(&self) {
+            self.refs.fetch_add(1i64, Relaxed);
+        }
+
+        unsafe fn dec_ref(ns: NonNull<Self>) {
+            // SAFETY: `ns` points to a `static`.
+            unsafe { ns.as_ref() }.refs.fetch_sub(1i64, Relaxed);
+        }
+    }
+
+    /// The layout of `struct nsfs_file_handle`.
+    #[repr(C)]
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct NsHandle {
+        ns_id: u64,
+        ns_type: u32,
+        ns_inum: u32,
+    }
+
+    // SAFETY: Three integers of 8, 4 and 4 bytes in a `repr(C)` struct of 16 bytes: no padding,
+    // no interior mutability.
+    unsafe impl AsBytes for NsHandle {}
+    // SAFETY: Any bytes are valid integers.
+    unsafe impl FromBytes for NsHandle {}
+
+    const fn ns(kind: &'static str, ns_type: u32, id: u64, inum: u32) -> Ns {
+        Ns {
+            kind,
+            ns_type,
+            id,
+            inum,
+            refs: Atomic::new(1),
+            stashed: Opaque::new(ptr::null_mut()),
+        }
+    }
+
+    static NAMESPACES: [Ns; 3] = [
+        ns("mnt", 0x0002_0000, 1, 4_026_531_841),
+        ns("net", 0x4000_0000, 2, 4_026_531_840),
+        ns("uts", 0x0400_0000, 3, 4_026_531_838),
+    ];
+
+    struct NsFs;
+
+    #[vtable]
+    // SAFETY: Each `Ns::stashed` starts NULL, lives forever and is used by the stash of `NsFs`
+    // alone.
+    unsafe impl PseudoFs for NsFs {
+        type Data = Ns;
+        const MAGIC: u32 = bindings::NSFS_MAGIC;
+        const DNAME: &'static CStr = c"ns";
+
+        fn stashed(ns: &Ns) -> *mut *mut bindings::dentry {
+            ns.stashed.get()
+        }
+
+        fn tables() -> &'static Tables<Self> {
+            &TABLES
+        }
+
+        fn init_inode(inode: &NewInode<'_>, ns: &Ns) {
+            inode.set_ino(ns.inum.into(), 0);
+            inode.add_mode(bindings::S_IRUGO as u16);
+        }
+
+        fn dname(ns: &Ns, inode: &Inode, name: &mut DentryName) -> Result {
+            write!(name, "{}:[{}]", ns.kind, inode.ino()).map_err(|_| ENAMETOOLONG)
+        }
+
+        fn encode_fh(ns: &Ns, fh: &mut FileHandle<'_>) -> Result<u32> {
+            fh.write(&NsHandle {
+                ns_id: ns.id,
+                ns_type: ns.ns_type,
+                ns_inum: ns.inum,
+            })?;
+            Ok(bindings::fid_type_FILEID_NSFS)
+        }
+
+        fn fh_to_dentry(fh: &FileHandle<'_>, fh_type: u32) -> Result<Option<Path>> {
+            if fh_type != bindings::fid_type_FILEID_NSFS {
+                return Ok(None);
+            }
+            let Some(h) = fh.read::<NsHandle>() else {
+                return Ok(None);
+            };
+            let Some(ns) = NAMESPACES
+                .iter()
+                .find(|ns| ns.id == h.ns_id && ns.ns_type == h.ns_type && ns.inum == h.ns_inum)
+            else {
+                return Ok(None);
+            };
+            path_from_stashed(mount()?, ARef::from(ns)).map(Some)
+        }
+    }
+
+    static SOPS: SuperOperations<NsFs> = SuperOperations::new();
+    static DOPS: DentryOperations<NsFs> = DentryOperations::new();
+    static EOPS: ExportOperations<NsFs> = ExportOperations::new();
+    static IOPS: InodeOperations<NsFs> = InodeOperations::new();
+    static FOPS: FileOperations<NsFs> = FileOperations::new();
+    static STASHED: StashedOperations<NsFs> = StashedOperations::new();
+    static TABLES: Tables<NsFs> = Tables::new(&SOPS, &DOPS, &EOPS, &IOPS, &FOPS, &STASHED, None);
+    static TYPE: FileSystemType<NsFs> = FileSystemType::new(c"rust_nsfs_test");
+
+    /// The filesystem's one mount, made by the first test that runs.
+    fn mount() -> Result<&'static Mount<NsFs>> {
+        match TYPE.2.as_ref() {
+            Some(mnt) => Ok(mnt),
+            None => Mount::kern_mount(&TYPE),
+        }
+    }
+
+    /// Whether `d_path()` would name the path's dentry `want`.
+    fn dname_is(path: &Path, want: &CStr) -> Result<bool> {
+        let mut buf = [0u8; 128];
+        let len = buf.len() as c_int;
+        // SAFETY: The path's dentry is a valid dentry of `NsFs` and `buf` has `len` bytes.
+        let name = unsafe { d_dname::<NsFs>(path.0.dentry, buf.as_mut_ptr().cast(), len) };
+        let name = from_err_ptr(name)?;
+        // SAFETY: `dynamic_dname()` returned a NUL-terminated string inside `buf`.
+        Ok(unsafe { CStr::from_char_ptr(name) }.to_bytes() == want.to_bytes())
+    }
+
+    #[test]
+    fn objects_of_several_kinds_share_the_stash() -> Result {
+        let mnt = mount()?;
+        for ns in &NAMESPACES {
+            let before = ns.refs.load(Relaxed);
+            let path = path_from_stashed(mnt, ARef::from(ns))?;
+            assert_eq!(path.inode().ino(), u64::from(ns.inum));
+            let again = path_from_stashed(mnt, ARef::from(ns))?;
+            assert!(ptr::eq(path.inode(), again.inode()));
+            // The inode holds one reference; the second lookup's was dropped.
+            assert_eq!(ns.refs.load(Relaxed), before + 1);
+            let want = CString::try_from_fmt(fmt!("{}:[{}]", ns.kind, ns.inum))?;
+            assert!(dname_is(&path, &want)?);
+            drop(again);
+            drop(path);
+            // Not cached (`DCACHE_DONTCACHE`): the last `dput()` evicts the inode, which drops
+            // its reference.
+            assert_eq!(ns.refs.load(Relaxed), before);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn handles_of_three_fields_round_trip() -> Result {
+        let mnt = mount()?;
+        let ns = &NAMESPACES[1];
+        let before = ns.refs.load(Relaxed);
+        let path = path_from_stashed(mnt, ARef::from(ns))?;
+        let inode = path.inode().as_ptr();
+        let mut words = [0u32; 8];
+        // Too small: no handle, and the size it needs.
+        let mut max_len: c_int = 3;
+        // SAFETY: A valid inode of `NsFs`; `words` has more than `max_len` words.
+        let fh_type =
+            unsafe { encode_fh::<NsFs>(inode, words.as_mut_ptr(), &mut max_len, ptr::null_mut()) };
+        assert_eq!(fh_type, bindings::fid_type_FILEID_INVALID as c_int);
+        assert_eq!(max_len, 4);
+        let mut max_len: c_int = 8;
+        // SAFETY: As above.
+        let fh_type =
+            unsafe { encode_fh::<NsFs>(inode, words.as_mut_ptr(), &mut max_len, ptr::null_mut()) };
+        assert_eq!(fh_type, bindings::fid_type_FILEID_NSFS as c_int);
+        assert_eq!(max_len, 4);
+        // SAFETY: The mount's super block is valid while the mount is.
+        let sb = unsafe { (*mnt.mnt.as_ptr()).mnt_sb };
+        let fid = words.as_mut_ptr().cast::<bindings::fid>();
+        // SAFETY: `fid` has 8 words.
+        let dentry = unsafe { fh_to_dentry::<NsFs>(sb, fid, 4, fh_type) };
+        assert!(ptr::eq(dentry, path.0.dentry));
+        // SAFETY: `fh_to_dentry` returned the dentry with a reference, which is ours.
+        unsafe { bindings::dput(dentry) };
+        // Another type, a short handle, another object: stale (NULL), nothing taken.
+        for (len, ty) in [(4, bindings::fid_type_FILEID_KERNFS as c_int), (3, fh_type)] {
+            // SAFETY: `fid` has 8 words.
+            assert!(unsafe { fh_to_dentry::<NsFs>(sb, fid, len, ty) }.is_null());
+        }
+        words[2] ^= 1;
+        // SAFETY: `fid` has 8 words.
+        assert!(unsafe { fh_to_dentry::<NsFs>(sb, fid, 4, fh_type) }.is_null());
+        drop(path);
+        assert_eq!(ns.refs.load(Relaxed), before);
+        Ok(())
+    }
+
+    #[test]
+    fn unimplemented_callbacks_stay_null() -> Result {
+        let mnt = mount()?;
+        // No extended attributes: no handler list, so the VFS refuses them before any callback.
+        // SAFETY: The mount's super block is valid while the mount is.
+        assert!(unsafe { (*(*mnt.mnt.as_ptr()).mnt_sb).s_xattr }.is_null());
+        // The VFS's default getattr and setattr, and no listxattr.
+        let iops = IOPS.as_ptr();
+        // SAFETY: `iops` points to a static.
+        let (getattr, setattr, listxattr) =
+            unsafe { ((*iops).getattr, (*iops).setattr, (*iops).listxattr) };
+        assert!(getattr.is_none() && setattr.is_none() && listxattr.is_none());
+        // No file callbacks: the file is always ready for poll (`DEFAULT_POLLMASK`) and has no
+        // ioctls of its own.
+        let fops = FOPS.as_ptr();
+        // SAFETY: `fops` points to a static.
+        let (poll, ioctl, release) =
+            unsafe { ((*fops).poll, (*fops).unlocked_ioctl, (*fops).release) };
+        assert!(poll.is_none() && ioctl.is_none() && release.is_none());
+        // nsfs has no permission or open hooks for handles either.
+        let eops = EOPS.as_ptr();
+        // SAFETY: `eops` points to a static.
+        let (permission, open) = unsafe { ((*eops).permission, (*eops).open) };
+        assert!(permission.is_none() && open.is_none());
+        Ok(())
     }
 }
