@@ -326,13 +326,16 @@ impl Matrix {
     pub fn markdown(&self) -> String {
         let mut s = String::new();
         if let Some(sh) = self.shard {
+            let mine: Vec<String> = (1..=self.last_patch)
+                .filter(|&k| sh.owns(k))
+                .map(|k| k.to_string())
+                .collect();
             let _ = writeln!(
                 s,
-                "Shard {} of the per-patch matrix: patches {}, every {}th of {}; \
-                 `wb ci --merge` joins the shards' reports.\n",
+                "Shard {} of the per-patch matrix: patches {} of {}; `wb ci --merge` joins the \
+                 shards' reports.\n",
                 sh.label(),
-                sh.k,
-                sh.n,
+                mine.join(", "),
                 self.last_patch
             );
         }

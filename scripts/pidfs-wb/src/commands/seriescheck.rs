@@ -37,7 +37,11 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     fn git(dir: &Path, args: &[&str]) {
-        let out = crate::ident::neutral().git(dir).args(args).output().unwrap();
+        let out = crate::ident::neutral()
+            .git(dir)
+            .args(args)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "git {args:?}: {out:?}");
     }
 

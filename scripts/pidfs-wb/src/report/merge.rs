@@ -406,6 +406,12 @@ mod tests {
             let m = matrix(cells, &dir, Some(sh));
             m.write().unwrap();
             assert!(m.markdown().starts_with(&format!("Shard {}", sh.label())));
+            let listed = if sh.k == 1 {
+                "patches 1, 3 of 3"
+            } else {
+                "patches 2 of 3"
+            };
+            assert!(m.markdown().contains(listed), "{}", m.markdown());
             dir
         };
         let (d1, d2) = (part(s1), part(s2));
