@@ -310,11 +310,15 @@ fn pidfd_poll(file: &PseudoFile<'_, PidFs>, pts: &PollTable<'_>) -> u32 {
     // Don't wake waiters if the thread-group leader exited prematurely. They either get notified
     // when the last subthread exits or not at all if one of the remaining subthreads execs and
     // assumes the struct pid of the old thread-group leader.
+    //
+    // An autoreaping task is released right after it has exited, and `pidfs_exit()` records its
+    // exit information only then. Report it once it is unhashed (`__unhash_process()` wakes us),
+    // so that PIDFD_GET_INFO after POLLIN finds PIDFD_INFO_EXIT.
     let guard = rcu::read_lock();
     match pid.task(PidType::Pid, &guard) {
         None => poll_flags = uapi::POLLIN | uapi::POLLRDNORM | uapi::POLLHUP,
         Some(task) => {
-            if task.has_exit_state() && !task.delay_group_leader() {
+            if task.has_exit_state() && !task.delay_group_leader() && !task.autoreaps() {
                 poll_flags = uapi::POLLIN | uapi::POLLRDNORM;
             }
         }

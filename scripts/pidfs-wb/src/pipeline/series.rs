@@ -162,7 +162,9 @@ fn slug(name: &str) -> &str {
 
 /// The markers of `old` placed in a renumbered series `names`: each marker
 /// goes above the patch whose name, without its number, is that of the
-/// patch it was above. Returns (marker name, index into `names`).
+/// patch it was above, except the first, which stays at the top: commits
+/// put in front of the stack join its first series. Returns (marker name,
+/// index into `names`).
 pub fn carry_markers(old: &[Part], names: &[String]) -> Result<Vec<(String, usize)>> {
     let mut out: Vec<(String, usize)> = Vec::new();
     for p in old {
@@ -194,19 +196,10 @@ pub fn carry_markers(old: &[Part], names: &[String]) -> Result<Vec<(String, usiz
         }
         out.push((p.name.clone(), i));
     }
-    if let Some((first, i)) = out.first() {
-        if *i > 0 {
-            return Err(Error::Series {
-                what: format!(
-                    "{} would come before the first series of the stack, `{first}`",
-                    names[0]
-                ),
-                hint: "every patch of a stack belongs to a series: move the new commit \
-                       after the first one in the work tree, or put a marker above it in \
-                       patches/series by hand after the export"
-                    .into(),
-            });
-        }
+    // The first series starts the stack: new commits in front of its old
+    // first patch (upstream fixes go first) join it.
+    if let Some((_, i)) = out.first_mut() {
+        *i = 0;
     }
     Ok(out)
 }
@@ -326,7 +319,7 @@ mod tests {
              # series: rfc\n0004-c.patch\n"
         );
         assert_eq!(parts(&text).unwrap()[0].patches.len(), 3);
-        // A new first patch would belong to no series: refused.
+        // A new first patch joins the first series.
         let before: Vec<String> = [
             "0001-z.patch",
             "0002-a.patch",
@@ -336,8 +329,9 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let e = carry_markers(&old, &before).unwrap_err().to_string();
-        assert!(e.contains("0001-z.patch would come before"), "{e}");
+        let m = carry_markers(&old, &before).unwrap();
+        assert_eq!(m, [("tests".to_string(), 0), ("rfc".to_string(), 3)]);
+        assert_eq!(parts(&render_stack(&before, &m)).unwrap()[0].patches[0], "0001-z.patch");
         // A stack whose first patch moved out is refused, not guessed.
         let gone: Vec<String> = vec!["0001-a.patch".into(), "0002-b.patch".into()];
         let e = carry_markers(&old, &gone).unwrap_err().to_string();

@@ -33,36 +33,8 @@
 #define PIDFD_INFO_SIZE_VER3 88
 #endif
 
-/*
- * struct pidfd_info as include/uapi/linux/pidfd.h lays it out. pidfd.h's copy
- * lacks coredump_pad, which on i386 (u64 aligned to 4) makes it 84 bytes, and
- * its PIDFD_GET_INFO would pass that size.
- */
-struct info {
-	__u64 mask;
-	__u64 cgroupid;
-	__u32 pid;
-	__u32 tgid;
-	__u32 ppid;
-	__u32 ruid;
-	__u32 rgid;
-	__u32 euid;
-	__u32 egid;
-	__u32 suid;
-	__u32 sgid;
-	__u32 fsuid;
-	__u32 fsgid;
-	__s32 exit_code;
-	__u32 coredump_mask;
-	__u32 coredump_signal;
-	__u32 coredump_code;
-	__u32 coredump_pad;
-	__u64 supported_mask;
-};
-
 /* PIDFD_GET_INFO for a given argument size. */
 #define PIDFD_GET_INFO_SIZE(size) _IOC(_IOC_READ | _IOC_WRITE, PIDFS_IOCTL_MAGIC, 11, size)
-#define GET_INFO PIDFD_GET_INFO_SIZE(sizeof(struct info))
 
 FIXTURE(compat)
 {
@@ -78,7 +50,7 @@ FIXTURE_SETUP(compat)
 
 	if (sizeof(long) != 4)
 		SKIP(return, "not a 32-bit build: the compat path is not taken");
-	ASSERT_EQ(sizeof(struct info), PIDFD_INFO_SIZE_VER3);
+	ASSERT_EQ(sizeof(struct pidfd_info), PIDFD_INFO_SIZE_VER3);
 	ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
 	self->child = fork();
 	ASSERT_GE(self->child, 0);
@@ -111,7 +83,7 @@ TEST_F(compat, get_info_every_size)
 	size_t i, j;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		struct info *info = (struct info *)buf;
+		struct pidfd_info *info = (struct pidfd_info *)buf;
 		unsigned int size = sizes[i];
 
 		memset(buf, 0xff, sizeof(buf));
@@ -134,35 +106,35 @@ TEST_F(compat, get_info_every_size)
 			EXPECT_TRUE(info->supported_mask & PIDFD_INFO_EXIT);
 		}
 		/* Past the kernel's struct: zero-filled. */
-		for (j = sizeof(struct info); j < size; j++)
+		for (j = sizeof(struct pidfd_info); j < size; j++)
 			EXPECT_EQ(buf[j], 0) TH_LOG("size %u: byte %zu not zeroed", size, j);
 	}
 }
 
 TEST_F(compat, get_info_too_small_or_null)
 {
-	struct info info = { .mask = PIDFD_INFO_CGROUPID };
+	struct pidfd_info info = { .mask = PIDFD_INFO_CGROUPID };
 
 	ASSERT_LT(ioctl(self->pidfd, PIDFD_GET_INFO_SIZE(PIDFD_INFO_SIZE_VER0 - 8), &info), 0);
 	EXPECT_EQ(errno, ENOTTY);
-	ASSERT_LT(ioctl(self->pidfd, GET_INFO, NULL), 0);
+	ASSERT_LT(ioctl(self->pidfd, PIDFD_GET_INFO, NULL), 0);
 	EXPECT_EQ(errno, EINVAL);
 }
 
 TEST_F(compat, get_info_exit)
 {
-	struct info info = { .mask = PIDFD_INFO_EXIT };
+	struct pidfd_info info = { .mask = PIDFD_INFO_EXIT };
 
 	close(self->release);
 	ASSERT_EQ(waitpid(self->child, NULL, 0), self->child);
 	self->child = 0;
-	ASSERT_EQ(ioctl(self->pidfd, GET_INFO, &info), 0);
+	ASSERT_EQ(ioctl(self->pidfd, PIDFD_GET_INFO, &info), 0);
 	ASSERT_TRUE(info.mask & PIDFD_INFO_EXIT);
 	EXPECT_TRUE(WIFEXITED(info.exit_code));
 	EXPECT_EQ(WEXITSTATUS(info.exit_code), 5);
 	/* Reaped: without EXIT in the mask there is nothing to report. */
 	info.mask = 0;
-	ASSERT_LT(ioctl(self->pidfd, GET_INFO, &info), 0);
+	ASSERT_LT(ioctl(self->pidfd, PIDFD_GET_INFO, &info), 0);
 	EXPECT_EQ(errno, ESRCH);
 }
 
