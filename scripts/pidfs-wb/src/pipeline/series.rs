@@ -331,7 +331,10 @@ mod tests {
         .collect();
         let m = carry_markers(&old, &before).unwrap();
         assert_eq!(m, [("tests".to_string(), 0), ("rfc".to_string(), 3)]);
-        assert_eq!(parts(&render_stack(&before, &m)).unwrap()[0].patches[0], "0001-z.patch");
+        assert_eq!(
+            parts(&render_stack(&before, &m)).unwrap()[0].patches[0],
+            "0001-z.patch"
+        );
         // A stack whose first patch moved out is refused, not guessed.
         let gone: Vec<String> = vec!["0001-a.patch".into(), "0002-b.patch".into()];
         let e = carry_markers(&old, &gone).unwrap_err().to_string();
