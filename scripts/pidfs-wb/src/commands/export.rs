@@ -869,6 +869,116 @@ fn b4(ctx: &Ctx, dir: &Path, args: &[&str], log: &Path) -> Result<String> {
 }
 
 /// A new change-id in b4's format: date, slug, 12 hex digits of entropy.
+/// The addresses of the `To:` and `Cc:` headers of a mail (folded lines
+/// joined), lower-cased: what is inside `<…>`, or a bare address.
+pub(crate) fn recipients(mail: &str) -> std::collections::BTreeSet<String> {
+    let head = mail.split("\n\n").next().unwrap_or("");
+    let mut fields: Vec<String> = Vec::new();
+    for line in head.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some(last) = fields.last_mut() {
+                last.push_str(line);
+            }
+        } else {
+            fields.push(line.to_string());
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for f in fields {
+        let Some(value) = f.strip_prefix("To:").or_else(|| f.strip_prefix("Cc:")) else {
+            continue;
+        };
+        for part in value.split(',') {
+            let part = part.trim();
+            let addr = match (part.rfind('<'), part.rfind('>')) {
+                (Some(a), Some(b)) if a < b => &part[a + 1..b],
+                _ => part,
+            };
+            if addr.contains('@') {
+                out.insert(addr.trim().to_lowercase());
+            }
+        }
+    }
+    out
+}
+
+/// Every address b4 put on the series must be the sender's, a `Cc:`/`To:`
+/// trailer of one of the series' own patches, or come from
+/// `get_maintainer.pl` run on one of them. b4 feeds get_maintainer.pl whole
+/// mails, headers included, so a keyword (`K:`) of a MAINTAINERS entry can
+/// match a Message-Id or change-id rather than the patch, and send a
+/// series to people it has nothing for.
+fn check_recipients(
+    dir: &Path,
+    patches: &[(String, String)],
+    sender: &str,
+    cover: &str,
+) -> Result<()> {
+    let mut want = std::collections::BTreeSet::new();
+    want.insert(sender.to_lowercase());
+    for (name, text) in patches {
+        let log = text.split("\n---\n").next().unwrap_or("");
+        let trailers: String = log
+            .lines()
+            .filter(|l| l.starts_with("Cc: ") || l.starts_with("To: "))
+            .map(|l| format!("{}\n", l.replacen("Cc: ", "To: ", 1)))
+            .collect();
+        want.extend(recipients(&format!("{trailers}\n")));
+        let mut child = Command::new("perl")
+            .current_dir(dir)
+            .args([
+                "scripts/get_maintainer.pl",
+                "--nogit",
+                "--nogit-fallback",
+                "--nogit-chief-penguins",
+                "--norolestats",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| Error::io("run scripts/get_maintainer.pl", e))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write as _;
+            stdin
+                .write_all(text.as_bytes())
+                .map_err(|e| Error::io("write to get_maintainer.pl", e))?;
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| Error::io("run scripts/get_maintainer.pl", e))?;
+        if !out.status.success() {
+            return Err(export_err(
+                format!(
+                    "get_maintainer.pl failed on {name}: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+                "run it by hand in the export tree to see why",
+            ));
+        }
+        let lines = String::from_utf8_lossy(&out.stdout).replace('\n', ", ");
+        want.extend(recipients(&format!("To: {lines}\n\n")));
+    }
+    let extra: Vec<String> = recipients(cover).difference(&want).cloned().collect();
+    if !extra.is_empty() {
+        return Err(export_err(
+            format!(
+                "b4 addressed the series to {} that get_maintainer.pl gives for none of \
+                 its patches: {}",
+                if extra.len() == 1 {
+                    "an address"
+                } else {
+                    "addresses"
+                },
+                extra.join(", ")
+            ),
+            "a MAINTAINERS keyword (K:) matched the mail headers, not a patch: see \
+             export.log, and keep such words out of the change-id and cover letter",
+        ));
+    }
+    Ok(())
+}
+
 fn new_change_id() -> Result<String> {
     let date = util::today();
     let mut buf = [0u8; 6];
@@ -877,7 +987,10 @@ fn new_change_id() -> Result<String> {
         .and_then(|mut f| f.read_exact(&mut buf))
         .map_err(|e| Error::io("read /dev/urandom", e))?;
     let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("{}-rust-pidfs-{hex}", date.trim()))
+    // No word a MAINTAINERS keyword matches (`K: \b(?i:rust)\b` would
+    // send every series to the Rust list): b4 passes the change-id to
+    // get_maintainer.pl in each mail's headers.
+    Ok(format!("{}-pidfs-{hex}", date.trim()))
 }
 
 /// Whether a version record holds exactly these patches.
@@ -1230,6 +1343,7 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
         ));
     }
     let texts: Vec<String> = mails.iter().map(|m| util::read(m)).collect::<Result<_>>()?;
+    check_recipients(&dir, &patches, &sender.email, &texts[0])?;
     let mbox = out.join("series.mbox");
     util::write(&mbox, to_mbox(&texts).as_bytes())?;
     // Record this version's series.
@@ -1255,6 +1369,23 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recipients_of_folded_headers() {
+        let mail = "From: A <a@x.org>\nTo: Alexander Viro <viro@zeniv.linux.org.uk>, \n \
+                    =?utf-8?q?Bj=C3=B6rn?= <Bjorn@Example.com>\nSubject: To: no@x.org\n\
+                    Cc: linux-kernel@vger.kernel.org,\n\tB <b@y.org>\n\nTo: body@x.org\n";
+        let r: Vec<String> = recipients(mail).into_iter().collect();
+        assert_eq!(
+            r,
+            [
+                "b@y.org",
+                "bjorn@example.com",
+                "linux-kernel@vger.kernel.org",
+                "viro@zeniv.linux.org.uk"
+            ]
+        );
+    }
 
     fn stack() -> (Vec<series::Part>, Vec<(String, String)>) {
         let parts = series::parts(
