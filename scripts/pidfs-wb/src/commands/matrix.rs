@@ -106,7 +106,7 @@ pub const DEBUG_LEFT_OUT: &[(&str, &str)] = &[
          (do_notify_parent()) before pidfs_exit() records its exit info, with \
          the C pidfs as with the Rust one (kernel/exit.c), and on a loaded \
          debug kernel the test can lose the race (seen once on \
-         fs-pid-y+debug); patch 2 of the stack fixes it, not yet confirmed \
+         fs-pid-y+debug); patch 1 of the stack fixes it, not yet confirmed \
          by a debug run; the other 18 tests of the binary run; the plain \
          boots run it; wb ci --full runs it",
     ),
