@@ -386,6 +386,15 @@ pub const COMMANDS: &[Command] = &[
                     "build directories fs-pid-{n,y}+llvm",
                 ],
             },
+            Flag {
+                label: "[--perf]",
+                help: &[
+                    "performance builds instead of tinyconfig's size",
+                    "ones (kconfig/perf.config: -O2, the normal SLUB,",
+                    "no dead-code elimination), fs-pid-{n,y}+perf, or",
+                    "fs-pid-{n,y}+perf-llvm with --llvm",
+                ],
+            },
         ],
         also: &[],
     },
@@ -417,6 +426,10 @@ pub const COMMANDS: &[Command] = &[
             Flag {
                 label: "[--llvm]",
                 help: &["the fs-pid-{n,y}+llvm kernels (see bench)"],
+            },
+            Flag {
+                label: "[--perf]",
+                help: &["the performance builds (see bench)"],
             },
         ],
         also: &[],

@@ -38,13 +38,40 @@ pub const SOURCE: &str = "scripts/pidfs-wb/guest/bench/pidfs_bench.c";
 pub const KERNELS: [(&str, &str); 2] = [("fs-pid-n", "C"), ("fs-pid-y", "Rust")];
 
 /// The configuration benchmarked for `plain` (an entry of [`KERNELS`]): its `+llvm` flavour
-/// with `--llvm`.
-pub fn kernel_config(plain: &str, llvm: bool) -> String {
-    if llvm {
-        build::KConfig::flavoured(plain, build::Flavour::Llvm).name()
+/// with `--llvm`, `+perf` with `--perf`, `+perf-llvm` with both.
+pub fn kernel_config(plain: &str, llvm: bool, perf: bool) -> String {
+    let flavour = match (perf, llvm) {
+        (false, false) => return plain.to_string(),
+        (false, true) => build::Flavour::Llvm,
+        (true, false) => build::Flavour::Perf,
+        (true, true) => build::Flavour::PerfLlvm,
+    };
+    build::KConfig::flavoured(plain, flavour).name()
+}
+
+/// What the report says about how the kernels are optimised.
+pub fn build_text(perf: bool) -> &'static str {
+    if perf {
+        "performance build (`kconfig/perf.config`): `-O2` and `-Copt-level=2`, the normal \
+         SLUB, no dead-code elimination, as distributions build"
     } else {
-        plain.to_string()
+        "tinyconfig-derived: `-Os` and `-Copt-level=s`, `SLUB_TINY`, \
+         `LD_DEAD_CODE_DATA_ELIMINATION`"
     }
+}
+
+/// The name of a run directory: `<time>-<mode>[-perf][-llvm]`.
+pub fn run_name(stamp: &str, mode: &str, perf: bool, llvm: bool) -> String {
+    format!(
+        "{stamp}{}{}{}",
+        if mode.is_empty() {
+            String::new()
+        } else {
+            format!("-{mode}")
+        },
+        if perf { "-perf" } else { "" },
+        if llvm { "-llvm" } else { "" }
+    )
 }
 
 /// What the report says about the toolchain of the kernels.
@@ -138,6 +165,9 @@ pub struct Options {
     /// Build and boot the `+llvm` flavour of both kernels (clang,
     /// `CONFIG_RUST_INLINE_HELPERS=y`) instead of the gcc ones.
     pub llvm: bool,
+    /// Build and boot the performance flavour (`+perf`, or `+perf-llvm`
+    /// with `llvm`) instead of the tinyconfig-derived kernels.
+    pub perf: bool,
 }
 
 impl Options {
@@ -169,9 +199,11 @@ impl Options {
                 deadline: Duration::from_secs(1800),
                 no_build: false,
                 llvm: false,
+                perf: false,
             }
         };
         o.llvm = a.flag("--llvm")?;
+        o.perf = a.flag("--perf")?;
         if let Some(n) = a.number("--boots")? {
             o.boots = n as usize;
         }
@@ -206,6 +238,7 @@ impl Options {
             deadline: Duration::from_secs(600),
             no_build: false,
             llvm: false,
+            perf: false,
         }
     }
 }
@@ -466,6 +499,8 @@ pub struct Meta {
     pub mode: Mode,
     /// The kernels are the `+llvm` flavour (clang, helpers inlined).
     pub llvm: bool,
+    /// The kernels are a performance flavour (`+perf`, `+perf-llvm`).
+    pub perf: bool,
     pub boots: usize,
     pub reps: u32,
     pub scale: u32,
@@ -510,6 +545,12 @@ pub fn markdown(rows: &[Row], m: &Meta) -> String {
         "- toolchain: **{}** — {}",
         if m.llvm { "llvm" } else { "gcc" },
         toolchain_text(m.llvm)
+    );
+    let _ = writeln!(
+        s,
+        "- build: **{}** — {}",
+        if m.perf { "perf" } else { "tiny" },
+        build_text(m.perf)
     );
     let _ = writeln!(
         s,
@@ -602,6 +643,7 @@ pub fn json(rows: &[Row], m: &Meta) -> String {
             },
         ),
         ("toolchain", s(if m.llvm { "llvm" } else { "gcc" })),
+        ("build", s(if m.perf { "perf" } else { "tiny" })),
         ("quick", Value::Bool(m.quick)),
         ("boots_per_kernel", num(m.boots as f64)),
         ("reps_per_boot", num(m.reps as f64)),
@@ -1064,7 +1106,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     }
     let mut kernels = Vec::new();
     for (plain, label) in KERNELS {
-        let config = kernel_config(plain, o.llvm);
+        let config = kernel_config(plain, o.llvm, o.perf);
         let config = config.as_str();
         let bz = if o.no_build {
             let bz = ctx.build_dir(config).join("arch/x86/boot/bzImage");
@@ -1090,11 +1132,10 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     }
     let per_boot = 60 + 30 * u64::from(o.reps) * u64::from(o.scale) / 100;
     let g = bench_guest(ctx, o.deadline.as_secs().max(per_boot) as u32)?;
-    let dir = ctx.out_dir().join("bench").join(format!(
-        "{started}-{}{}",
-        o.mode.name(),
-        if o.llvm { "-llvm" } else { "" }
-    ));
+    let dir = ctx
+        .out_dir()
+        .join("bench")
+        .join(run_name(&started, &o.mode.name(), o.perf, o.llvm));
     util::mkdir(&dir)?;
     let tsc = tsc_khz(
         o.mode,
@@ -1146,6 +1187,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     let meta = Meta {
         mode: o.mode,
         llvm: o.llvm,
+        perf: o.perf,
         boots: o.boots,
         reps: o.reps,
         scale: o.scale,
@@ -1194,6 +1236,20 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kernels_and_run_names_of_each_build() {
+        assert_eq!(kernel_config("fs-pid-n", false, false), "fs-pid-n");
+        assert_eq!(kernel_config("fs-pid-y", true, false), "fs-pid-y+llvm");
+        assert_eq!(kernel_config("fs-pid-y", false, true), "fs-pid-y+perf");
+        assert_eq!(kernel_config("fs-pid-n", true, true), "fs-pid-n+perf-llvm");
+        assert_eq!(
+            run_name("20261207-0300", "icount", false, false),
+            "20261207-0300-icount"
+        );
+        assert_eq!(run_name("t", "wall", true, true), "t-wall-perf-llvm");
+        assert_eq!(run_name("t", "", true, false), "t-perf");
+    }
 
     const GUEST_LOG: &str = "# wb: plan 1\r\n# wb: begin wb/pidfs_bench\r\n\
 BENCH_BEGIN version=1 reps=2 scale=10\r\n\
@@ -1317,6 +1373,7 @@ BENCH_END ok=1\r\n# wb: end wb/pidfs_bench exit=0 seconds=3 timeout=0\r\n# wb: d
         Meta {
             mode: Mode::Icount(0),
             llvm: false,
+            perf: false,
             boots,
             reps: 1,
             scale: 1,

@@ -569,8 +569,12 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
                     .get("toolchain")
                     .and_then(json::Value::str)
                     .unwrap_or("gcc");
+                // Reports from before the field were all tinyconfig builds;
+                // the cover quotes those, as `wb test` measures them.
+                let build = v.get("build").and_then(json::Value::str).unwrap_or("tiny");
                 let ok = mode.starts_with(prefix)
                     && tc == toolchain
+                    && build == "tiny"
                     && v.get("quick").and_then(json::Value::bool) == Some(false)
                     && v.get("tree_is_series").and_then(json::Value::bool) == Some(true)
                     && v.get("series_sha256").and_then(json::Value::str) == Some(fingerprint);
@@ -579,7 +583,7 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
             let Some((name, v)) = found else {
                 continue;
             };
-            // `<time>-<mode>[-llvm]`: the run's time stamp.
+            // `<time>-<mode>[-perf][-llvm]`: the run's time stamp.
             let dir = name.rsplit('/').next().unwrap_or(name);
             let stamp = dir.split(&format!("-{prefix}")).next().unwrap_or(dir);
             let n = |k: &str| v.get(k).and_then(json::Value::num).unwrap_or(0.0) as u64;

@@ -483,6 +483,7 @@ fn analyse(vmlinux: &Path, pcs: &[u64]) -> Result<Traced> {
 pub struct Options {
     pub ops: Vec<&'static Op>,
     pub llvm: bool,
+    pub perf: bool,
     pub no_build: bool,
 }
 
@@ -491,6 +492,7 @@ impl Options {
     pub fn from_args(a: &mut crate::cli::Args) -> Result<Options> {
         let names = a.values("--op")?;
         let llvm = a.flag("--llvm")?;
+        let perf = a.flag("--perf")?;
         let no_build = a.flag("--no-build")?;
         a.done()?;
         let ops = if names.is_empty() {
@@ -511,6 +513,7 @@ impl Options {
         Ok(Options {
             ops,
             llvm,
+            perf,
             no_build,
         })
     }
@@ -536,7 +539,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     }
     let mut kernels = Vec::new();
     for (plain, label) in bench::KERNELS {
-        let config = bench::kernel_config(plain, o.llvm);
+        let config = bench::kernel_config(plain, o.llvm, o.perf);
         let dir = ctx.build_dir(&config);
         let bz = if o.no_build {
             dir.join("arch/x86/boot/bzImage")
@@ -556,15 +559,15 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
         kernels.push((bz, vmlinux, config));
     }
     let g = bench::bench_guest(ctx, 1800)?;
-    let dir = ctx.out_dir().join("trace").join(format!(
-        "{}{}",
-        bench::stamp(),
-        if o.llvm { "-llvm" } else { "" }
-    ));
+    let dir =
+        ctx.out_dir()
+            .join("trace")
+            .join(bench::run_name(&bench::stamp(), "", o.perf, o.llvm));
     util::mkdir(&dir)?;
     let mut md = format!(
         "# pidfs trace: instructions per function, C (fs-pid-n) and Rust (fs-pid-y)\n\n\
          - toolchain: **{}** — {}\n\
+         - build: **{}** — {}\n\
          - method: QEMU TCG with its gdb stub; gdb lets the benchmark guest make the \
          operation's first calls, then single-steps one call from the first instruction of its \
          function (for a system call its `__x64_sys_*` function) to the return. One \
@@ -573,7 +576,9 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
          - \"memory accesses\" counts instructions with a memory operand and push, pop, call, \
          ret and string instructions: under TCG each goes through the soft TLB.\n\n",
         if o.llvm { "llvm" } else { "gcc" },
-        bench::toolchain_text(o.llvm)
+        bench::toolchain_text(o.llvm),
+        if o.perf { "perf" } else { "tiny" },
+        bench::build_text(o.perf)
     );
     let total = o.ops.len() * kernels.len();
     let mut n = 0;

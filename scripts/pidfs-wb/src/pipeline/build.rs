@@ -24,31 +24,59 @@ pub const DEBUG_SUFFIX: &str = "+debug";
 /// `wb bench --llvm` compares `fs-pid-n+llvm` with `fs-pid-y+llvm`.
 pub const LLVM_SUFFIX: &str = "+llvm";
 
+/// Suffix of a performance build with gcc (`kconfig/perf.config`: `-O2`, the
+/// normal SLUB, no dead-code elimination), as a distribution builds; `wb bench
+/// --perf` compares `fs-pid-n+perf` with `fs-pid-y+perf`.
+pub const PERF_SUFFIX: &str = "+perf";
+
+/// Suffix of a performance build with clang and `CONFIG_RUST_INLINE_HELPERS=y`
+/// (`perf.config`, then `llvm.config`).
+pub const PERF_LLVM_SUFFIX: &str = "+perf-llvm";
+
 /// A build flavour: a suffix of the configuration name (and build directory) and
-/// the fragment merged last. Every flavour is built with clang ([`FLAVOUR_LLVM`]).
+/// the fragments merged last, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavour {
-    /// `+debug`: the bug finders of `kconfig/debug.config`.
+    /// `+debug`: the bug finders of `kconfig/debug.config`, with clang.
     Debug,
     /// `+llvm`: clang with `CONFIG_RUST_INLINE_HELPERS=y`.
     Llvm,
+    /// `+perf`: `kconfig/perf.config` with gcc.
+    Perf,
+    /// `+perf-llvm`: `perf.config` and `llvm.config`, with clang.
+    PerfLlvm,
 }
 
 impl Flavour {
-    const ALL: [Flavour; 2] = [Flavour::Debug, Flavour::Llvm];
+    // Longest suffix first: `+perf-llvm` is not `+llvm`.
+    const ALL: [Flavour; 4] = [
+        Flavour::PerfLlvm,
+        Flavour::Debug,
+        Flavour::Llvm,
+        Flavour::Perf,
+    ];
 
     pub fn suffix(self) -> &'static str {
         match self {
             Flavour::Debug => DEBUG_SUFFIX,
             Flavour::Llvm => LLVM_SUFFIX,
+            Flavour::Perf => PERF_SUFFIX,
+            Flavour::PerfLlvm => PERF_LLVM_SUFFIX,
         }
     }
 
-    pub fn fragment(self) -> &'static str {
+    pub fn fragments(self) -> &'static [&'static str] {
         match self {
-            Flavour::Debug => "debug.config",
-            Flavour::Llvm => "llvm.config",
+            Flavour::Debug => &["debug.config"],
+            Flavour::Llvm => &["llvm.config"],
+            Flavour::Perf => &["perf.config"],
+            Flavour::PerfLlvm => &["perf.config", "llvm.config"],
         }
+    }
+
+    /// Built with clang ([`FLAVOUR_LLVM`]).
+    pub fn clang(self) -> bool {
+        !matches!(self, Flavour::Perf)
     }
 }
 
@@ -99,9 +127,9 @@ impl KConfig {
         self.flavour == Some(Flavour::Debug)
     }
 
-    /// Built with clang ([`FLAVOUR_LLVM`]): every flavoured configuration.
+    /// Built with clang ([`FLAVOUR_LLVM`]): every flavour but `+perf`.
     pub fn uses_clang(&self) -> bool {
-        self.flavour.is_some()
+        self.flavour.is_some_and(Flavour::clang)
     }
 }
 
@@ -120,7 +148,7 @@ pub fn is_debug(config: &str) -> bool {
     KConfig::parse(config).is_debug()
 }
 
-/// Whether a build directory holds a flavoured configuration, which must always be built
+/// Whether a build directory holds a clang configuration, which must always be built
 /// with [`FLAVOUR_LLVM`]: a clang `.config` made with gcc would be reconfigured.
 fn is_llvm_dir(dir: &Path) -> bool {
     dir.file_name()
@@ -138,14 +166,16 @@ pub fn fragments(ctx: &Ctx, config: &str) -> Result<Vec<PathBuf>> {
     let k = KConfig::parse(config);
     if let Some(flavour) = k.flavour {
         let mut out = fragments(ctx, &k.plain)?;
-        let f = ctx.kconfig_dir().join(flavour.fragment());
-        if !f.is_file() {
-            return Err(Error::Usage(format!(
-                "no fragment {} for the configuration `{config}`",
-                f.display()
-            )));
+        for name in flavour.fragments() {
+            let f = ctx.kconfig_dir().join(name);
+            if !f.is_file() {
+                return Err(Error::Usage(format!(
+                    "no fragment {} for the configuration `{config}`",
+                    f.display()
+                )));
+            }
+            out.push(f);
         }
-        out.push(f);
         return Ok(out);
     }
     let mut out: Vec<PathBuf> = COMMON_FRAGMENTS
@@ -289,12 +319,11 @@ pub fn tree_fragments(ctx: &Ctx, tree: &Path, config: &str) -> Result<Vec<PathBu
                 f.display()
             )));
         }
-        // Before any flavour fragment, which is merged last.
-        let at = if KConfig::parse(config).flavour.is_some() {
-            frags.len() - 1
-        } else {
-            frags.len()
-        };
+        // Before the flavour's fragments, which are merged last.
+        let at = frags.len()
+            - KConfig::parse(config)
+                .flavour
+                .map_or(0, |f| f.fragments().len());
         frags.insert(at, f);
     }
     Ok(frags)
@@ -534,7 +563,21 @@ mod tests {
         )));
         let l = KConfig::parse("fs-pid-n+llvm");
         assert_eq!(l, KConfig::flavoured("fs-pid-n", Flavour::Llvm));
-        assert_eq!(l.flavour.map(Flavour::fragment), Some("llvm.config"));
+        assert_eq!(
+            l.flavour.map(Flavour::fragments),
+            Some(&["llvm.config"][..])
+        );
+        let p = KConfig::parse("fs-pid-y+perf");
+        assert_eq!(p, KConfig::flavoured("fs-pid-y", Flavour::Perf));
+        assert!(!p.uses_clang() && !p.is_debug());
+        let pl = KConfig::parse("fs-pid-n+perf-llvm");
+        assert_eq!(pl, KConfig::flavoured("fs-pid-n", Flavour::PerfLlvm));
+        assert!(pl.uses_clang());
+        assert_eq!(pl.name(), "fs-pid-n+perf-llvm");
+        assert_eq!(
+            pl.flavour.map(Flavour::fragments),
+            Some(&["perf.config", "llvm.config"][..])
+        );
         let d = KConfig::parse("fs-pid-y+debug");
         assert!(d.is_debug() && d.uses_clang());
         assert_eq!(
