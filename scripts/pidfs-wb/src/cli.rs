@@ -399,6 +399,33 @@ pub const COMMANDS: &[Command] = &[
         also: &[],
     },
     Command {
+        name: "size",
+        usage: "size",
+        about: &[
+            "what the Rust pidfs costs in vmlinux: builds",
+            "fs-pid-n and fs-pid-y, compares them with",
+            "scripts/bloat-o-meter by symbol group (pidfs, the",
+            "kernel crate, C helpers, other) and size, and counts",
+            "the lines the patches add by area;",
+            "out/size/<time>/report.{md,json}",
+        ],
+        flags: &[
+            Flag {
+                label: "[--no-build]",
+                help: &["compare the kernels as last built"],
+            },
+            Flag {
+                label: "[--llvm]",
+                help: &["the clang kernels (see bench)"],
+            },
+            Flag {
+                label: "[--perf]",
+                help: &["the performance builds (see bench)"],
+            },
+        ],
+        also: &[],
+    },
+    Command {
         name: "trace",
         usage: "trace",
         about: &[

@@ -13,7 +13,7 @@ mod report;
 // The modules by role (see each directory's mod.rs), reachable as
 // `crate::name` from everywhere.
 use commands::{
-    bench, export, harness, mailtest, maintainers, matrix, onto, seriescheck, testcmd, trace,
+    bench, export, harness, mailtest, maintainers, matrix, onto, seriescheck, size, testcmd, trace,
 };
 use host::{base, ctx, error, ident, lock, setup, util};
 use judge::{checks, ktap, splat, verdict};
@@ -218,6 +218,11 @@ fn real_main() -> Result<i32> {
         "trace" => {
             let o = trace::Options::from_args(&mut a)?;
             trace::run(&ctx, &o)?;
+            true
+        }
+        "size" => {
+            let o = size::Options::from_args(&mut a)?;
+            size::run(&ctx, &o)?;
             true
         }
         "test" => {

@@ -1005,7 +1005,7 @@ fn one_boot(
     Ok((p, clocksource(&console).unwrap_or_else(|| "unknown".into())))
 }
 
-fn series_info(ctx: &Ctx) -> (String, String, String) {
+pub fn series_info(ctx: &Ctx) -> (String, String, String) {
     let sha = tree::fingerprint(&ctx.patches_dir()).unwrap_or_else(|_| "unknown".into());
     let t = ctx.work_tree();
     let head = base::rev_parse(&t, "HEAD").unwrap_or_else(|| "unknown".into());

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The commands beyond one boot: the per-patch matrix, export, onto, bench,
-//! trace, maintainers, the series check and the test command with its harness.
+//! trace, size, maintainers, the series check and the test command with its harness.
 
 pub mod bench;
 pub mod export;
@@ -10,5 +10,6 @@ pub mod maintainers;
 pub mod matrix;
 pub mod onto;
 pub mod seriescheck;
+pub mod size;
 pub mod testcmd;
 pub mod trace;
