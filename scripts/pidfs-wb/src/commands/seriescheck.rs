@@ -153,6 +153,23 @@ mod tests {
         assert_eq!(e.code(), exit::SERIES);
         assert!(matches!(e, Error::Unexported { .. }), "{e}");
         assert!(tree::apply(&ctx, None, true).is_ok(), "--discard drops it");
+        // A run stopped in the middle of the series leaves the patches it
+        // applied, and one `git am` half done: nobody's work, so the next
+        // apply goes on without --discard.
+        let applied = tree::apply(&ctx, Some(1), false).unwrap();
+        let second = ctx.patches_dir().join("0002-b.patch");
+        write(applied.tree.join("fs/a.c"), "conflict\n");
+        let st = std::process::Command::new("git")
+            .current_dir(&applied.tree)
+            .args(["am", "-q", "--no-3way"])
+            .arg(&second)
+            .output()
+            .unwrap();
+        assert!(!st.status.success(), "the second patch must stop half-way");
+        assert!(
+            tree::apply(&ctx, None, false).is_ok(),
+            "a stopped apply is discarded"
+        );
         let _ = std::fs::remove_dir_all(root);
         // A copy that differs, and one that is missing.
         let (ctx, root) = setup("drift", &p, Some("y\n"));

@@ -94,7 +94,32 @@ pub fn conflict_files(out: &str) -> Vec<String> {
     files.into_iter().collect()
 }
 
+/// Whether a `git am` is stopped in the middle in `tree`.
+fn am_in_progress(tree: &Path) -> bool {
+    output(git(tree).args(["rev-parse", "--git-path", "rebase-apply"]))
+        .map(|p| {
+            let p = PathBuf::from(p.trim());
+            let p = if p.is_absolute() { p } else { tree.join(p) };
+            p.join("applying").exists() || p.join("next").exists()
+        })
+        .unwrap_or(false)
+}
+
+/// What in `tree` is not the series as wb last applied it: uncommitted
+/// changes or commits beyond [`APPLIED_REF`], which [`apply`] moves after
+/// every patch. A `git am` of wb's own that was stopped half-way (a run
+/// killed) leaves HEAD at the ref with the patch half in the index; that is
+/// nobody's work, so it is reported to be discarded, not refused.
 fn worktree_state(tree: &Path) -> Result<Option<String>> {
+    let head = rev_parse(tree, "HEAD");
+    let recorded = rev_parse(tree, APPLIED_REF);
+    if head.is_some() && head == recorded && am_in_progress(tree) {
+        info(&format!(
+            "{}: discarding the patch a stopped run of wb was applying",
+            tree.display()
+        ));
+        return Ok(None);
+    }
     let status = output(git(tree).args(["status", "--porcelain"])).map_err(|e| Error::Series {
         what: e,
         hint: format!("remove {} and run again", tree.display()),
@@ -103,8 +128,6 @@ fn worktree_state(tree: &Path) -> Result<Option<String>> {
         let n = status.lines().count();
         return Ok(Some(format!("{n} uncommitted change(s)")));
     }
-    let head = rev_parse(tree, "HEAD");
-    let recorded = rev_parse(tree, APPLIED_REF);
     if head != recorded {
         return Ok(Some("commits".into()));
     }
@@ -168,6 +191,15 @@ pub fn apply(ctx: &Ctx, upto: Option<usize>, discard: bool) -> Result<Applied> {
         &base_id[..12]
     ));
     let tree = reset_work_tree(ctx, &repo, &base_id, discard)?;
+    // Recorded at the base and after every patch, so that a run stopped
+    // half-way leaves nothing that looks like an unexported edit.
+    let record = || {
+        output(git(&tree).args(["update-ref", APPLIED_REF, "HEAD"])).map_err(|e| Error::Series {
+            what: e,
+            hint: "check the work tree".into(),
+        })
+    };
+    record()?;
     let mut commits = Vec::new();
     for (i, e) in entries.iter().take(n).enumerate() {
         let patch = ctx.patches_dir().join(&e.name);
@@ -195,13 +227,10 @@ pub fn apply(ctx: &Ctx, upto: Option<usize>, discard: bool) -> Result<Applied> {
                 log,
             });
         }
+        record()?;
         let id = rev_parse(&tree, "HEAD").unwrap_or_default();
         commits.push((e.name.clone(), id));
     }
-    output(git(&tree).args(["update-ref", APPLIED_REF, "HEAD"])).map_err(|e| Error::Series {
-        what: e,
-        hint: "check the work tree".into(),
-    })?;
     info(&format!("work tree: {}", tree.display()));
     Ok(Applied {
         tree,
