@@ -390,9 +390,9 @@ pub const COMMANDS: &[Command] = &[
                 label: "[--perf]",
                 help: &[
                     "performance builds instead of tinyconfig's size",
-                    "ones (kconfig/perf.config: -O2, the normal SLUB,",
-                    "no dead-code elimination), fs-pid-{n,y}+perf, or",
-                    "fs-pid-{n,y}+perf-llvm with --llvm",
+                    "ones (kconfig/perf.config: -O2, the normal SLUB),",
+                    "fs-pid-{n,y}+perf, or fs-pid-{n,y}+perf-llvm with",
+                    "--llvm",
                 ],
             },
         ],

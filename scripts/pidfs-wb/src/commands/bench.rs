@@ -53,10 +53,9 @@ pub fn kernel_config(plain: &str, llvm: bool, perf: bool) -> String {
 pub fn build_text(perf: bool) -> &'static str {
     if perf {
         "performance build (`kconfig/perf.config`): `-O2` and `-Copt-level=2`, the normal \
-         SLUB, no dead-code elimination, as distributions build"
+         SLUB, as distributions build"
     } else {
-        "tinyconfig-derived: `-Os` and `-Copt-level=s`, `SLUB_TINY`, \
-         `LD_DEAD_CODE_DATA_ELIMINATION`"
+        "tinyconfig-derived: `-Os` and `-Copt-level=s`, `SLUB_TINY`"
     }
 }
 

@@ -25,7 +25,7 @@ pub const DEBUG_SUFFIX: &str = "+debug";
 pub const LLVM_SUFFIX: &str = "+llvm";
 
 /// Suffix of a performance build with gcc (`kconfig/perf.config`: `-O2`, the
-/// normal SLUB, no dead-code elimination), as a distribution builds; `wb bench
+/// normal SLUB), as a distribution builds; `wb bench
 /// --perf` compares `fs-pid-n+perf` with `fs-pid-y+perf`.
 pub const PERF_SUFFIX: &str = "+perf";
 
