@@ -47,8 +47,8 @@ impl Options {
 /// A group of symbols in the comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Group {
-    /// pidfs itself: C `pidfs_*`/`pidfd_*` symbols, and every Rust symbol of
-    /// the `pidfs_rs` module.
+    /// pidfs itself: C `pidfs_*`/`pidfd_*` symbols, and the Rust symbols
+    /// whose path starts in the `pidfs_rs` crate.
     Pidfs,
     /// Other Rust symbols: the kernel crate's code (and `core`'s generics)
     /// instantiated or kept for the Rust pidfs.
@@ -69,10 +69,13 @@ impl Group {
 
     pub fn of(symbol: &str) -> Group {
         if symbol.starts_with("_R") {
-            if symbol.contains("pidfs_rs") {
-                Group::Pidfs
-            } else {
-                Group::KernelCrate
+            // A v0 name spells its path from the outermost crate: code of
+            // the kernel crate instantiated for `pidfs_rs::PidFs` names
+            // `kernel` first and is the kernel crate's.
+            match (symbol.find("8pidfs_rs"), symbol.find("6kernel")) {
+                (Some(p), Some(k)) if p < k => Group::Pidfs,
+                (Some(_), None) => Group::Pidfs,
+                _ => Group::KernelCrate,
             }
         } else if symbol.starts_with("rust_helper_") {
             Group::Helpers
@@ -469,7 +472,7 @@ mod tests {
 add/remove: 3/2 grow/shrink: 1/0 up/down: 900/-700 (200)
 Function                                     old     new   delta
 _RNvNtCs1abc_8pidfs_rs4attr10pidfs_exit        -     400    +400
-_RNvMNtCs2xyz_6kernel3pidNtB2_9StructPid3get   -     100    +100
+_RINvNtNtCs2xyz_6kernel2fs6pseudo5ioctlNtCs1abc_8pidfs_rs5PidFsEBT_   -     100    +100
 rust_helper_get_pid                            -      40     +40
 pidfs_exit                                   350       -    -350
 pidfd_poll                                   200       -    -200
@@ -493,6 +496,13 @@ Total: Before=100, After=360, chg +260.00%
         assert_eq!((syms[3].old, syms[3].new, syms[3].delta), (350, 0, -350));
         assert_eq!(syms[6].kind, "Data");
         assert_eq!(syms[7].kind, "RO Data");
+        // A kernel trait implemented by pidfs_rs is pidfs'; kernel code
+        // instantiated for PidFs is the kernel crate's.
+        assert_eq!(
+            Group::of("_RNvXs_Cs1_8pidfs_rsNtB4_5PidFsNtNtCs2_6kernel2fs8PseudoFs4poll"),
+            Group::Pidfs
+        );
+        assert_eq!(Group::of(&syms[1].name), Group::KernelCrate);
         let g = by_group(&syms);
         // pidfs: C 350 + 200 + 150 gone, Rust 400 + 260 added.
         assert_eq!(g[0], (Group::Pidfs, 700, 660, 5));
