@@ -12,6 +12,8 @@
 mod attr;
 #[path = "pidfs_rs/ino.rs"]
 mod ino;
+#[path = "pidfs_rs/ns.rs"]
+mod ns;
 #[path = "pidfs_rs/pid.rs"]
 mod pid;
 
@@ -23,6 +25,7 @@ use kernel::{
     alloc::{flags::GFP_KERNEL, Flags},
     bindings,
     cookie::GenCookie,
+    cred::Credential,
     error::code::*,
     ffi::{c_int, c_uint},
     fs::{
@@ -40,16 +43,16 @@ use kernel::{
         File,
     },
     ioctl::{_IO, _IOC_NR, _IOC_SIZE, _IOR, _IOWR},
-    nsproxy::{self, NsKind},
     pidfs::{PidType, PidfdInfo, StructPid},
     prelude::*,
     sync::{aref::ARef, poll::PollTable, rcu, SetOnce},
-    task::{dumpable::*, Task, PTRACE_MODE_READ_FSCREDS},
+    task::{dumpable::*, PtraceMode, Task},
     uaccess::{UserPtr, UserSlice},
     uapi,
 };
 #[cfg(CONFIG_PROC_FS)]
 use kernel::{fs::pseudo::FdInfo, seq_print};
+use ns::NsKind;
 use pid::PidfsFields;
 
 const __LOG_PREFIX: &[u8] = b"pidfs\0";
@@ -224,9 +227,10 @@ pub unsafe extern "C" fn pidfs_add_pid(pid: *mut bindings::pid) -> c_int {
     };
     // SAFETY: The pid is not in the table yet: `alloc_pid()` adds each pid once.
     unsafe { pid.set_ino(ino) };
-    // SAFETY: The number just set does not change until `free_pid()` removes the pid with
-    // `pidfs_remove_pid()`, after which it drops its reference with `call_rcu()`, so the pid is
-    // freed no earlier than an RCU grace period after its removal.
+    // SAFETY: `pidfs_init()` initialised the table before the first `alloc_pid()`. The number
+    // just set does not change until `free_pid()` removes the pid with `pidfs_remove_pid()`,
+    // after which it drops its reference with `call_rcu()`, so the pid is freed no earlier than
+    // an RCU grace period after its removal.
     match unsafe { PIDFS_INO_HT.insert(pid) } {
         Ok(()) => 0,
         Err(e) => {
@@ -247,7 +251,9 @@ pub unsafe extern "C" fn pidfs_remove_pid(pid: *mut bindings::pid) {
     // SAFETY: `free_pid()` passes a valid pid that is still referenced.
     let pid = unsafe { StructPid::from_ptr(pid) };
     if pid.ino() != 0 {
-        PIDFS_INO_HT.remove(pid);
+        // SAFETY: The pid has an inode number, so it went through `pidfs_add_pid()`, which runs
+        // only after `pidfs_init()` initialised the table.
+        unsafe { PIDFS_INO_HT.remove(pid) };
     }
 }
 
@@ -430,8 +436,14 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
         }
 
         // Unconditionally return identifiers and credentials, the rest only on request.
-        let current = kernel::current!();
-        let user_ns = current.user_ns();
+        // The ids as the caller sees them: in the user namespace of its credentials
+        // (`current_user_ns()`), read once for the eight ids.
+        //
+        // SAFETY: `current->cred` is only replaced by the current task itself (`commit_creds()`,
+        // `override_creds()`), which this function does not do, so the credentials stay valid
+        // and current until the end of this block, as `current_cred()` relies on in C.
+        let cred = unsafe { Credential::from_ptr((*kernel::current!().as_ptr()).cred) };
+        let user_ns = cred.user_ns();
         kinfo.0.ruid = c.uid().into_uid_munged(user_ns);
         kinfo.0.rgid = c.gid().into_gid_munged(user_ns);
         kinfo.0.euid = c.euid().into_uid_munged(user_ns);
@@ -451,7 +463,7 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
 
         // Copy pid/tgid last, to reduce the chances the information might be stale.
         kinfo.0.ppid = task.ppid_vnr() as u32;
-        kinfo.0.tgid = task.tgid_vnr() as u32;
+        kinfo.0.tgid = task.tgid_nr_ns(None) as u32;
         kinfo.0.pid = pid.vnr() as u32;
         kinfo.0.mask |= PIDFD_INFO_PID;
 
@@ -534,9 +546,9 @@ fn pidfd_ioctl(file: &PseudoFile<'_, PidFs>, cmd: u32, arg: usize) -> Result<isi
     // ptrace check. Hold the task's exec_update_lock for the duration of the ptrace check and
     // the namespace lookup so that the credentials used for the access decision match those of
     // the task at the time its namespace is read. We mirror nsfs behavior.
-    let guard = task.exec_update_lock_read_killable()?;
+    let guard = ns::ExecUpdateReadGuard::lock_killable(&task)?;
 
-    if !task.ptrace_may_access(PTRACE_MODE_READ_FSCREDS) {
+    if !task.ptrace_may_access(PtraceMode::ReadFsCreds) {
         return Err(EACCES);
     }
 
@@ -557,7 +569,7 @@ fn pidfd_ioctl(file: &PseudoFile<'_, PidFs>, cmd: u32, arg: usize) -> Result<isi
     };
 
     // A missing nsproxy is ESRCH: just pretend it didn't exist.
-    let ns = nsproxy::get_ns(&guard, kind)?.ok_or(EOPNOTSUPP)?;
+    let ns = ns::get_ns(&guard, kind)?.ok_or(EOPNOTSUPP)?;
     drop(guard);
 
     // open_namespace() unconditionally consumes the reference.
@@ -589,7 +601,31 @@ fn pidfs_file_release(file: &ReleasingFile<'_, PidFs>) {
     if kernel::warn_on_once!(task.is_kthread_or_user_worker()) {
         return;
     }
-    task.kill_thread_group(&guard);
+    pidfs_kill_thread_group(task);
+}
+
+/// `SEND_SIG_PRIV`: the siginfo argument of a signal that the kernel sends. It is a marker value,
+/// which the signal code compares against and never dereferences.
+const SEND_SIG_PRIV: *mut bindings::kernel_siginfo = core::ptr::without_provenance_mut(1);
+
+/// Sends `SIGKILL` to the thread group of `task` as the kernel, for `PIDFD_AUTOKILL`
+/// (`do_send_sig_info(SIGKILL, SEND_SIG_PRIV, task, PIDTYPE_TGID)`).
+///
+/// This is pidfs's, not a method of `Task`: which tasks a pidfd may kill is pidfs policy (its
+/// caller checks for kernel threads and user workers, as `pidfs_file_release()` does in C).
+fn pidfs_kill_thread_group(task: &Task) {
+    // SAFETY: `task` is a valid task for the borrow. `do_send_sig_info()` takes the task's
+    // sighand lock itself (`lock_task_sighand()`) and sends nothing if the task has already
+    // released it. `SEND_SIG_PRIV` is the marker C passes for a signal from the kernel. The
+    // result only says whether the signal was queued, which C ignores here as well.
+    unsafe {
+        bindings::do_send_sig_info(
+            bindings::SIGKILL as c_int,
+            SEND_SIG_PRIV,
+            task.as_ptr(),
+            bindings::pid_type_PIDTYPE_TGID,
+        )
+    };
 }
 
 /// Returns the `struct pid` of a pidfd, or `ERR_PTR(-EBADF)` for any other file.
@@ -711,7 +747,9 @@ fn pidfs_listxattr(pid: &StructPid, inode: &Inode, buf: XattrBuf<'_>) -> Result<
 /// Find a struct pid based on the inode number.
 fn pidfs_ino_get_pid(ino: u64) -> Option<ARef<StructPid>> {
     let guard = rcu::read_lock();
-    let pid = PIDFS_INO_HT.lookup(ino, &guard)?;
+    // SAFETY: `pidfs_init()` initialised the table at boot, before pidfs was mounted and so
+    // before any file handle could be decoded.
+    let pid = unsafe { PIDFS_INO_HT.lookup(ino, &guard) }?;
     let AttrState::Registered(attr) = pid.pidfs_attr() else {
         return None;
     };
@@ -992,7 +1030,9 @@ pub unsafe extern "C" fn pidfs_alloc_file(
 /// Called once, from `start_kernel()`.
 #[export]
 pub unsafe extern "C" fn pidfs_init() {
-    if PIDFS_INO_HT.init().is_err() {
+    // SAFETY: This is the first use of the table: `start_kernel()` calls this function once,
+    // before the first `alloc_pid()` and before userspace can decode a file handle.
+    if unsafe { PIDFS_INO_HT.init() }.is_err() {
         panic!("Failed to initialize pidfs hashtable");
     }
     if !GenCookie::new().is_ok_and(|cookie| PIDFS_INO_COOKIE.populate(cookie)) {

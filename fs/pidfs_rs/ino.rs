@@ -11,13 +11,10 @@ use super::pid::PidfsFields;
 use core::{mem::offset_of, ptr};
 use kernel::{
     bindings,
-    error::{code::*, to_result, Result},
+    error::{to_result, Result},
     ffi::c_void,
     pid::StructPid,
-    sync::{
-        atomic::{Acquire, AtomicFlag, Release},
-        rcu,
-    },
+    sync::rcu,
     types::Opaque, //
 };
 
@@ -38,23 +35,25 @@ const PIDFS_INO_HT_PARAMS: bindings::rhashtable_params = ino_ht_params();
 
 /// A table of the live pids by inode number (`pidfs_ino_ht`).
 ///
+/// Like C's table it is initialised once at boot, by `pidfs_init()` before the first
+/// `alloc_pid()`, and its operations do not check for that: the methods that use the table are
+/// `unsafe` and require it.
+///
 /// # Invariants
 ///
-/// - After [`PidInoTable::init`] succeeded (`ready` is set), the wrapped `struct rhashtable` is
-///   initialised with `PIDFS_INO_HT_PARAMS`.
+/// - Once [`PidInoTable::init`] has returned `Ok`, the wrapped `struct rhashtable` is initialised
+///   with `PIDFS_INO_HT_PARAMS`.
 /// - Every entry in it is a valid `struct pid` whose inode number does not change while it is in
 ///   the table, and which is freed no earlier than one RCU grace period after its removal (see
 ///   the safety requirements of [`PidInoTable::insert`]).
 pub(crate) struct PidInoTable {
     ht: Opaque<bindings::rhashtable>,
-    /// Set by the first call of [`PidInoTable::init`].
-    claimed: AtomicFlag,
-    ready: AtomicFlag,
 }
 
 // SAFETY: The table is only used through the rhashtable API, whose insertions and removals take
 // the table's own bucket locks and whose lookups are RCU-protected, so it may be used from any
-// thread at once; `init()` publishes the initialised table with release ordering.
+// thread at once once it is initialised, which happens before any other use (safety requirements
+// of the methods).
 unsafe impl Sync for PidInoTable {}
 
 // SAFETY: The table holds no state tied to the thread that created it.
@@ -66,42 +65,35 @@ impl PidInoTable {
     pub(crate) const fn new() -> Self {
         Self {
             ht: Opaque::zeroed(),
-            claimed: AtomicFlag::new(false),
-            ready: AtomicFlag::new(false),
         }
     }
 
-    /// Initialises the table (`rhashtable_init()`). Called once, from `pidfs_init()`.
+    /// Initialises the table (`rhashtable_init()`).
     ///
-    /// Only the first call initialises the table; later ones fail with `EBUSY`.
-    pub(crate) fn init(&'static self) -> Result {
-        if self.claimed.xchg(true, Acquire) {
-            return Err(EBUSY);
-        }
-        // SAFETY: The table is valid for writes; nothing else uses it before `ready` is set
-        // below, and only this first call gets here. The parameters are a `static`-like constant
-        // whose offsets are those of `struct pid`.
-        to_result(unsafe { bindings::rhashtable_init(self.ht.get(), &PIDFS_INO_HT_PARAMS) })?;
-        self.ready.store(true, Release);
-        Ok(())
+    /// # Safety
+    ///
+    /// Must be called once, before any other method of the table and not concurrently with any
+    /// (`pidfs_init()` at boot).
+    pub(crate) unsafe fn init(&self) -> Result {
+        // SAFETY: The table is valid for writes, and nothing else uses it yet (safety
+        // requirements). The parameters are a constant whose offsets are those of `struct pid`.
+        to_result(unsafe { bindings::rhashtable_init(self.ht.get(), &PIDFS_INO_HT_PARAMS) })
     }
 
     /// Makes `pid` findable by its inode number (`rhashtable_insert_fast()`).
     ///
     /// # Safety
     ///
-    /// Until `pid` is removed with [`PidInoTable::remove`], its inode number must not change
-    /// (`PidfsFields::set_ino()`), and after the removal it must not be freed before an RCU grace
-    /// period has passed: lookups under RCU may still find it. pidfs inserts a pid in
-    /// `pidfs_add_pid()` and removes it in `pidfs_remove_pid()`, which `free_pid()` calls before
-    /// it drops its reference with `call_rcu()`.
+    /// - The table must have been initialised ([`PidInoTable::init`]).
+    /// - Until `pid` is removed with [`PidInoTable::remove`], its inode number must not change
+    ///   (`PidfsFields::set_ino()`), and after the removal it must not be freed before an RCU
+    ///   grace period has passed: lookups under RCU may still find it. pidfs inserts a pid in
+    ///   `pidfs_add_pid()` and removes it in `pidfs_remove_pid()`, which `free_pid()` calls before
+    ///   it drops its reference with `call_rcu()`.
     #[inline]
     pub(crate) unsafe fn insert(&self, pid: &StructPid) -> Result {
-        if !self.ready.load(Acquire) {
-            return Err(ENODEV);
-        }
-        // SAFETY: The table is initialised (checked above); `pid` is valid, its linkage is only
-        // used by this table, and it stays valid while in the table (safety requirements).
+        // SAFETY: The table is initialised (safety requirements); `pid` is valid, its linkage is
+        // only used by this table, and it stays valid while in the table (safety requirements).
         to_result(unsafe {
             bindings::rhashtable_insert_fast(self.ht.get(), pid.pidfs_hash(), PIDFS_INO_HT_PARAMS)
         })
@@ -109,13 +101,14 @@ impl PidInoTable {
 
     /// Removes `pid` from the table (`rhashtable_remove_fast()`); does nothing if it is not in
     /// it.
+    ///
+    /// # Safety
+    ///
+    /// The table must have been initialised ([`PidInoTable::init`]).
     #[inline]
-    pub(crate) fn remove(&self, pid: &StructPid) {
-        if !self.ready.load(Acquire) {
-            return;
-        }
-        // SAFETY: The table is initialised (checked above); removing an entry that is not in the
-        // table returns -ENOENT and changes nothing.
+    pub(crate) unsafe fn remove(&self, pid: &StructPid) {
+        // SAFETY: The table is initialised (safety requirements); removing an entry that is not
+        // in the table returns -ENOENT and changes nothing.
         unsafe {
             bindings::rhashtable_remove_fast(self.ht.get(), pid.pidfs_hash(), PIDFS_INO_HT_PARAMS)
         };
@@ -124,13 +117,18 @@ impl PidInoTable {
     /// Finds the pid with inode number `ino` (`rhashtable_lookup()`).
     ///
     /// The pid is only borrowed for as long as the RCU read lock is held.
+    ///
+    /// # Safety
+    ///
+    /// The table must have been initialised ([`PidInoTable::init`]).
     #[inline]
-    pub(crate) fn lookup<'a>(&self, ino: u64, _rcu: &'a rcu::Guard) -> Option<&'a StructPid> {
-        if !self.ready.load(Acquire) {
-            return None;
-        }
-        // SAFETY: The table is initialised, the key is a `u64` as the parameters say, and the
-        // caller holds the RCU read lock.
+    pub(crate) unsafe fn lookup<'a>(
+        &self,
+        ino: u64,
+        _rcu: &'a rcu::Guard,
+    ) -> Option<&'a StructPid> {
+        // SAFETY: The table is initialised (safety requirements), the key is a `u64` as the
+        // parameters say, and the caller holds the RCU read lock.
         let p = unsafe {
             bindings::rhashtable_lookup(
                 self.ht.get(),

@@ -17,11 +17,6 @@ __rust_helper struct pid *rust_helper_task_pid(struct task_struct *task)
 	return task_pid(task);
 }
 
-__rust_helper pid_t rust_helper_task_tgid_vnr(struct task_struct *tsk)
-{
-	return task_tgid_vnr(tsk);
-}
-
 __rust_helper pid_t rust_helper_task_ppid_vnr(const struct task_struct *tsk)
 {
 	return task_ppid_vnr(tsk);

@@ -50,7 +50,34 @@ impl BitOr for CacheFlags {
 /// A slab cache of objects of type `T` (`struct kmem_cache`).
 ///
 /// Objects are allocated from a cache only through a [`StaticCache`], that is, only from a
-/// cache that is never dropped.
+/// cache that is never dropped: the kernel's [`Allocator`]s are stateless, so a [`Box`] cannot
+/// keep a reference to a cache that could go away before it. A cache that holds no object can be
+/// dropped, which destroys it (`kmem_cache_destroy()`).
+///
+/// The cache is created with the size and alignment of `T` and the given [`CacheFlags`]; there
+/// is no constructor, no `SLAB_TYPESAFE_BY_RCU` (its objects may be reused while RCU readers
+/// still see them, which a Rust type would have to be written for) and no `SLAB_PANIC`: a caller
+/// that cannot go on without the cache panics itself on the error [`KmemCache::new`] returns.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::alloc::kmem_cache::{CacheFlags, KmemCache};
+///
+/// struct Item {
+///     a: u64,
+///     b: u32,
+/// }
+///
+/// let cache = KmemCache::<Item>::new(c"rust_doctest_items", CacheFlags::HWCACHE_ALIGN)?;
+/// assert!(!cache.as_ptr().is_null());
+/// // Destroys the cache, which holds no object.
+/// drop(cache);
+///
+/// // A zero-sized type has no slab cache.
+/// assert!(KmemCache::<()>::new(c"rust_doctest_zst", CacheFlags::NONE).is_err());
+/// # Ok::<(), Error>(())
+/// ```
 ///
 /// # Invariants
 ///
@@ -121,7 +148,10 @@ impl<T> Drop for KmemCache<T> {
 ///
 /// # Examples
 ///
-/// ```
+/// The cache of this example would live as long as the kernel, so the example is compiled but
+/// not run (running it in the doctest KUnit suite would leave the cache behind).
+///
+/// ```no_run
 /// use kernel::alloc::kmem_cache::{CacheBox, CacheFlags, KmemCache, StaticCache};
 /// use kernel::sync::SetOnce;
 ///
@@ -197,11 +227,18 @@ unsafe impl<C: StaticCache> Allocator for CacheAllocator<C> {
         let ptr = ptr.filter(|_| old_layout.size() != 0);
         if layout.size() == 0 {
             if let Some(p) = ptr {
-                // The cache exists: `p` came from it (safety requirements), and it stays.
-                if let Some(cache) = C::cache() {
+                match C::cache() {
                     // SAFETY: `p` is an object of this cache, not used any more (safety
                     // requirements of `realloc()`: a zero size frees it).
-                    unsafe { bindings::kmem_cache_free(cache.as_ptr(), p.as_ptr().cast()) };
+                    Some(cache) => unsafe {
+                        bindings::kmem_cache_free(cache.as_ptr(), p.as_ptr().cast())
+                    },
+                    // `p` came from the cache (safety requirements), which once returned stays
+                    // (safety requirements of `StaticCache`): an implementation that breaks
+                    // that contract would leak the object here, so say so.
+                    None => {
+                        crate::warn_on_once!(true);
+                    }
                 }
             }
             return Ok(NonNull::slice_from_raw_parts(NonNull::dangling(), 0));
