@@ -422,6 +422,13 @@ pub const COMMANDS: &[Command] = &[
                 label: "[--perf]",
                 help: &["the performance builds (see bench)"],
             },
+            Flag {
+                label: "[--no-boot]",
+                help: &[
+                    "leave out the boot of each kernel that reads",
+                    "its per-pid slab figures (/sys/kernel/slab)",
+                ],
+            },
         ],
         also: &[],
     },

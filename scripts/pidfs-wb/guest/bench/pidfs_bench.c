@@ -17,7 +17,20 @@
  *
  * between "BENCH_BEGIN version=1 reps=<R> scale=<S>" and "BENCH_END
  * ok=<0|1>". A workload that cannot run prints "BENCH_FAIL <workload>
- * <reason>" and the program exits 1. Parameters come from the command line
+ * <reason>" and the program exits 1.
+ *
+ * Before the workloads it prints the slab cache of the per-pid pidfs state,
+ * as the booted kernel reports it in /sys/kernel/slab/pidfs_attr_cache/:
+ *
+ *   BENCH_SLAB cache=pidfs_attr_cache object_size=<n> slab_size=<n>
+ *              align=<n> objs_per_slab=<n> aliases=<n>
+ *
+ * (one line), or "BENCH_SLAB cache=pidfs_attr_cache unavailable=<why>" on a
+ * kernel without that directory (SLUB_TINY has no slab sysfs). With
+ * pidfs_bench.slab_only=1 on the kernel command line it prints only that
+ * line between BENCH_BEGIN and BENCH_END (`wb size`).
+ *
+ * Parameters come from the command line
  * (-r REPS -s SCALE_PERCENT) or, in the guest, from the kernel command line
  * (pidfs_bench.reps=R pidfs_bench.scale=S), because the guest init runs
  * programs without arguments.
@@ -96,6 +109,7 @@ struct bench_clone_args {
 
 static int reps = 5;
 static int scale = 100;
+static int slab_only;
 static int failed;
 
 static uint64_t now_ns(void)
@@ -533,6 +547,39 @@ static void params_from_cmdline(void)
 	p = strstr(buf, "pidfs_bench.scale=");
 	if (p)
 		scale = atoi(p + strlen("pidfs_bench.scale="));
+	slab_only = strstr(buf, "pidfs_bench.slab_only=1") != NULL;
+}
+
+/* One number from a file of the cache's sysfs directory, or -1. */
+static long slab_attr(const char *dir, const char *name)
+{
+	char path[256], buf[64];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtol(buf, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static void report_slab(void)
+{
+	static const char dir[] = "/sys/kernel/slab/pidfs_attr_cache";
+	long object_size = slab_attr(dir, "object_size");
+
+	if (object_size < 0) {
+		printf("BENCH_SLAB cache=pidfs_attr_cache unavailable=%s\n",
+		       access("/sys/kernel/slab", F_OK) ? "no-slab-sysfs" : "no-such-cache");
+		return;
+	}
+	printf("BENCH_SLAB cache=pidfs_attr_cache object_size=%ld slab_size=%ld align=%ld objs_per_slab=%ld aliases=%ld\n",
+	       object_size, slab_attr(dir, "slab_size"), slab_attr(dir, "align"),
+	       slab_attr(dir, "objs_per_slab"), slab_attr(dir, "aliases"));
 }
 
 static void usage(const char *prog)
@@ -562,7 +609,10 @@ int main(int argc, char **argv)
 		usage(argv[0]);
 
 	printf("BENCH_BEGIN version=1 reps=%d scale=%d\n", reps, scale);
+	report_slab();
 	fflush(stdout);
+	if (slab_only)
+		reps = 0;
 	for (rep = 0; rep < reps && !failed; rep++) {
 		bench_open_hit(rep);
 		bench_open_miss(rep);

@@ -251,6 +251,86 @@ pub struct Sample {
     pub ns_per_op: f64,
 }
 
+/// The slab cache of the per-pid pidfs state (`pidfs_attr_cache`) as a
+/// booted kernel reports it in `/sys/kernel/slab/` (`BENCH_SLAB`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slab {
+    Figures {
+        /// Bytes of one object as the cache was created (`sizeof`).
+        object_size: u64,
+        /// Bytes one object takes in a slab, alignment and metadata included.
+        slab_size: u64,
+        align: u64,
+        objs_per_slab: u64,
+        /// Other caches merged into this one (0: the cache is its own).
+        aliases: u64,
+    },
+    /// The kernel has no such figures (e.g. `SLUB_TINY`: no slab sysfs).
+    Unavailable(String),
+}
+
+impl Slab {
+    /// `BENCH_SLAB` fields (after the word itself); None if malformed.
+    fn parse(words: &[&str]) -> Option<Slab> {
+        if field(words, "cache=") != Some("pidfs_attr_cache") {
+            return None;
+        }
+        if let Some(why) = field(words, "unavailable=") {
+            return Some(Slab::Unavailable(why.to_string()));
+        }
+        let n = |k: &str| field(words, k).and_then(|v| v.parse::<u64>().ok());
+        Some(Slab::Figures {
+            object_size: n("object_size=")?,
+            slab_size: n("slab_size=")?,
+            align: n("align=")?,
+            objs_per_slab: n("objs_per_slab=")?,
+            aliases: n("aliases=")?,
+        })
+    }
+
+    /// One line of text for a report.
+    pub fn text(&self) -> String {
+        match self {
+            Slab::Figures {
+                object_size,
+                slab_size,
+                align,
+                objs_per_slab,
+                aliases,
+            } => format!(
+                "object_size {object_size} B, slab_size {slab_size} B (align {align}), \
+                 {objs_per_slab} per slab{}",
+                if *aliases == 0 {
+                    ", not merged".to_string()
+                } else {
+                    format!(", merged with {aliases} other cache(s)")
+                }
+            ),
+            Slab::Unavailable(why) => format!("not reported by this kernel ({why})"),
+        }
+    }
+
+    pub fn to_json(&self) -> crate::json::Value {
+        use crate::json::{num, obj, s};
+        match self {
+            Slab::Figures {
+                object_size,
+                slab_size,
+                align,
+                objs_per_slab,
+                aliases,
+            } => obj([
+                ("object_size", num(*object_size as f64)),
+                ("slab_size", num(*slab_size as f64)),
+                ("align", num(*align as f64)),
+                ("objs_per_slab", num(*objs_per_slab as f64)),
+                ("aliases", num(*aliases as f64)),
+            ]),
+            Slab::Unavailable(why) => obj([("unavailable", s(why.as_str()))]),
+        }
+    }
+}
+
 /// What one guest run of the program printed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parsed {
@@ -259,6 +339,8 @@ pub struct Parsed {
     pub end_ok: Option<bool>,
     pub samples: Vec<Sample>,
     pub failures: Vec<String>,
+    /// The `BENCH_SLAB` line, if the program printed one.
+    pub slab: Option<Slab>,
 }
 
 fn field<'a>(words: &[&'a str], key: &str) -> Option<&'a str> {
@@ -276,6 +358,10 @@ pub fn parse_output(text: &str) -> Parsed {
             Some("BENCH_BEGIN") => p.begun = true,
             Some("BENCH_END") => p.end_ok = Some(field(&words, "ok=") == Some("1")),
             Some("BENCH_FAIL") => p.failures.push(words[1..].join(" ")),
+            Some("BENCH_SLAB") => match Slab::parse(&words[1..]) {
+                Some(slab) => p.slab = Some(slab),
+                None => p.failures.push(format!("malformed line: {line}")),
+            },
             Some("BENCH") if words.len() >= 5 => {
                 let rep = field(&words, "rep=").and_then(|v| v.parse().ok());
                 let iters = field(&words, "iters=").and_then(|v| v.parse().ok());
@@ -519,6 +605,32 @@ pub struct Meta {
     /// The guest's clock: the `tsc_early_khz=` given and the clocksources
     /// the boots ended on.
     pub clock: String,
+    /// The per-pid slab cache of the C and the Rust kernel, from their
+    /// first boot.
+    pub slab: [Option<Slab>; 2],
+}
+
+/// The "memory per pid" lines of a report: the `pidfs_attr_cache` figures
+/// of each kernel as it reported them when booted.
+pub fn memory_lines(slab: &[Option<Slab>; 2]) -> Vec<String> {
+    ["C (fs-pid-n)", "Rust (fs-pid-y)"]
+        .iter()
+        .zip(slab)
+        .map(|(k, s)| {
+            format!(
+                "{k}: {}",
+                s.as_ref()
+                    .map(Slab::text)
+                    .unwrap_or_else(|| "no BENCH_SLAB line".into())
+            )
+        })
+        .collect()
+}
+
+pub fn memory_json(slab: &[Option<Slab>; 2]) -> crate::json::Value {
+    use crate::json::{obj, Value};
+    let one = |s: &Option<Slab>| s.as_ref().map(Slab::to_json).unwrap_or(Value::Null);
+    obj([("c", one(&slab[0])), ("rust", one(&slab[1]))])
 }
 
 fn fmt_ns(x: f64) -> String {
@@ -608,6 +720,14 @@ pub fn markdown(rows: &[Row], m: &Meta) -> String {
             r.reading()
         );
     }
+    let _ = writeln!(
+        s,
+        "\nMemory per pid (`pidfs_attr_cache`, one object per pid that had a pidfd, as each \
+         booted kernel reports it in /sys/kernel/slab/):\n"
+    );
+    for l in memory_lines(&m.slab) {
+        let _ = writeln!(s, "- {l}");
+    }
     let _ = writeln!(s, "\nWorkloads:\n");
     for (w, d) in WORKLOADS {
         let _ = writeln!(s, "- `{w}`: {d}");
@@ -656,6 +776,7 @@ pub fn json(rows: &[Row], m: &Meta) -> String {
         ("host_load_start", s(m.host_load.0.as_str())),
         ("host_load_end", s(m.host_load.1.as_str())),
         ("guest_clock", s(m.clock.as_str())),
+        ("memory_per_pid", memory_json(&m.slab)),
         (
             "ci_method",
             s(format!(
@@ -833,6 +954,12 @@ pub fn check_report(dir: &Path) -> std::result::Result<usize, String> {
             return Err(format!("report.json: {w} has no ratio"));
         }
     }
+    for k in ["c", "rust"] {
+        let m = v.get("memory_per_pid").and_then(|m| m.get(k));
+        if !m.is_some_and(|m| m.get("object_size").is_some() || m.get("unavailable").is_some()) {
+            return Err(format!("report.json: no memory_per_pid figure for {k}"));
+        }
+    }
     let md =
         std::fs::read_to_string(dir.join("report.md")).map_err(|e| format!("report.md: {e}"))?;
     for (w, _) in WORKLOADS {
@@ -939,6 +1066,55 @@ pub fn stamp() -> String {
     util::now_stamp()
 }
 
+/// Boots `bzimage` once with the benchmark guest `g` in its slab-only mode
+/// (`pidfs_bench.slab_only=1`: no workload) and returns the per-pid slab
+/// figures the kernel reported (`wb size`). Logs go to `dir`.
+pub fn slab_of(bzimage: &Path, g: &guest::Guest, dir: &Path, what: &str) -> Result<Slab> {
+    let deadline = Duration::from_secs(300);
+    let boot = qemu::boot(
+        bzimage,
+        g,
+        dir,
+        &BootOptions {
+            kvm: false,
+            deadline,
+            extra_cmdline: "kunit.enable=0 pidfs_bench.slab_only=1".into(),
+            icount_shift: None,
+        },
+    )?;
+    let guest_log = std::fs::read_to_string(dir.join("guest.log")).unwrap_or_default();
+    let console = std::fs::read_to_string(dir.join("console.log")).unwrap_or_default();
+    let p = parse_output(&guest_log);
+    let mut problems: Vec<String> = p.failures.clone();
+    if boot.deadline_hit {
+        problems.push(format!(
+            "the QEMU deadline of {} was reached",
+            fmt_duration(deadline)
+        ));
+    }
+    if p.end_ok != Some(true) {
+        problems.push("the program printed no BENCH_END ok=1".into());
+    }
+    for sp in splat::scan(&console) {
+        problems.push(format!(
+            "kernel splat ({}) at console.log:{}: {}",
+            sp.kind, sp.line, sp.text
+        ));
+    }
+    match p.slab {
+        Some(slab) if problems.is_empty() => Ok(slab),
+        _ => {
+            if problems.is_empty() {
+                problems.push("the program printed no BENCH_SLAB".into());
+            }
+            Err(Error::Bench {
+                what: format!("{what}: {}", problems.join("; ")),
+                dir: dir.to_path_buf(),
+            })
+        }
+    }
+}
+
 /// Boots one kernel once and returns what the program printed.
 fn one_boot(
     bzimage: &Path,
@@ -981,6 +1157,9 @@ fn one_boot(
     }
     if !p.begun {
         problems.push("the benchmark printed no BENCH_BEGIN".into());
+    }
+    if p.slab.is_none() {
+        problems.push("the benchmark printed no BENCH_SLAB".into());
     }
     if p.end_ok != Some(true) {
         problems.push(match p.end_ok {
@@ -1146,6 +1325,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     let mut sources: Vec<String> = Vec::new();
     let mut c_boots = Vec::new();
     let mut rust_boots = Vec::new();
+    let mut slab: [Option<Slab>; 2] = [None, None];
     let total = o.boots * KERNELS.len();
     let mut n = 0;
     for b in 1..=o.boots {
@@ -1172,7 +1352,11 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
                 p.samples.len(),
                 run_dir.display()
             ));
-            if config.starts_with("fs-pid-n") {
+            let k = usize::from(!config.starts_with("fs-pid-n"));
+            if slab[k].is_none() {
+                slab[k] = p.slab.clone();
+            }
+            if k == 0 {
                 c_boots.push(p);
             } else {
                 rust_boots.push(p);
@@ -1212,6 +1396,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
             },
             sources.join(", ")
         ),
+        slab,
     };
     let md = markdown(&rows, &meta);
     util::write(&dir.join("report.md"), md.as_bytes())?;
@@ -1385,7 +1570,58 @@ BENCH_END ok=1\r\n# wb: end wb/pidfs_bench exit=0 seconds=3 timeout=0\r\n# wb: d
             seconds: 12.0,
             host_load: ("0.10 0.20 0.30".into(), "1.00 2.00 3.00".into()),
             clock: "tsc_early_khz=1000000; clocksource at the end of boot: tsc".into(),
+            slab: [
+                Some(Slab::Figures {
+                    object_size: 56,
+                    slab_size: 64,
+                    align: 64,
+                    objs_per_slab: 64,
+                    aliases: 0,
+                }),
+                Some(Slab::Unavailable("no-slab-sysfs".into())),
+            ],
         }
+    }
+
+    #[test]
+    fn parses_the_slab_line() {
+        let p = parse_output(
+            "BENCH_BEGIN version=1 reps=0 scale=1\r\n\
+             BENCH_SLAB cache=pidfs_attr_cache object_size=56 slab_size=64 align=64 \
+             objs_per_slab=64 aliases=2\r\nBENCH_END ok=1\r\n",
+        );
+        assert!(p.failures.is_empty());
+        assert_eq!(
+            p.slab,
+            Some(Slab::Figures {
+                object_size: 56,
+                slab_size: 64,
+                align: 64,
+                objs_per_slab: 64,
+                aliases: 2
+            })
+        );
+        assert_eq!(
+            p.slab.as_ref().map(Slab::text).as_deref(),
+            Some("object_size 56 B, slab_size 64 B (align 64), 64 per slab, merged with 2 other cache(s)")
+        );
+        let p = parse_output("BENCH_SLAB cache=pidfs_attr_cache unavailable=no-slab-sysfs\n");
+        assert_eq!(p.slab, Some(Slab::Unavailable("no-slab-sysfs".into())));
+        // A missing field or another cache is malformed, not a figure.
+        let p = parse_output(
+            "BENCH_SLAB cache=pidfs_attr_cache object_size=56 slab_size=64\n\
+             BENCH_SLAB cache=other object_size=1 slab_size=1 align=1 objs_per_slab=1 aliases=0\n",
+        );
+        assert_eq!(p.slab, None);
+        assert_eq!(p.failures.len(), 2);
+        let m = meta(1);
+        assert_eq!(
+            memory_lines(&m.slab),
+            [
+                "C (fs-pid-n): object_size 56 B, slab_size 64 B (align 64), 64 per slab, not merged",
+                "Rust (fs-pid-y): not reported by this kernel (no-slab-sysfs)"
+            ]
+        );
     }
 
     #[test]

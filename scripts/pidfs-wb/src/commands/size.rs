@@ -27,6 +27,8 @@ pub struct Options {
     pub llvm: bool,
     pub perf: bool,
     pub no_build: bool,
+    /// Leave out the boots that read the per-pid slab figures.
+    pub no_boot: bool,
 }
 
 impl Options {
@@ -35,11 +37,13 @@ impl Options {
         let llvm = a.flag("--llvm")?;
         let perf = a.flag("--perf")?;
         let no_build = a.flag("--no-build")?;
+        let no_boot = a.flag("--no-boot")?;
         a.done()?;
         Ok(Options {
             llvm,
             perf,
             no_build,
+            no_boot,
         })
     }
 }
@@ -236,6 +240,9 @@ pub struct Report {
     pub c_pidfs_lines: u64,
     pub tree_head: String,
     pub series_sha256: String,
+    /// The per-pid slab cache of the C and the Rust kernel, read from each
+    /// booted kernel; None with `--no-boot`.
+    pub memory: Option<[Option<bench::Slab>; 2]>,
 }
 
 pub fn markdown(r: &Report) -> String {
@@ -307,6 +314,21 @@ pub fn markdown(r: &Report) -> String {
     }
     let _ = writeln!(
         m,
+        "\n## Memory per pid\n\nThe slab cache `pidfs_attr_cache`: one object per pid that \
+         had a pidfd, as each booted kernel reports it in /sys/kernel/slab/.\n"
+    );
+    match &r.memory {
+        Some(slab) => {
+            for l in bench::memory_lines(slab) {
+                let _ = writeln!(m, "- {l}");
+            }
+        }
+        None => {
+            let _ = writeln!(m, "- not measured (`--no-boot`)");
+        }
+    }
+    let _ = writeln!(
+        m,
         "\n## Lines of code\n\nfs/pidfs.c: {} lines. What the patches add and remove:\n",
         r.c_pidfs_lines
     );
@@ -365,6 +387,13 @@ pub fn json(r: &Report) -> String {
                     })
                     .collect(),
             ),
+        ),
+        (
+            "memory_per_pid",
+            match &r.memory {
+                Some(slab) => bench::memory_json(slab),
+                None => Value::Null,
+            },
         ),
         ("c_pidfs_lines", num(r.c_pidfs_lines as f64)),
         (
@@ -427,6 +456,28 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
         info(&format!("{label} pidfs: {}", v.display()));
         vmlinux.push(v.to_string_lossy().into_owned());
     }
+    let memory = if o.no_boot {
+        None
+    } else {
+        let g = bench::bench_guest(ctx, 120)?;
+        let stamp = bench::stamp();
+        let mut slab: [Option<bench::Slab>; 2] = [None, None];
+        for (k, (plain, label)) in bench::KERNELS.iter().enumerate() {
+            let config = bench::kernel_config(plain, o.llvm, o.perf);
+            step(&format!(
+                "size: booting the {label} pidfs kernel ({config}) for its slab figures"
+            ));
+            let bz = ctx.build_dir(&config).join("arch/x86/boot/bzImage");
+            let dir = ctx
+                .out_dir()
+                .join("size")
+                .join(format!("{stamp}-boot-{config}"));
+            let one = bench::slab_of(&bz, &g, &dir, &format!("{label} pidfs ({config})"))?;
+            info(&format!("{label} pidfs: {}", one.text()));
+            slab[k] = Some(one);
+        }
+        Some(slab)
+    };
     step("size: bloat-o-meter and size");
     let bloat = tool(
         &tree,
@@ -449,6 +500,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
         c_pidfs_lines: c_pidfs.lines().count() as u64,
         tree_head,
         series_sha256,
+        memory,
     };
     let dir = ctx
         .out_dir()
@@ -519,8 +571,28 @@ Total: Before=100, After=360, chg +260.00%
             c_pidfs_lines: 1200,
             tree_head: "abc".into(),
             series_sha256: "def".into(),
+            memory: Some([
+                Some(bench::Slab::Figures {
+                    object_size: 56,
+                    slab_size: 64,
+                    align: 64,
+                    objs_per_slab: 64,
+                    aliases: 0,
+                }),
+                Some(bench::Slab::Figures {
+                    object_size: 48,
+                    slab_size: 64,
+                    align: 64,
+                    objs_per_slab: 64,
+                    aliases: 0,
+                }),
+            ]),
         });
         assert!(md.contains("| Rust − C | +100 | -10 | +0 | +90 |"), "{md}");
+        assert!(
+            md.contains("- Rust (fs-pid-y): object_size 48 B, slab_size 64 B (align 64), 64 per slab, not merged"),
+            "{md}"
+        );
         assert!(md.contains("| pidfs | 5 | 700 | 660 | -40 |"), "{md}");
     }
 
