@@ -13,7 +13,8 @@ mod report;
 // The modules by role (see each directory's mod.rs), reachable as
 // `crate::name` from everywhere.
 use commands::{
-    bench, export, harness, mailtest, maintainers, matrix, onto, seriescheck, size, testcmd, trace,
+    bench, export, harness, mailtest, maintainers, matrix, onto, pair, seriescheck, size, testcmd,
+    trace,
 };
 use host::{base, ctx, error, ident, lock, setup, util};
 use judge::{checks, ktap, splat, verdict};

@@ -23,9 +23,10 @@
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::guest::{self, GuestOptions};
+use crate::pair::{self, build_text, toolchain_text, PairOptions};
 use crate::qemu::{self, BootOptions};
 use crate::util::{self, fmt_duration, info, step};
-use crate::{base, build, json, setup, splat, tree};
+use crate::{base, json, splat, tree};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,56 +34,6 @@ use std::time::{Duration, Instant};
 
 /// The benchmark program's source, relative to the repository.
 pub const SOURCE: &str = "scripts/pidfs-wb/guest/bench/pidfs_bench.c";
-
-/// The two kernels compared: (configuration, label).
-pub const KERNELS: [(&str, &str); 2] = [("fs-pid-n", "C"), ("fs-pid-y", "Rust")];
-
-/// The configuration benchmarked for `plain` (an entry of [`KERNELS`]): its `+llvm` flavour
-/// with `--llvm`, `+perf` with `--perf`, `+perf-llvm` with both.
-pub fn kernel_config(plain: &str, llvm: bool, perf: bool) -> String {
-    let flavour = match (perf, llvm) {
-        (false, false) => return plain.to_string(),
-        (false, true) => build::Flavour::Llvm,
-        (true, false) => build::Flavour::Perf,
-        (true, true) => build::Flavour::PerfLlvm,
-    };
-    build::KConfig::flavoured(plain, flavour).name()
-}
-
-/// What the report says about how the kernels are optimised.
-pub fn build_text(perf: bool) -> &'static str {
-    if perf {
-        "performance build (`kconfig/perf.config`): `-O2` and `-Copt-level=2`, the normal \
-         SLUB, as distributions build"
-    } else {
-        "tinyconfig-derived: `-Os` and `-Copt-level=s`, `SLUB_TINY`"
-    }
-}
-
-/// The name of a run directory: `<time>-<mode>[-perf][-llvm]`.
-pub fn run_name(stamp: &str, mode: &str, perf: bool, llvm: bool) -> String {
-    format!(
-        "{stamp}{}{}{}",
-        if mode.is_empty() {
-            String::new()
-        } else {
-            format!("-{mode}")
-        },
-        if perf { "-perf" } else { "" },
-        if llvm { "-llvm" } else { "" }
-    )
-}
-
-/// What the report says about the toolchain of the kernels.
-pub fn toolchain_text(llvm: bool) -> &'static str {
-    if llvm {
-        "clang 19 (`LLVM=-19`) with `CONFIG_RUST_INLINE_HELPERS=y`: the C helpers are inlined \
-         into the Rust code; the C kernel is built with the same clang"
-    } else {
-        "gcc: every C helper the Rust code calls (atomics, RCU, `current`, …) is an out-of-line \
-         call, as on any gcc-built kernel"
-    }
-}
 
 /// Every workload the program prints, in its order, with what it measures.
 pub const WORKLOADS: &[(&str, &str)] = &[
@@ -157,16 +108,9 @@ pub struct Options {
     pub quick: bool,
     /// Per-boot QEMU deadline.
     pub deadline: Duration,
-    /// Boot the kernels as last built in the build directories (no setup,
-    /// no make): `wb test` runs the quick bench right after the matrix
-    /// built them.
-    pub no_build: bool,
-    /// Build and boot the `+llvm` flavour of both kernels (clang,
-    /// `CONFIG_RUST_INLINE_HELPERS=y`) instead of the gcc ones.
-    pub llvm: bool,
-    /// Build and boot the performance flavour (`+perf`, or `+perf-llvm`
-    /// with `llvm`) instead of the tinyconfig-derived kernels.
-    pub perf: bool,
+    /// The kernels: their flavour, or as last built (`wb test` runs the
+    /// quick bench right after the matrix built them).
+    pub kernels: PairOptions,
 }
 
 impl Options {
@@ -196,13 +140,10 @@ impl Options {
                 scale: 100,
                 quick: false,
                 deadline: Duration::from_secs(1800),
-                no_build: false,
-                llvm: false,
-                perf: false,
+                kernels: PairOptions::default(),
             }
         };
-        o.llvm = a.flag("--llvm")?;
-        o.perf = a.flag("--perf")?;
+        o.kernels = PairOptions::from_args(a)?;
         if let Some(n) = a.number("--boots")? {
             o.boots = n as usize;
         }
@@ -215,7 +156,6 @@ impl Options {
         if let Some(n) = a.number("--deadline")? {
             o.deadline = Duration::from_secs(n);
         }
-        o.no_build = a.flag("--no-build")?;
         a.done()?;
         if o.boots == 0 || o.reps == 0 || o.scale == 0 {
             return Err(Error::Usage(
@@ -235,9 +175,7 @@ impl Options {
             scale: 5,
             quick: true,
             deadline: Duration::from_secs(600),
-            no_build: false,
-            llvm: false,
-            perf: false,
+            kernels: PairOptions::default(),
         }
     }
 }
@@ -1270,50 +1208,21 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     let start = Instant::now();
     let started = stamp();
     let load_start = loadavg();
-    let tree = ctx.work_tree();
-    if !o.no_build {
-        setup::run(ctx)?;
-        if base::rev_parse(&tree, "HEAD").is_none() {
-            tree::apply(ctx, None, false)?;
-        }
-    }
     let (series_sha256, tree_head, patches_applied) = series_info(ctx);
     let is_series = tree_is_series(ctx);
     if !is_series {
         info("warning: the work tree is not patches/ as checked in: the report says so");
     }
-    let mut kernels = Vec::new();
-    for (plain, label) in KERNELS {
-        let config = kernel_config(plain, o.llvm, o.perf);
-        let config = config.as_str();
-        let bz = if o.no_build {
-            let bz = ctx.build_dir(config).join("arch/x86/boot/bzImage");
-            if !bz.is_file() {
-                return Err(Error::Usage(format!(
-                    "--no-build: there is no {} (build it with `scripts/wb build --config \
-                     {config}`)",
-                    bz.display()
-                )));
-            }
-            info(&format!(
-                "{label} pidfs kernel ({config}): {}",
-                bz.display()
-            ));
-            bz
-        } else {
-            step(&format!(
-                "bench: building the {label} pidfs kernel ({config})"
-            ));
-            build::build(ctx, &tree, config)?.bzimage
-        };
-        kernels.push((bz, config.to_string(), label));
-    }
+    let kernels: Vec<(PathBuf, String, &str)> = pair::kernels(ctx, &o.kernels, "bench")?
+        .into_iter()
+        .map(|k| (k.bzimage, k.config, k.label))
+        .collect();
     let per_boot = 60 + 30 * u64::from(o.reps) * u64::from(o.scale) / 100;
     let g = bench_guest(ctx, o.deadline.as_secs().max(per_boot) as u32)?;
     let dir = ctx
         .out_dir()
         .join("bench")
-        .join(run_name(&started, &o.mode.name(), o.perf, o.llvm));
+        .join(o.kernels.run_name(&started, &o.mode.name()));
     util::mkdir(&dir)?;
     let tsc = tsc_khz(
         o.mode,
@@ -1326,7 +1235,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     let mut c_boots = Vec::new();
     let mut rust_boots = Vec::new();
     let mut slab: [Option<Slab>; 2] = [None, None];
-    let total = o.boots * KERNELS.len();
+    let total = o.boots * kernels.len();
     let mut n = 0;
     for b in 1..=o.boots {
         for (bz, config, label) in &kernels {
@@ -1369,8 +1278,8 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     })?;
     let meta = Meta {
         mode: o.mode,
-        llvm: o.llvm,
-        perf: o.perf,
+        llvm: o.kernels.llvm,
+        perf: o.kernels.perf,
         boots: o.boots,
         reps: o.reps,
         scale: o.scale,
@@ -1423,6 +1332,7 @@ mod tests {
 
     #[test]
     fn kernels_and_run_names_of_each_build() {
+        use crate::pair::{kernel_config, run_name};
         assert_eq!(kernel_config("fs-pid-n", false, false), "fs-pid-n");
         assert_eq!(kernel_config("fs-pid-y", true, false), "fs-pid-y+llvm");
         assert_eq!(kernel_config("fs-pid-y", false, true), "fs-pid-y+perf");

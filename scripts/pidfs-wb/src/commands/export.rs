@@ -589,7 +589,7 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
             let n = |k: &str| v.get(k).and_then(json::Value::num).unwrap_or(0.0) as u64;
             let what = format!(
                 "pidfs micro-benchmark, {title}; kernels built with {}.",
-                crate::bench::toolchain_text(llvm)
+                crate::pair::toolchain_text(llvm)
             );
             // The run's sentence starts a line, so that its name is never split.
             let how = format!(

@@ -9,6 +9,7 @@ pub mod mailtest;
 pub mod maintainers;
 pub mod matrix;
 pub mod onto;
+pub mod pair;
 pub mod seriescheck;
 pub mod size;
 pub mod testcmd;

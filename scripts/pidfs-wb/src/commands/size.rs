@@ -12,21 +12,18 @@
 //! `out/size/<time>[-perf][-llvm]/`.
 
 use crate::bench;
-use crate::build;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::export;
 use crate::json::{self, num, obj, s, Value};
-use crate::setup;
+use crate::pair::{self, PairOptions};
 use crate::util::{self, info, step};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
 pub struct Options {
-    pub llvm: bool,
-    pub perf: bool,
-    pub no_build: bool,
+    pub kernels: PairOptions,
     /// Leave out the boots that read the per-pid slab figures.
     pub no_boot: bool,
 }
@@ -34,17 +31,10 @@ pub struct Options {
 impl Options {
     /// The options of `wb size` (see `cli.rs`).
     pub fn from_args(a: &mut crate::cli::Args) -> Result<Options> {
-        let llvm = a.flag("--llvm")?;
-        let perf = a.flag("--perf")?;
-        let no_build = a.flag("--no-build")?;
+        let kernels = PairOptions::from_args(a)?;
         let no_boot = a.flag("--no-boot")?;
         a.done()?;
-        Ok(Options {
-            llvm,
-            perf,
-            no_build,
-            no_boot,
-        })
+        Ok(Options { kernels, no_boot })
     }
 }
 
@@ -434,47 +424,30 @@ fn tool(dir: &Path, prog: &str, args: &[&str]) -> Result<String> {
 
 pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     let tree = ctx.work_tree();
-    if !o.no_build {
-        setup::run(ctx)?;
-    }
-    let mut vmlinux = Vec::new();
-    for (plain, label) in bench::KERNELS {
-        let config = bench::kernel_config(plain, o.llvm, o.perf);
-        if !o.no_build {
-            step(&format!(
-                "size: building the {label} pidfs kernel ({config})"
-            ));
-            build::build(ctx, &tree, &config)?;
-        }
-        let v = ctx.build_dir(&config).join("vmlinux");
-        if !v.is_file() {
-            return Err(Error::Usage(format!(
-                "--no-build: there is no {} (build it with `scripts/wb build --config {config}`)",
-                v.display()
-            )));
-        }
-        info(&format!("{label} pidfs: {}", v.display()));
-        vmlinux.push(v.to_string_lossy().into_owned());
-    }
+    let kernels = pair::kernels(ctx, &o.kernels, "size")?;
+    let vmlinux: Vec<String> = kernels
+        .iter()
+        .map(|k| k.vmlinux.to_string_lossy().into_owned())
+        .collect();
     let memory = if o.no_boot {
         None
     } else {
         let g = bench::bench_guest(ctx, 120)?;
         let stamp = bench::stamp();
         let mut slab: [Option<bench::Slab>; 2] = [None, None];
-        for (k, (plain, label)) in bench::KERNELS.iter().enumerate() {
-            let config = bench::kernel_config(plain, o.llvm, o.perf);
+        for (i, k) in kernels.iter().enumerate() {
             step(&format!(
-                "size: booting the {label} pidfs kernel ({config}) for its slab figures"
+                "size: booting the {} pidfs kernel ({}) for its slab figures",
+                k.label, k.config
             ));
-            let bz = ctx.build_dir(&config).join("arch/x86/boot/bzImage");
             let dir = ctx
                 .out_dir()
                 .join("size")
-                .join(format!("{stamp}-boot-{config}"));
-            let one = bench::slab_of(&bz, &g, &dir, &format!("{label} pidfs ({config})"))?;
-            info(&format!("{label} pidfs: {}", one.text()));
-            slab[k] = Some(one);
+                .join(format!("{stamp}-boot-{}", k.config));
+            let what = format!("{} pidfs ({})", k.label, k.config);
+            let one = bench::slab_of(&k.bzimage, &g, &dir, &what)?;
+            info(&format!("{} pidfs: {}", k.label, one.text()));
+            slab[i] = Some(one);
         }
         Some(slab)
     };
@@ -491,8 +464,8 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     let c_pidfs = tool(&tree, "git", &["show", "HEAD:fs/pidfs.c"])?;
     let (series_sha256, tree_head, _) = bench::series_info(ctx);
     let r = Report {
-        build: if o.perf { "perf" } else { "tiny" }.into(),
-        toolchain: if o.llvm { "llvm" } else { "gcc" }.into(),
+        build: o.kernels.build_name().into(),
+        toolchain: o.kernels.toolchain_name().into(),
         syms,
         size_c,
         size_rust,
@@ -505,7 +478,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     let dir = ctx
         .out_dir()
         .join("size")
-        .join(bench::run_name(&bench::stamp(), "", o.perf, o.llvm));
+        .join(o.kernels.run_name(&bench::stamp(), ""));
     util::mkdir(&dir)?;
     util::write(&dir.join("report.md"), markdown(&r).as_bytes())?;
     util::write(&dir.join("report.json"), json(&r).as_bytes())?;

@@ -632,7 +632,7 @@ fn quick_bench(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) {
     step("test: wb bench --quick");
     let start = Instant::now();
     let mut o = bench::Options::quick(bench::Mode::Wall);
-    o.no_build = true;
+    o.kernels.no_build = true;
     let res = bench::run(ctx, &o).and_then(|o| {
         bench::check_report(&o.dir).map_err(|e| Error::Bench {
             what: e,

@@ -21,8 +21,9 @@
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::guest;
+use crate::pair::{self, PairOptions};
 use crate::util::{self, fmt_duration, info, step};
-use crate::{bench, build, qemu, setup};
+use crate::{bench, qemu};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -482,18 +483,14 @@ fn analyse(vmlinux: &Path, pcs: &[u64]) -> Result<Traced> {
 
 pub struct Options {
     pub ops: Vec<&'static Op>,
-    pub llvm: bool,
-    pub perf: bool,
-    pub no_build: bool,
+    pub kernels: PairOptions,
 }
 
 impl Options {
     /// The options of `wb trace` (see `cli.rs`).
     pub fn from_args(a: &mut crate::cli::Args) -> Result<Options> {
         let names = a.values("--op")?;
-        let llvm = a.flag("--llvm")?;
-        let perf = a.flag("--perf")?;
-        let no_build = a.flag("--no-build")?;
+        let kernels = PairOptions::from_args(a)?;
         a.done()?;
         let ops = if names.is_empty() {
             OPS.iter().collect()
@@ -510,12 +507,7 @@ impl Options {
                 })
                 .collect::<Result<Vec<_>>>()?
         };
-        Ok(Options {
-            ops,
-            llvm,
-            perf,
-            no_build,
-        })
+        Ok(Options { ops, kernels })
     }
 }
 
@@ -533,36 +525,15 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
             });
         }
     }
-    let tree = ctx.work_tree();
-    if !o.no_build {
-        setup::run(ctx)?;
-    }
-    let mut kernels = Vec::new();
-    for (plain, label) in bench::KERNELS {
-        let config = bench::kernel_config(plain, o.llvm, o.perf);
-        let dir = ctx.build_dir(&config);
-        let bz = if o.no_build {
-            dir.join("arch/x86/boot/bzImage")
-        } else {
-            step(&format!(
-                "trace: building the {label} pidfs kernel ({config})"
-            ));
-            build::build(ctx, &tree, &config)?.bzimage
-        };
-        let vmlinux = dir.join("vmlinux");
-        if !bz.is_file() || !vmlinux.is_file() {
-            return Err(Error::Usage(format!(
-                "--no-build: {config} has no bzImage and vmlinux (build it with `scripts/wb \
-                 build --config {config}`)"
-            )));
-        }
-        kernels.push((bz, vmlinux, config));
-    }
+    let kernels: Vec<(PathBuf, PathBuf, String)> = pair::kernels(ctx, &o.kernels, "trace")?
+        .into_iter()
+        .map(|k| (k.bzimage, k.vmlinux, k.config))
+        .collect();
     let g = bench::bench_guest(ctx, 1800)?;
-    let dir =
-        ctx.out_dir()
-            .join("trace")
-            .join(bench::run_name(&bench::stamp(), "", o.perf, o.llvm));
+    let dir = ctx
+        .out_dir()
+        .join("trace")
+        .join(o.kernels.run_name(&bench::stamp(), ""));
     util::mkdir(&dir)?;
     let mut md = format!(
         "# pidfs trace: instructions per function, C (fs-pid-n) and Rust (fs-pid-y)\n\n\
@@ -575,10 +546,10 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
          `-icount`.\n\
          - \"memory accesses\" counts instructions with a memory operand and push, pop, call, \
          ret and string instructions: under TCG each goes through the soft TLB.\n\n",
-        if o.llvm { "llvm" } else { "gcc" },
-        bench::toolchain_text(o.llvm),
-        if o.perf { "perf" } else { "tiny" },
-        bench::build_text(o.perf)
+        o.kernels.toolchain_name(),
+        pair::toolchain_text(o.kernels.llvm),
+        o.kernels.build_name(),
+        pair::build_text(o.kernels.perf)
     );
     let total = o.ops.len() * kernels.len();
     let mut n = 0;
