@@ -189,20 +189,24 @@ pub struct Sample {
     pub ns_per_op: f64,
 }
 
+/// The figures of the per-pid slab cache that a booted kernel reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlabFigures {
+    /// Bytes of one object as the cache was created (`sizeof`).
+    pub object_size: u64,
+    /// Bytes one object takes in a slab, alignment and metadata included.
+    pub slab_size: u64,
+    pub align: u64,
+    pub objs_per_slab: u64,
+    /// Other caches merged into this one (0: the cache is its own).
+    pub aliases: u64,
+}
+
 /// The slab cache of the per-pid pidfs state (`pidfs_attr_cache`) as a
 /// booted kernel reports it in `/sys/kernel/slab/` (`BENCH_SLAB`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Slab {
-    Figures {
-        /// Bytes of one object as the cache was created (`sizeof`).
-        object_size: u64,
-        /// Bytes one object takes in a slab, alignment and metadata included.
-        slab_size: u64,
-        align: u64,
-        objs_per_slab: u64,
-        /// Other caches merged into this one (0: the cache is its own).
-        aliases: u64,
-    },
+    Figures(SlabFigures),
     /// The kernel has no such figures (e.g. `SLUB_TINY`: no slab sysfs).
     Unavailable(String),
 }
@@ -217,31 +221,28 @@ impl Slab {
             return Some(Slab::Unavailable(why.to_string()));
         }
         let n = |k: &str| field(words, k).and_then(|v| v.parse::<u64>().ok());
-        Some(Slab::Figures {
+        Some(Slab::Figures(SlabFigures {
             object_size: n("object_size=")?,
             slab_size: n("slab_size=")?,
             align: n("align=")?,
             objs_per_slab: n("objs_per_slab=")?,
             aliases: n("aliases=")?,
-        })
+        }))
     }
 
     /// One line of text for a report.
     pub fn text(&self) -> String {
         match self {
-            Slab::Figures {
-                object_size,
-                slab_size,
-                align,
-                objs_per_slab,
-                aliases,
-            } => format!(
-                "object_size {object_size} B, slab_size {slab_size} B (align {align}), \
-                 {objs_per_slab} per slab{}",
-                if *aliases == 0 {
+            Slab::Figures(f) => format!(
+                "object_size {} B, slab_size {} B (align {}), {} per slab{}",
+                f.object_size,
+                f.slab_size,
+                f.align,
+                f.objs_per_slab,
+                if f.aliases == 0 {
                     ", not merged".to_string()
                 } else {
-                    format!(", merged with {aliases} other cache(s)")
+                    format!(", merged with {} other cache(s)", f.aliases)
                 }
             ),
             Slab::Unavailable(why) => format!("not reported by this kernel ({why})"),
@@ -251,18 +252,12 @@ impl Slab {
     pub fn to_json(&self) -> crate::json::Value {
         use crate::json::{num, obj, s};
         match self {
-            Slab::Figures {
-                object_size,
-                slab_size,
-                align,
-                objs_per_slab,
-                aliases,
-            } => obj([
-                ("object_size", num(*object_size as f64)),
-                ("slab_size", num(*slab_size as f64)),
-                ("align", num(*align as f64)),
-                ("objs_per_slab", num(*objs_per_slab as f64)),
-                ("aliases", num(*aliases as f64)),
+            Slab::Figures(f) => obj([
+                ("object_size", num(f.object_size as f64)),
+                ("slab_size", num(f.slab_size as f64)),
+                ("align", num(f.align as f64)),
+                ("objs_per_slab", num(f.objs_per_slab as f64)),
+                ("aliases", num(f.aliases as f64)),
             ]),
             Slab::Unavailable(why) => obj([("unavailable", s(why.as_str()))]),
         }
@@ -1481,13 +1476,13 @@ BENCH_END ok=1\r\n# wb: end wb/pidfs_bench exit=0 seconds=3 timeout=0\r\n# wb: d
             host_load: ("0.10 0.20 0.30".into(), "1.00 2.00 3.00".into()),
             clock: "tsc_early_khz=1000000; clocksource at the end of boot: tsc".into(),
             slab: [
-                Some(Slab::Figures {
+                Some(Slab::Figures(SlabFigures {
                     object_size: 56,
                     slab_size: 64,
                     align: 64,
                     objs_per_slab: 64,
                     aliases: 0,
-                }),
+                })),
                 Some(Slab::Unavailable("no-slab-sysfs".into())),
             ],
         }
@@ -1503,13 +1498,13 @@ BENCH_END ok=1\r\n# wb: end wb/pidfs_bench exit=0 seconds=3 timeout=0\r\n# wb: d
         assert!(p.failures.is_empty());
         assert_eq!(
             p.slab,
-            Some(Slab::Figures {
+            Some(Slab::Figures(SlabFigures {
                 object_size: 56,
                 slab_size: 64,
                 align: 64,
                 objs_per_slab: 64,
                 aliases: 2
-            })
+            }))
         );
         assert_eq!(
             p.slab.as_ref().map(Slab::text).as_deref(),

@@ -545,20 +545,20 @@ Total: Before=100, After=360, chg +260.00%
             tree_head: "abc".into(),
             series_sha256: "def".into(),
             memory: Some([
-                Some(bench::Slab::Figures {
+                Some(bench::Slab::Figures(bench::SlabFigures {
                     object_size: 56,
                     slab_size: 64,
                     align: 64,
                     objs_per_slab: 64,
                     aliases: 0,
-                }),
-                Some(bench::Slab::Figures {
+                })),
+                Some(bench::Slab::Figures(bench::SlabFigures {
                     object_size: 48,
                     slab_size: 64,
                     align: 64,
                     objs_per_slab: 64,
                     aliases: 0,
-                }),
+                })),
             ]),
         });
         assert!(md.contains("| Rust − C | +100 | -10 | +0 | +90 |"), "{md}");
