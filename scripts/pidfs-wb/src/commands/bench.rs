@@ -1143,7 +1143,7 @@ pub fn series_info(ctx: &Ctx) -> (String, String, String) {
 /// Whether the work tree holds exactly patches/: the patch-ids of its
 /// commits on the base equal those of the series files, in order, and
 /// nothing is uncommitted.
-fn tree_is_series(ctx: &Ctx) -> bool {
+pub fn tree_is_series(ctx: &Ctx) -> bool {
     let t = ctx.work_tree();
     let dirty = util::output(base::git(&t).args(["status", "--porcelain", "-uno"]))
         .map(|s| !s.trim().is_empty())

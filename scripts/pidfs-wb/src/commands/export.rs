@@ -545,15 +545,17 @@ fn wrap(text: &str, width: usize) -> String {
     lines.join("\n")
 }
 
-/// The benchmark part of "How it was tested": for each timing mode and
+/// The benchmark part of "How it was tested": for each build (the
+/// performance build first, then the tinyconfig one), timing mode and
 /// toolchain the newest full `wb bench` report whose kernels were exactly
 /// this series (`series_sha256` and `tree_is_series`). Never quotes another
 /// state of the series, nor a `--quick` run. The text names the run by its
-/// time stamp, not by a path only the sender has, and keeps its lines
-/// within 72 columns.
+/// time stamp, not by a path only the sender has, says which build the
+/// kernels were, and keeps its lines within 72 columns.
 pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String {
     let mut out = String::new();
-    for (prefix, title) in [
+    for want_build in ["perf", "tiny"] {
+        for (prefix, title) in [
         (
             "icount",
             "deterministic mode, QEMU -icount: guest time follows executed instructions (1 ns each)",
@@ -574,7 +576,7 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
                 let build = v.get("build").and_then(json::Value::str).unwrap_or("tiny");
                 let ok = mode.starts_with(prefix)
                     && tc == toolchain
-                    && build == "tiny"
+                    && build == want_build
                     && v.get("quick").and_then(json::Value::bool) == Some(false)
                     && v.get("tree_is_series").and_then(json::Value::bool) == Some(true)
                     && v.get("series_sha256").and_then(json::Value::str) == Some(fingerprint);
@@ -588,8 +590,9 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
             let stamp = dir.split(&format!("-{prefix}")).next().unwrap_or(dir);
             let n = |k: &str| v.get(k).and_then(json::Value::num).unwrap_or(0.0) as u64;
             let what = format!(
-                "pidfs micro-benchmark, {title}; kernels built with {}.",
-                crate::pair::toolchain_text(llvm)
+                "pidfs micro-benchmark, {title}; kernels built with {}; {}.",
+                crate::pair::toolchain_text(llvm),
+                crate::pair::build_text(want_build == "perf")
             );
             // The run's sentence starts a line, so that its name is never split.
             let how = format!(
@@ -628,6 +631,7 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
             out.push('\n');
         }
     }
+    }
     if out.is_empty() {
         "Benchmark: not measured for this version (no `scripts/wb bench` report\n\
          of exactly this series)."
@@ -635,6 +639,156 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
     } else {
         out.trim_end().to_string()
     }
+}
+
+/// Every `wb size` report.json under out/size/, oldest first, as
+/// (`out/size/<name>`, text).
+fn size_reports(ctx: &Ctx) -> Vec<(String, String)> {
+    let dir = ctx.out_dir().join("size");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().join("report.json").is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|n| {
+            let text = std::fs::read_to_string(dir.join(&n).join("report.json")).ok()?;
+            Some((format!("out/size/{n}"), text))
+        })
+        .collect()
+}
+
+/// The size part of "How it was tested": for each build (performance
+/// first) and toolchain the newest `wb size` report whose kernels were
+/// exactly this series: vmlinux totals, the symbol groups, the memory per
+/// pid the booted kernels reported; then the lines of code of the newest of
+/// them. Within 72 columns, no local path.
+pub fn size_section(reports: &[(String, String)], fingerprint: &str) -> String {
+    let mut out = String::new();
+    let mut loc_of: Option<json::Value> = None;
+    for build in ["perf", "tiny"] {
+        for (toolchain, llvm) in [("gcc", false), ("llvm", true)] {
+            let found = reports.iter().rev().find_map(|(name, text)| {
+                let v = json::parse(text).ok()?;
+                let ok = v.get("build").and_then(json::Value::str) == Some(build)
+                    && v.get("toolchain").and_then(json::Value::str) == Some(toolchain)
+                    && v.get("tree_is_series").and_then(json::Value::bool) == Some(true)
+                    && v.get("series_sha256").and_then(json::Value::str) == Some(fingerprint);
+                ok.then_some((name, v))
+            });
+            let Some((name, v)) = found else {
+                continue;
+            };
+            let stamp = name.rsplit('/').next().unwrap_or(name);
+            let stamp = stamp.split('-').take(2).collect::<Vec<_>>().join("-");
+            let total = |k: &str| {
+                ["text", "data", "bss"]
+                    .iter()
+                    .map(|f| {
+                        v.get(k)
+                            .and_then(|x| x.get(f))
+                            .and_then(json::Value::num)
+                            .unwrap_or(0.0) as i64
+                    })
+                    .sum::<i64>()
+            };
+            let (c, r) = (total("size_c"), total("size_rust"));
+            let what = format!(
+                "Size, `scripts/wb size` run {stamp}: vmlinux of the C and the Rust pidfs \
+                 kernels of this series, built with {}; {}.",
+                crate::pair::toolchain_text(llvm),
+                crate::pair::build_text(build == "perf")
+            );
+            let _ = writeln!(out, "{}\n", wrap(&what, 72));
+            let _ = writeln!(
+                out,
+                "  vmlinux text+data+bss: C {c}, Rust {r}, Rust-C {:+} bytes",
+                r - c
+            );
+            let _ = writeln!(out, "  symbols that differ, by group (bytes, C -> Rust):");
+            for g in v.get("groups").map(json::Value::arr).unwrap_or(&[]) {
+                let n = |k: &str| g.get(k).and_then(json::Value::num).unwrap_or(0.0) as i64;
+                let _ = writeln!(
+                    out,
+                    "    {:<20} {:>7} -> {:>7} ({:+})",
+                    g.get("group").and_then(json::Value::str).unwrap_or("?"),
+                    n("c"),
+                    n("rust"),
+                    n("rust") - n("c")
+                );
+            }
+            let _ = writeln!(
+                out,
+                "  memory per pid, pidfs_attr_cache as each booted kernel reports it:"
+            );
+            match v.get("memory_per_pid") {
+                Some(m) if !matches!(m, json::Value::Null) => {
+                    for (k, label) in [("c", "C"), ("rust", "Rust")] {
+                        let line = match m.get(k) {
+                            Some(x) if x.get("object_size").is_some() => {
+                                let n = |f: &str| {
+                                    x.get(f).and_then(json::Value::num).unwrap_or(0.0) as u64
+                                };
+                                format!(
+                                    "{label}: object {} B, {} B per object in a slab{}",
+                                    n("object_size"),
+                                    n("slab_size"),
+                                    if n("aliases") == 0 {
+                                        String::new()
+                                    } else {
+                                        format!(" (merged with {} caches)", n("aliases"))
+                                    }
+                                )
+                            }
+                            Some(x) => format!(
+                                "{label}: not reported ({})",
+                                x.get("unavailable")
+                                    .and_then(json::Value::str)
+                                    .unwrap_or("?")
+                            ),
+                            None => format!("{label}: not reported"),
+                        };
+                        let _ = writeln!(out, "    {line}");
+                    }
+                }
+                _ => {
+                    let _ = writeln!(out, "    not measured");
+                }
+            }
+            out.push('\n');
+            if loc_of.is_none() {
+                loc_of = Some(v.clone());
+            }
+        }
+    }
+    let Some(v) = loc_of else {
+        return "Size: not measured for this version (no `scripts/wb size` report\n\
+                of exactly this series)."
+            .into();
+    };
+    let _ = writeln!(
+        out,
+        "Lines of code (fs/pidfs.c: {} lines); what the patches add and remove:",
+        v.get("c_pidfs_lines")
+            .and_then(json::Value::num)
+            .unwrap_or(0.0) as u64
+    );
+    for a in v.get("loc").map(json::Value::arr).unwrap_or(&[]) {
+        let n = |k: &str| a.get(k).and_then(json::Value::num).unwrap_or(0.0) as u64;
+        let _ = writeln!(
+            out,
+            "  {:<28} +{:<6} -{}",
+            a.get("area").and_then(json::Value::str).unwrap_or("?"),
+            n("added"),
+            n("removed")
+        );
+    }
+    out.trim_end().to_string()
 }
 
 /// Fills the cover-letter template: its `#` lines are dropped, then
@@ -815,18 +969,6 @@ pub fn am_as_sent(
     Ok(())
 }
 
-/// Reads a quilt series directory: (file name, text) in order.
-pub fn read_patches(dir: &Path) -> Result<Vec<(String, String)>> {
-    let text = util::read(&dir.join("series"))?;
-    series::parse(&text)?
-        .into_iter()
-        .map(|e| {
-            let t = util::read(&dir.join(&e.name))?;
-            Ok((e.name, t))
-        })
-        .collect()
-}
-
 fn b4(ctx: &Ctx, dir: &Path, args: &[&str], log: &Path) -> Result<String> {
     let b4 = ctx.venv().join("bin/b4");
     if !b4.exists() {
@@ -999,7 +1141,7 @@ fn new_change_id() -> Result<String> {
 
 /// Whether a version record holds exactly these patches.
 fn same_series(record: &Path, patches: &[(String, String)]) -> bool {
-    matches!(read_patches(record), Ok(r) if r == patches)
+    matches!(series::read_patches(record), Ok(r) if r == patches)
 }
 
 /// Records a version: the patches and a series file naming them.
@@ -1027,7 +1169,7 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
     let parts = series::parts(&util::read(&patches_dir.join("series"))?)?;
     let sel = select(
         &parts,
-        read_patches(&patches_dir)?,
+        series::read_patches(&patches_dir)?,
         opts.series.as_deref(),
         &ctx.versions_dir(),
     )?;
@@ -1112,6 +1254,10 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
         ),
         bench_section(&bench_reports(ctx), &fingerprint)
     );
+    let tested = format!(
+        "{tested}\n\n{}",
+        size_section(&size_reports(ctx), &fingerprint)
+    );
 
     let out = opts.out.clone().unwrap_or_else(|| {
         let d = ctx
@@ -1186,7 +1332,7 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
     let mut range_diff = None;
     let mut rd_text = String::new();
     if v > 1 {
-        let old = read_patches(&prev)?;
+        let old = series::read_patches(&prev)?;
         run_git(&dir, &["checkout", "-q", "-b", "pidfs-rs-prev", &fork])?;
         am_as_sent(
             &dir,
@@ -1615,6 +1761,74 @@ mod tests {
         );
         assert!(s.contains("run 20261202-110000:"), "{s}");
         assert!(s.lines().all(|l| l.len() <= 72), "{s}");
+    }
+
+    #[test]
+    fn size_figures_of_this_series_only() {
+        use crate::bench::{Slab, SlabFigures};
+        use crate::size::{self, Sym};
+        let fig = |object_size| {
+            Some(Slab::Figures(SlabFigures {
+                object_size,
+                slab_size: 64,
+                align: 64,
+                objs_per_slab: 64,
+                aliases: 0,
+            }))
+        };
+        let report = |build: &str, sha: &str, in_tree: bool| {
+            size::json(&size::Report {
+                build: build.into(),
+                toolchain: "gcc".into(),
+                syms: vec![Sym {
+                    name: "pidfs_exit".into(),
+                    kind: "t".into(),
+                    old: 300,
+                    new: 0,
+                    delta: -300,
+                }],
+                size_c: (1000, 200, 50),
+                size_rust: (1100, 190, 50),
+                loc: vec![(3, 1); size::AREAS.len()],
+                c_pidfs_lines: 1232,
+                tree_head: "abc".into(),
+                series_sha256: sha.into(),
+                tree_is_series: in_tree,
+                memory: Some([fig(56), fig(48)]),
+            })
+        };
+        let r = vec![
+            (
+                "out/size/20261207-0700-perf".to_string(),
+                report("perf", "f00", true),
+            ),
+            (
+                "out/size/20261207-0800-perf".to_string(),
+                report("perf", "bar", true),
+            ),
+        ];
+        let s = size_section(&r, "f00");
+        assert!(s.contains("run 20261207-0700"), "{s}");
+        assert!(s.contains("performance build"), "{s}");
+        assert!(
+            s.contains("vmlinux text+data+bss: C 1250, Rust 1340, Rust-C +90 bytes"),
+            "{s}"
+        );
+        assert!(
+            s.contains("pidfs                    300 ->       0 (-300)"),
+            "{s}"
+        );
+        assert!(
+            s.contains("    Rust: object 48 B, 64 B per object in a slab"),
+            "{s}"
+        );
+        assert!(s.contains("Lines of code (fs/pidfs.c: 1232 lines)"), "{s}");
+        assert!(!s.contains("out/size"), "no local path in the mail: {s}");
+        assert!(s.lines().all(|l| l.len() <= 72), "{s}");
+        for other in [report("perf", "bar", true), report("perf", "f00", false)] {
+            let s = size_section(&[("out/size/x".into(), other)], "f00");
+            assert!(s.starts_with("Size: not measured"), "{s}");
+        }
     }
 
     #[test]

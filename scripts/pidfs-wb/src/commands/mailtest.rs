@@ -132,7 +132,7 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
         let data = std::fs::read(ctx.repo.join(f)).map_err(|e| Error::io(f, e))?;
         util::write(&bare.join(f), &data)?;
     }
-    for (name, text) in export::read_patches(&ctx.patches_dir())? {
+    for (name, text) in crate::series::read_patches(&ctx.patches_dir())? {
         util::write(&bare.join("patches").join(name), text.as_bytes())?;
     }
     util::mkdir(&bare.join("scripts/pidfs-wb"))?;
@@ -270,7 +270,7 @@ pub fn run(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) -> Result<()> {
     // (checks::as_sent). Nothing else may differ.
     let sent_dir = scratch.join("patches-as-sent");
     let mut sent_files = Vec::new();
-    for (name, text) in export::read_patches(&ctx.patches_dir())? {
+    for (name, text) in crate::series::read_patches(&ctx.patches_dir())? {
         let p = sent_dir.join(&name);
         let sender = format!("{TEST_NAME} <{TEST_EMAIL}>");
         util::write(&p, crate::checks::as_sent(&text, &sender).as_bytes())?;

@@ -14,7 +14,6 @@
 use crate::bench;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::export;
 use crate::json::{self, num, obj, s, Value};
 use crate::pair::{self, PairOptions};
 use crate::util::{self, info, step};
@@ -230,6 +229,8 @@ pub struct Report {
     pub c_pidfs_lines: u64,
     pub tree_head: String,
     pub series_sha256: String,
+    /// The work tree was exactly patches/ when the kernels were built.
+    pub tree_is_series: bool,
     /// The per-pid slab cache of the C and the Rust kernel, read from each
     /// booted kernel; None with `--no-boot`.
     pub memory: Option<[Option<bench::Slab>; 2]>,
@@ -245,8 +246,14 @@ pub fn markdown(r: &Report) -> String {
     );
     let _ = writeln!(
         m,
-        "- tree: {} (series sha256 {})\n",
-        r.tree_head, r.series_sha256
+        "- tree: {} (series sha256 {}); {}\n",
+        r.tree_head,
+        r.series_sha256,
+        if r.tree_is_series {
+            "the kernels are exactly patches/"
+        } else {
+            "**the kernels are NOT patches/ as checked in** (the work tree differs)"
+        }
     );
     let _ = writeln!(m, "## vmlinux sections (`size`)\n");
     let _ = writeln!(
@@ -343,6 +350,7 @@ pub fn json(r: &Report) -> String {
         ("toolchain", s(r.toolchain.as_str())),
         ("tree_head", s(r.tree_head.as_str())),
         ("series_sha256", s(r.series_sha256.as_str())),
+        ("tree_is_series", Value::Bool(r.tree_is_series)),
         ("size_c", sz(r.size_c)),
         ("size_rust", sz(r.size_rust)),
         (
@@ -460,7 +468,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     let syms = parse_bloat(&bloat)?;
     let size_c = parse_size(&tool(&tree, "size", &[&vmlinux[0]])?)?;
     let size_rust = parse_size(&tool(&tree, "size", &[&vmlinux[1]])?)?;
-    let patches = export::read_patches(&ctx.patches_dir())?;
+    let patches = crate::series::read_patches(&ctx.patches_dir())?;
     let c_pidfs = tool(&tree, "git", &["show", "HEAD:fs/pidfs.c"])?;
     let (series_sha256, tree_head, _) = bench::series_info(ctx);
     let r = Report {
@@ -473,6 +481,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
         c_pidfs_lines: c_pidfs.lines().count() as u64,
         tree_head,
         series_sha256,
+        tree_is_series: bench::tree_is_series(ctx),
         memory,
     };
     let dir = ctx
@@ -544,6 +553,7 @@ Total: Before=100, After=360, chg +260.00%
             c_pidfs_lines: 1200,
             tree_head: "abc".into(),
             series_sha256: "def".into(),
+            tree_is_series: true,
             memory: Some([
                 Some(bench::Slab::Figures(bench::SlabFigures {
                     object_size: 56,

@@ -220,6 +220,18 @@ pub fn render_stack(names: &[String], markers: &[(String, usize)]) -> String {
     s
 }
 
+/// Reads a quilt series directory: (file name, text) in order.
+pub fn read_patches(dir: &std::path::Path) -> Result<Vec<(String, String)>> {
+    let text = crate::util::read(&dir.join("series"))?;
+    parse(&text)?
+        .into_iter()
+        .map(|e| {
+            let t = crate::util::read(&dir.join(&e.name))?;
+            Ok((e.name, t))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
