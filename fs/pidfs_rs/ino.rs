@@ -52,7 +52,7 @@ pub(crate) struct PidInoTable {
 
 // SAFETY: The table is only used through the rhashtable API, whose insertions and removals take
 // the table's own bucket locks and whose lookups are RCU-protected, so it may be used from any
-// thread at once once it is initialised, which happens before any other use (safety requirements
+// thread at once after it is initialised, which happens before any other use (safety requirements
 // of the methods).
 unsafe impl Sync for PidInoTable {}
 

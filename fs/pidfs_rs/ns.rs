@@ -10,14 +10,14 @@
 //! the same for its own ioctls in C.
 
 use core::{mem::ManuallyDrop, ptr::NonNull};
+#[cfg(any(CONFIG_PID_NS, CONFIG_USER_NS))]
+use kernel::sync::rcu;
 use kernel::{
     bindings,
     error::{code::*, to_result, Result},
     task::Task,
     types::NotThreadSafe, //
 };
-#[cfg(any(CONFIG_PID_NS, CONFIG_USER_NS))]
-use kernel::sync::rcu;
 #[cfg(CONFIG_USER_NS)]
 use kernel::{
     cred::Credential,
