@@ -18,7 +18,7 @@ use commands::{
 };
 use host::{base, ctx, error, ident, lock, setup, util};
 use judge::{checks, ktap, splat, verdict};
-use pipeline::{build, guest, kconfig, qemu, run, series, stamps, tree};
+use pipeline::{build, guest, kconfig, qemu, run, series, slots, stamps, tree};
 use report::{json, kcidb, merge, shard};
 
 use error::{Error, Result};

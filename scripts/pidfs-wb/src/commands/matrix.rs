@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::run::{boot_and_judge, BootArgs};
 use crate::shard::Shard;
 use crate::verdict::{Counts, VerdictDiff};
-use crate::{guest, ident, qemu, stamps, tree, util};
+use crate::{guest, ident, qemu, slots, stamps, tree, util};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -554,13 +554,46 @@ fn config_checks(
     with_rustdoc: bool,
     rustdoc_done: &mut std::collections::BTreeMap<String, (usize, Check)>,
     k: usize,
+    clippy_key: Option<&ClippyKey>,
 ) -> Result<Vec<Check>> {
     let build_dir = ctx.build_dir(config);
     let build_log = ctx.out_dir().join("logs").join(config).join("build.log");
     // Keep the build log of this cell: the next build overwrites it.
     let saved = dir.join(format!("build-{config}.log"));
     let _ = std::fs::copy(&build_log, &saved);
-    let clippy = checks::clippy(&saved, &build_dir, touched, changed);
+    let mut clippy = match clippy_key {
+        // The diagnostics of these sources are on record: the log checked
+        // is that record followed by this build's log (which compiled at most
+        // what changed around them), so nothing either of them says is lost.
+        Some(ClippyKey {
+            saved: Some((from, text)),
+            ..
+        }) => {
+            let this = std::fs::read_to_string(&build_log).unwrap_or_default();
+            util::write(
+                &saved,
+                format!(
+                    "# the build log of the same sources, configuration and toolchain, from {}\n{text}\n# this build's log\n{this}",
+                    from.display()
+                )
+                .as_bytes(),
+            )?;
+            let mut c = checks::clippy(&saved, &build_dir, touched, changed);
+            c.summary.push_str(
+                " (clippy's output for these exact sources is on record: not compiled again)",
+            );
+            c
+        }
+        _ => checks::clippy(&saved, &build_dir, touched, changed),
+    };
+    if let Some(ClippyKey { key, saved: None }) = clippy_key {
+        // This build compiled the patch's Rust files: its log is the record.
+        if let Err(e) = slots::save_clippy(&build_dir, key, &saved) {
+            clippy
+                .summary
+                .push_str(&format!("; not kept for later runs: {e}"));
+        }
+    }
     util::info(&format!("clippy[{config}]: {}", clippy.summary));
     let mut out = vec![clippy];
     if with_rustdoc {
@@ -608,6 +641,82 @@ fn config_checks(
     Ok(out)
 }
 
+/// The identity of one cell's clippy output, and its record if a build of
+/// the same identity kept one.
+pub struct ClippyKey {
+    key: String,
+    saved: Option<(PathBuf, String)>,
+}
+
+/// rustc's and clippy's versions, which clippy's output depends on besides
+/// the sources and the configuration.
+fn toolchain_identity(ctx: &Ctx) -> String {
+    let mut id = crate::build::toolchain_vars(ctx).join(" ");
+    for tool in ["/usr/bin/rustc", "/usr/bin/clippy-driver"] {
+        let v = util::output(std::process::Command::new(tool).arg("-vV")).unwrap_or_default();
+        id.push('\n');
+        id.push_str(v.trim());
+    }
+    id
+}
+
+/// Gives `config` patch k's build directory ([`slots::take`]) and decides
+/// whether the patch's Rust files must be compiled again for their clippy
+/// diagnostics: not if a build of the same sources, configuration and
+/// toolchain kept its log. Without a key (git failed), they are compiled.
+#[allow(clippy::too_many_arguments)]
+fn prepare_slot(
+    ctx: &Ctx,
+    tree: &Path,
+    config: &str,
+    k: usize,
+    toolchain: &str,
+    first_here: bool,
+    touched: &BTreeSet<String>,
+    forced: &BTreeSet<String>,
+) -> Result<Option<ClippyKey>> {
+    let active = ctx.build_dir(config);
+    let taken = slots::take(&active, k)?;
+    util::info(&format!("build directory[{config}]: {}", taken.describe(k)));
+    let frags = crate::build::tree_fragments(ctx, tree, config)?
+        .iter()
+        .map(|f| {
+            Ok((
+                f.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                util::read(f)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let key = match stamps::content_identity(tree, &ctx.base_ref()) {
+        Ok(sources) => Some(slots::clippy_key(config, &frags, toolchain, &sources)?),
+        Err(e) => {
+            util::info(&format!("warning: no identity for the sources ({e}): compiling the patch's Rust files again"));
+            None
+        }
+    };
+    let saved = key
+        .as_ref()
+        .and_then(|key| slots::saved_clippy(&active, key));
+    if saved.is_none() {
+        // The first patch a configuration builds at is checked for every
+        // file of the series up to there.
+        let rs: BTreeSet<String> = if first_here {
+            touched
+                .iter()
+                .filter(|f| f.ends_with(".rs"))
+                .cloned()
+                .collect()
+        } else {
+            forced.clone()
+        };
+        stamps::forget(&active, &rs)?;
+    }
+    Ok(key.map(|key| ClippyKey { key, saved }))
+}
+
 /// Runs the matrix over the whole series.
 pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
     let started = Instant::now();
@@ -642,6 +751,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
     // Rust files changed by the patches another shard runs since this
     // shard's previous cell: compiled again here like this patch's own.
     let mut changed_since: BTreeSet<String> = BTreeSet::new();
+    let toolchain = toolchain_identity(ctx);
     'patches: for k in ks {
         let name = if k == 0 {
             "(base)".to_string()
@@ -694,6 +804,9 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
         util::mkdir(&check_dir)?;
         let mut per_patch = Vec::new();
         let mut changed: BTreeSet<String> = BTreeSet::new();
+        // The Rust files to compile again in this patch's builds (unless
+        // their clippy output is on record, see `slots`).
+        let mut forced: BTreeSet<String> = BTreeSet::new();
         if k > 0 && !opts.variants_only {
             let text = util::read(&ctx.patches_dir().join(&name))?;
             changed.extend(checks::touched_files(&text));
@@ -727,9 +840,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
                 }
                 rs.insert(f);
             }
-            for config in ["fs-pid-n", "fs-pid-y"] {
-                stamps::forget(&ctx.build_dir(config), &rs)?;
-            }
+            forced = rs;
             util::step(&format!("ci: static checks of patch {k}"));
             per_patch = match patch_checks(ctx, &applied.tree, &name, &allow, &check_dir) {
                 Ok(c) => c,
@@ -789,6 +900,21 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
         let n_configs = configs.len();
         for (ci, config) in configs.into_iter().enumerate() {
             let start = Instant::now();
+            let first_here = !seen_configs.contains(&config);
+            let clippy_key = if k > 0 {
+                prepare_slot(
+                    ctx,
+                    &applied.tree,
+                    &config,
+                    k,
+                    &toolchain,
+                    first_here,
+                    &touched,
+                    &forced,
+                )?
+            } else {
+                None
+            };
             let args = BootArgs {
                 config: config.clone(),
                 guest: guest::GuestOptions {
@@ -829,7 +955,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
                         "rustdoc[{config}]: not run on intermediate patches (`wb ci --full` runs it)"
                     ));
                 }
-                let first_here = seen_configs.insert(config.clone());
+                seen_configs.insert(config.clone());
                 let changed_here = if first_here { &touched } else { &changed };
                 match config_checks(
                     ctx,
@@ -841,6 +967,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
                     with_rustdoc,
                     &mut rustdoc_done,
                     k,
+                    clippy_key.as_ref(),
                 ) {
                     Ok(c) => cell.checks.extend(c),
                     Err(e) => cell.checks.push(Check {

@@ -8,5 +8,6 @@ pub mod kconfig;
 pub mod qemu;
 pub mod run;
 pub mod series;
+pub mod slots;
 pub mod stamps;
 pub mod tree;

@@ -236,6 +236,40 @@ fn sync_inner(
     })
 }
 
+/// The identity of the tree's sources relative to the base: the base commit,
+/// then `<blob id> <path>` of every file that differs from it or that git does
+/// not track, sorted. Two trees with the same identity compile alike (with the
+/// same configuration and toolchain).
+pub fn content_identity(tree: &Path, base_ref: &str) -> std::result::Result<String, String> {
+    let base = util::output(git(tree).args([
+        "rev-parse",
+        "--verify",
+        "-q",
+        &format!("{base_ref}^{{commit}}"),
+    ]))?;
+    let mut paths: BTreeSet<String> = BTreeSet::new();
+    paths.extend(git_z(
+        tree,
+        &["diff", "--name-only", "--no-renames", "-z", base.trim()],
+    )?);
+    paths.extend(git_z(
+        tree,
+        &["ls-files", "--others", "--exclude-standard", "-z"],
+    )?);
+    // A file the series deletes is named without a blob id.
+    let (present, gone): (Vec<String>, Vec<String>) =
+        paths.into_iter().partition(|p| tree.join(p).is_file());
+    let ids = hashes(tree, &present)?;
+    let mut out = format!("base {}\n", base.trim());
+    for (p, h) in present.iter().zip(ids) {
+        out.push_str(&format!("{h} {p}\n"));
+    }
+    for p in gone {
+        out.push_str(&format!("deleted {p}\n"));
+    }
+    Ok(out)
+}
+
 /// Drops `files` from the record of `build_dir`, so that the next build there
 /// compiles them again even if their content is what was built last (`wb ci`
 /// wants the compiler's warnings about a patch's files in that patch's log).
