@@ -637,6 +637,9 @@ fn config_checks(
         touched,
         changed,
         &dir.join(format!("w1-{config}.log")),
+        clippy_key
+            .map(|c| slots::w1_record(&build_dir, &c.key))
+            .as_deref(),
     )?);
     Ok(out)
 }

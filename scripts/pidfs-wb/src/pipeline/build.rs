@@ -349,10 +349,74 @@ pub fn build_frags(
     util::mkdir(&dir)?;
     let logs = ctx.out_dir().join("logs").join(config);
     let start = Instant::now();
+    let configured = dir.join(CONFIGURED);
+    let key = configuration_key(ctx, tree, &dir, frags);
+    if key.is_some()
+        && dir.join(".config").is_file()
+        && std::fs::read_to_string(&configured).ok() == key
+    {
+        step(&format!(
+            "build[{config}]: configuration unchanged since the last one here (fragments, Kconfig, toolchain): kept"
+        ));
+        verify(frags, &dir.join(".config"))?;
+    } else {
+        let _ = std::fs::remove_file(&configured);
+        configure(ctx, tree, config, &dir, &logs, frags)?;
+        if let Some(k) = &key {
+            util::write(&configured, k.as_bytes())?;
+        }
+    }
+    build_configured(ctx, tree, config, dir, &logs, clippy, start)
+}
 
+/// The file in a build directory that holds the [`configuration_key`] its
+/// `.config` was made with.
+pub const CONFIGURED: &str = ".wb-configured";
+
+/// What a configuration depends on: the make command (toolchain variables),
+/// the fragments by content, the Kconfig files (the base commit and every file
+/// of the tree that differs from it) and the versions of the compilers and
+/// bindgen, which Kconfig reads. [`None`] if git cannot say what the tree
+/// holds: then the configuration is made again.
+fn configuration_key(ctx: &Ctx, tree: &Path, dir: &Path, frags: &[PathBuf]) -> Option<String> {
+    let sources = crate::stamps::content_identity(tree, &ctx.base_ref()).ok()?;
+    let mut text = format!("{:?}\n", make(ctx, tree, dir));
+    for f in frags {
+        text.push_str(&format!(
+            "fragment {}\n{}\n",
+            f.display(),
+            util::read(f).ok()?
+        ));
+    }
+    let mut tools: Vec<(String, Vec<&str>)> = vec![
+        ("/usr/bin/rustc".into(), vec!["-vV"]),
+        ("gcc".into(), vec!["--version"]),
+        (ctx.bindgen().display().to_string(), vec!["--version"]),
+    ];
+    if is_llvm_dir(dir) {
+        tools.push(("clang-19".into(), vec!["--version"]));
+    }
+    for (tool, args) in tools {
+        let v = util::output(Command::new(&tool).args(args)).ok()?;
+        text.push_str(&format!("{tool}: {}\n", v.trim()));
+    }
+    text.push_str(&sources);
+    util::sha256_bytes(text.as_bytes()).ok()
+}
+
+/// `make rustavailable`, then tinyconfig, the fragments and olddefconfig,
+/// checked option by option.
+fn configure(
+    ctx: &Ctx,
+    tree: &Path,
+    config: &str,
+    dir: &Path,
+    logs: &Path,
+    frags: &[PathBuf],
+) -> Result<()> {
     step(&format!("build[{config}]: Rust toolchain check"));
     let ok = util::run_logged(
-        make(ctx, tree, &dir).arg("rustavailable"),
+        make(ctx, tree, dir).arg("rustavailable"),
         &logs.join("rustavailable.log"),
         "make rustavailable",
     )?;
@@ -385,7 +449,7 @@ pub fn build_frags(
     run_make(
         ctx,
         tree,
-        &dir,
+        dir,
         &["-s", "tinyconfig"],
         &log,
         "make tinyconfig",
@@ -395,7 +459,7 @@ pub fn build_frags(
         .current_dir(tree)
         .arg("-m")
         .arg("-O")
-        .arg(&dir)
+        .arg(dir)
         .arg(dir.join(".config"))
         .args(frags);
     if !util::run_logged(
@@ -411,14 +475,26 @@ pub fn build_frags(
     run_make(
         ctx,
         tree,
-        &dir,
+        dir,
         &["-s", "olddefconfig"],
         &logs.join("olddefconfig.log"),
         "make olddefconfig",
     )?;
     verify(frags, &dir.join(".config"))?;
     info("every requested option is in .config");
+    Ok(())
+}
 
+/// The build proper, once `.config` is there: source times, then make.
+fn build_configured(
+    ctx: &Ctx,
+    tree: &Path,
+    config: &str,
+    dir: PathBuf,
+    logs: &Path,
+    clippy: bool,
+    start: Instant,
+) -> Result<Built> {
     match stamps::sync(tree, &ctx.base_ref(), &dir) {
         Ok(s) => info(&format!(
             "series files: {} unchanged since the last build here (their mtimes restored), {} to rebuild",

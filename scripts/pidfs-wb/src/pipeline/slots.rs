@@ -182,11 +182,16 @@ pub fn saved_clippy(active: &Path, key: &str) -> Option<(PathBuf, String)> {
     Some((p, text))
 }
 
-/// How many clippy logs a configuration keeps (the oldest go first).
-const KEEP_LOGS: usize = 200;
+/// Where the log of a successful W=1 compile of the identity `key` is kept.
+pub fn w1_record(active: &Path, key: &str) -> PathBuf {
+    clippy_root(active).join(format!("{key}.w1"))
+}
+
+/// How many clippy and W=1 logs a configuration keeps (the oldest go first).
+const KEEP_LOGS: usize = 400;
 
 /// Keeps the build log `log` under `key` (written under a temporary name and
-/// renamed), and drops the oldest logs beyond [`KEEP_LOGS`].
+/// renamed), and drops the oldest logs (clippy and W=1) beyond [`KEEP_LOGS`].
 pub fn save_clippy(active: &Path, key: &str, log: &Path) -> Result<()> {
     let root = clippy_root(active);
     util::mkdir(&root)?;
@@ -196,7 +201,10 @@ pub fn save_clippy(active: &Path, key: &str, log: &Path) -> Result<()> {
     let mut logs: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&root)
         .map_err(|e| Error::io("list the clippy logs", e))?
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.ends_with(".log") || n.ends_with(".w1")
+        })
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
     if logs.len() > KEEP_LOGS {
