@@ -502,10 +502,10 @@ fn latest_report(ctx: &Ctx) -> Option<(String, String)> {
     Some((format!("out/ci/{name}"), text))
 }
 
-/// Every `wb bench` report.json under out/bench/, oldest first, as
-/// (`out/bench/<name>`, text).
-fn bench_reports(ctx: &Ctx) -> Vec<(String, String)> {
-    let dir = ctx.out_dir().join("bench");
+/// Every report.json of a `wb` command under out/KIND/ (`bench`, `size`),
+/// oldest first (directory names are timestamps), as (`out/KIND/<name>`, text).
+fn reports_of(ctx: &Ctx, kind: &str) -> Vec<(String, String)> {
+    let dir = ctx.out_dir().join(kind);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .map(|d| {
             d.flatten()
@@ -520,9 +520,14 @@ fn bench_reports(ctx: &Ctx) -> Vec<(String, String)> {
         .into_iter()
         .filter_map(|n| {
             let text = std::fs::read_to_string(dir.join(&n).join("report.json")).ok()?;
-            Some((format!("out/bench/{n}"), text))
+            Some((format!("out/{kind}/{n}"), text))
         })
         .collect()
+}
+
+/// Every `wb bench` report under out/bench/, oldest first.
+fn bench_reports(ctx: &Ctx) -> Vec<(String, String)> {
+    reports_of(ctx, "bench")
 }
 
 /// `text` as lines of at most `width` columns, broken between words (a
@@ -641,26 +646,9 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
     }
 }
 
-/// Every `wb size` report.json under out/size/, oldest first, as
-/// (`out/size/<name>`, text).
+/// Every `wb size` report under out/size/, oldest first.
 fn size_reports(ctx: &Ctx) -> Vec<(String, String)> {
-    let dir = ctx.out_dir().join("size");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.path().join("report.json").is_file())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-        .into_iter()
-        .filter_map(|n| {
-            let text = std::fs::read_to_string(dir.join(&n).join("report.json")).ok()?;
-            Some((format!("out/size/{n}"), text))
-        })
-        .collect()
+    reports_of(ctx, "size")
 }
 
 /// The size part of "How it was tested": for each build (performance

@@ -30,25 +30,25 @@ use std::path::{Path, PathBuf};
 /// The file in a build directory that names the patch it was last built for.
 pub const MARK: &str = ".wb-slot";
 
-/// Where the slots of `active` (a configuration's build directory) live:
-/// `<flavour>/ci-slots/<config>/`, next to the configurations.
-pub fn slot_root(active: &Path) -> PathBuf {
+/// `<flavour>/<kind>/<config>/` for `active`, a configuration's build
+/// directory `<flavour>/<config>`.
+fn beside(active: &Path, kind: &str) -> PathBuf {
     let parent = active.parent().unwrap_or(Path::new("/"));
     let name = active
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    parent.join("ci-slots").join(name)
+    parent.join(kind).join(name)
 }
 
-/// Where the clippy logs of `active` live: `<flavour>/ci-clippy/<config>/`.
+/// Where the slots of `active` live: `<flavour>/ci-slots/<config>/`.
+pub fn slot_root(active: &Path) -> PathBuf {
+    beside(active, "ci-slots")
+}
+
+/// Where the clippy and W=1 logs of `active` live: `<flavour>/ci-clippy/<config>/`.
 fn clippy_root(active: &Path) -> PathBuf {
-    let parent = active.parent().unwrap_or(Path::new("/"));
-    let name = active
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    parent.join("ci-clippy").join(name)
+    beside(active, "ci-clippy")
 }
 
 /// How the directory for patch k was found.

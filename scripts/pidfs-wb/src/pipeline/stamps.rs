@@ -184,21 +184,8 @@ fn sync_inner(
         .ok()
         .and_then(|t| parse(&t))
         .unwrap_or_default();
-    let base = util::output(git(tree).args([
-        "rev-parse",
-        "--verify",
-        "-q",
-        &format!("{base_ref}^{{commit}}"),
-    ]))?;
-    let mut paths: BTreeSet<String> = prev.keys().cloned().collect();
-    paths.extend(git_z(
-        tree,
-        &["diff", "--name-only", "--no-renames", "-z", base.trim()],
-    )?);
-    paths.extend(git_z(
-        tree,
-        &["ls-files", "--others", "--exclude-standard", "-z"],
-    )?);
+    let (_, mut paths) = series_paths(tree, base_ref)?;
+    paths.extend(prev.keys().cloned());
     let present: Vec<String> = paths
         .into_iter()
         .filter(|p| tree.join(p).is_file())
@@ -236,31 +223,42 @@ fn sync_inner(
     })
 }
 
-/// The identity of the tree's sources relative to the base: the base commit,
-/// then `<blob id> <path>` of every file that differs from it or that git does
-/// not track, sorted. Two trees with the same identity compile alike (with the
-/// same configuration and toolchain).
-pub fn content_identity(tree: &Path, base_ref: &str) -> std::result::Result<String, String> {
+/// The base commit, and the files of `tree` that differ from it or that git
+/// does not track (and does not ignore).
+fn series_paths(
+    tree: &Path,
+    base_ref: &str,
+) -> std::result::Result<(String, BTreeSet<String>), String> {
     let base = util::output(git(tree).args([
         "rev-parse",
         "--verify",
         "-q",
         &format!("{base_ref}^{{commit}}"),
     ]))?;
+    let base = base.trim().to_string();
     let mut paths: BTreeSet<String> = BTreeSet::new();
     paths.extend(git_z(
         tree,
-        &["diff", "--name-only", "--no-renames", "-z", base.trim()],
+        &["diff", "--name-only", "--no-renames", "-z", &base],
     )?);
     paths.extend(git_z(
         tree,
         &["ls-files", "--others", "--exclude-standard", "-z"],
     )?);
+    Ok((base, paths))
+}
+
+/// The identity of the tree's sources relative to the base: the base commit,
+/// then `<blob id> <path>` of every file that differs from it or that git does
+/// not track, sorted. Two trees with the same identity compile alike (with the
+/// same configuration and toolchain).
+pub fn content_identity(tree: &Path, base_ref: &str) -> std::result::Result<String, String> {
+    let (base, paths) = series_paths(tree, base_ref)?;
     // A file the series deletes is named without a blob id.
     let (present, gone): (Vec<String>, Vec<String>) =
         paths.into_iter().partition(|p| tree.join(p).is_file());
     let ids = hashes(tree, &present)?;
-    let mut out = format!("base {}\n", base.trim());
+    let mut out = format!("base {base}\n");
     for (p, h) in present.iter().zip(ids) {
         out.push_str(&format!("{h} {p}\n"));
     }
