@@ -622,6 +622,9 @@ fn config_checks(
                     &build_dir,
                     touched,
                     &dir.join(format!("rustdoc-{config}.log")),
+                    clippy_key
+                        .map(|c| slots::rustdoc_record(&build_dir, &c.key))
+                        .as_deref(),
                 )?;
                 rustdoc_done.insert(config.to_string(), (k, r.clone()));
                 r

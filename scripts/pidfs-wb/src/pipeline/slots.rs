@@ -187,11 +187,16 @@ pub fn w1_record(active: &Path, key: &str) -> PathBuf {
     clippy_root(active).join(format!("{key}.w1"))
 }
 
-/// How many clippy and W=1 logs a configuration keeps (the oldest go first).
+/// Where the log of a successful `make rustdoc` of the identity `key` is kept.
+pub fn rustdoc_record(active: &Path, key: &str) -> PathBuf {
+    clippy_root(active).join(format!("{key}.rustdoc"))
+}
+
+/// How many clippy, W=1 and rustdoc logs a configuration keeps (the oldest go first).
 const KEEP_LOGS: usize = 400;
 
 /// Keeps the build log `log` under `key` (written under a temporary name and
-/// renamed), and drops the oldest logs (clippy and W=1) beyond [`KEEP_LOGS`].
+/// renamed), and drops the oldest logs (clippy, W=1, rustdoc) beyond [`KEEP_LOGS`].
 pub fn save_clippy(active: &Path, key: &str, log: &Path) -> Result<()> {
     let root = clippy_root(active);
     util::mkdir(&root)?;
@@ -203,7 +208,7 @@ pub fn save_clippy(active: &Path, key: &str, log: &Path) -> Result<()> {
         .filter_map(|e| e.ok())
         .filter(|e| {
             let n = e.file_name().to_string_lossy().into_owned();
-            n.ends_with(".log") || n.ends_with(".w1")
+            n.ends_with(".log") || n.ends_with(".w1") || n.ends_with(".rustdoc")
         })
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
