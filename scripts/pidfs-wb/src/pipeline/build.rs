@@ -351,10 +351,14 @@ pub fn build_frags(
     let start = Instant::now();
     let configured = dir.join(CONFIGURED);
     let key = configuration_key(ctx, tree, &dir, frags);
-    if key.is_some()
-        && dir.join(".config").is_file()
-        && std::fs::read_to_string(&configured).ok() == key
-    {
+    // The record is the key and the `.config` it gave: a `.config` changed
+    // since (by hand, `make menuconfig` in the build directory) is made again.
+    let record = |key: &str| -> Option<String> {
+        let config_sha = util::sha256(&dir.join(".config")).ok()?;
+        Some(format!("{key}\n{config_sha}\n"))
+    };
+    let current = key.as_deref().and_then(record);
+    if current.is_some() && std::fs::read_to_string(&configured).ok() == current {
         step(&format!(
             "build[{config}]: configuration unchanged since the last one here (fragments, Kconfig, toolchain): kept"
         ));
@@ -362,15 +366,15 @@ pub fn build_frags(
     } else {
         let _ = std::fs::remove_file(&configured);
         configure(ctx, tree, config, &dir, &logs, frags)?;
-        if let Some(k) = &key {
-            util::write(&configured, k.as_bytes())?;
+        if let Some(r) = key.as_deref().and_then(record) {
+            util::write(&configured, r.as_bytes())?;
         }
     }
     build_configured(ctx, tree, config, dir, &logs, clippy, start)
 }
 
 /// The file in a build directory that holds the [`configuration_key`] its
-/// `.config` was made with.
+/// `.config` was made with, and the sha256 of that `.config`.
 pub const CONFIGURED: &str = ".wb-configured";
 
 /// What a configuration depends on: the make command (toolchain variables),
