@@ -35,10 +35,10 @@ use kernel::{
         inode::{Inode, NewInode, S_ANON_INODE, S_IMMUTABLE, S_PRIVATE},
         path::Path,
         pseudo::{
-            self as pfs, DentryOperations, ExportOperations, FileHandle, FileOperations,
-            FileSystemType, InodeOperations, LockedInode, Mount, PseudoFile, PseudoFs,
-            ReleasingFile, StashedOperations, SuperOperations, Tables, XattrBuf, XattrHandler,
-            XattrHandlers,
+            self as pfs, DentryOperations, DentryOps, ExportOperations, ExportOps, FileHandle,
+            FileOperations, FileOps, FileSystemType, InodeOperations, InodeOps, LockedInode, Mount,
+            PseudoFile, PseudoFs, ReleasingFile, StashedOperations, StashedOps, SuperOperations,
+            Tables, XattrBuf, XattrHandler, XattrHandlers, XattrOps,
         },
         File,
     },
@@ -888,11 +888,10 @@ fn pidfs_xattr_set(
     attr::pidfs_xattr_set(inode, name, value, flags)
 }
 
-// The methods on hot paths are `#[inline]`, like the helpers only they call: each has one caller,
-// its entry point in `kernel::fs::pseudo`, and without the hint that call stays out of line, an
-// extra call and return on every pidfd operation that C does not have.
+// The methods of the impls below that are on hot paths are `#[inline]`, like the helpers only they
+// call: each has one caller, its entry point in `kernel::fs::pseudo`, and without the hint that
+// call stays out of line, an extra call and return on every pidfd operation that C does not have.
 //
-#[vtable]
 // SAFETY: `pid->stashed` starts NULL (`pidfs_prepare_pid()`), lives as long as the pid and belongs
 // to the linked pidfs alone: `fs/Makefile` links this file only with `CONFIG_FS_PID=y`, where
 // `fs/pidfs.c` is not built. nsfs keeps its stashes in the namespaces.
@@ -900,10 +899,6 @@ unsafe impl PseudoFs for PidFs {
     type Data = StructPid;
 
     const MAGIC: u32 = uapi::PID_FS_MAGIC;
-    // 'lsof' has knowledge of our historical anon_inode use, and expects the pidfs dentry name
-    // to start with 'anon_inode'.
-    const DNAME: &'static CStr = c"anon_inode:[pidfd]";
-    const ANON_INODE_ATTRIBUTES: bool = true;
 
     fn tables() -> &'static Tables<Self> {
         &PIDFS_TABLES
@@ -913,7 +908,10 @@ unsafe impl PseudoFs for PidFs {
     fn stashed(pid: &StructPid) -> *mut *mut bindings::dentry {
         pid.stashed()
     }
+}
 
+#[vtable]
+impl StashedOps for PidFs {
     #[inline]
     fn init_inode(inode: &NewInode<'_>, pid: &StructPid) {
         pidfs_init_inode(inode, pid)
@@ -923,11 +921,26 @@ unsafe impl PseudoFs for PidFs {
     fn stash_dentry(pid: &StructPid) -> Result {
         pidfs_stash_dentry(pid)
     }
+}
+
+#[vtable]
+impl DentryOps for PidFs {
+    // 'lsof' has knowledge of our historical anon_inode use, and expects the pidfs dentry name
+    // to start with 'anon_inode'.
+    const DNAME: &'static CStr = c"anon_inode:[pidfd]";
+}
+
+#[vtable]
+impl InodeOps for PidFs {
+    const ANON_INODE_ATTRIBUTES: bool = true;
 
     fn listxattr(pid: &StructPid, inode: &Inode, buf: XattrBuf<'_>) -> Result<usize> {
         pidfs_listxattr(pid, inode, buf)
     }
+}
 
+#[vtable]
+impl XattrOps for PidFs {
     fn xattr_get(pid: &StructPid, _inode: &Inode, name: &CStr, buf: XattrBuf<'_>) -> Result<usize> {
         pidfs_xattr_get(pid, name, buf)
     }
@@ -940,7 +953,10 @@ unsafe impl PseudoFs for PidFs {
     ) -> Result {
         pidfs_xattr_set(inode, name, value, flags)
     }
+}
 
+#[vtable]
+impl ExportOps for PidFs {
     #[inline]
     fn encode_fh(pid: &StructPid, fh: &mut FileHandle<'_>) -> Result<u32> {
         fh.write(&pid.ino())?;
@@ -968,7 +984,10 @@ unsafe impl PseudoFs for PidFs {
     fn export_open(path: &Path, oflags: u32) -> Result<ARef<File>> {
         pidfs_export_open(path, oflags)
     }
+}
 
+#[vtable]
+impl FileOps for PidFs {
     #[inline]
     fn release(file: &ReleasingFile<'_, Self>) {
         pidfs_file_release(file)

@@ -5,8 +5,11 @@
 //! pidfs and nsfs have one inode and one dentry per object (a `struct pid`, a namespace), created
 //! on demand by the C `path_from_stashed()` and shared by every file that refers to the object.
 //! This module lets a Rust filesystem use that one C implementation: [`PseudoFs`] describes the
-//! filesystem and its operations, the `const` vtables below are built from it, and a callback the
-//! filesystem does not implement stays NULL in them (`#[vtable]`), so the VFS default applies.
+//! filesystem (its objects, their stash, its magic number), and one trait per C operation table
+//! holds its callbacks ([`StashedOps`], [`DentryOps`], [`InodeOps`] and so on, as C keeps
+//! `stashed_operations`, `dentry_operations` and `inode_operations` apart). The `const` vtables
+//! below are built from those traits, and a callback the filesystem does not implement stays NULL
+//! in them (`#[vtable]`), so the VFS default applies.
 //!
 //! The policy is the filesystem's: whether inodes have anonymous-inode attribute semantics, which
 //! callbacks, extended attribute handlers and file handle operations it has, and which open flags
@@ -69,9 +72,9 @@ use core::{
 ///     bindings,
 ///     fs::inode::NewInode,
 ///     fs::pseudo::{
-///         dentry_open, path_from_stashed, DentryOperations, ExportOperations, FileHandle,
-///         FileOperations, FileSystemType, InodeOperations, Mount, PseudoFs, StashedOperations,
-///         SuperOperations, Tables,
+///         dentry_open, path_from_stashed, DentryOperations, DentryOps, ExportOperations,
+///         ExportOps, FileHandle, FileOperations, FileOps, FileSystemType, InodeOperations,
+///         InodeOps, Mount, PseudoFs, StashedOperations, StashedOps, SuperOperations, Tables,
 ///     },
 ///     sync::{
 ///         aref::{ARef, AlwaysRefCounted},
@@ -107,13 +110,12 @@ use core::{
 ///
 /// struct ObjFs;
 ///
-/// #[vtable]
 /// // SAFETY: `Obj::stashed` starts NULL, lives forever and is used for nothing but the stash of
 /// // `ObjFs`.
 /// unsafe impl PseudoFs for ObjFs {
 ///     type Data = Obj;
+///
 ///     const MAGIC: u32 = 0x0b1e_c7f5;
-///     const DNAME: &'static CStr = c"anon_inode:[obj]";
 ///
 ///     fn stashed(obj: &Obj) -> *mut *mut bindings::dentry {
 ///         obj.stashed.get()
@@ -122,16 +124,33 @@ use core::{
 ///     fn tables() -> &'static Tables<Self> {
 ///         &TABLES
 ///     }
+/// }
 ///
+/// #[vtable]
+/// impl StashedOps for ObjFs {
 ///     fn init_inode(inode: &NewInode<'_>, obj: &Obj) {
 ///         inode.set_ino(obj.id, 0);
 ///     }
+/// }
 ///
+/// #[vtable]
+/// impl DentryOps for ObjFs {
+///     const DNAME: &'static CStr = c"anon_inode:[obj]";
+/// }
+///
+/// #[vtable]
+/// impl InodeOps for ObjFs {}
+///
+/// #[vtable]
+/// impl ExportOps for ObjFs {
 ///     fn encode_fh(obj: &Obj, fh: &mut FileHandle<'_>) -> Result<u32> {
 ///         fh.write(&obj.id)?;
 ///         Ok(bindings::fid_type_FILEID_KERNFS)
 ///     }
 /// }
+///
+/// #[vtable]
+/// impl FileOps for ObjFs {}
 ///
 /// static SOPS: SuperOperations<ObjFs> = SuperOperations::new();
 /// static DOPS: DentryOperations<ObjFs> = DentryOperations::new();
@@ -164,7 +183,6 @@ use core::{
 /// assert_eq!(of.inode().ino(), 42);
 /// # Ok::<(), Error>(())
 /// ```
-#[vtable]
 pub unsafe trait PseudoFs: Sized + 'static {
     /// The objects the inodes stand for. The object references that inodes hold are dropped on
     /// whichever thread evicts the inode, hence `Send`.
@@ -177,26 +195,16 @@ pub unsafe trait PseudoFs: Sized + 'static {
     /// The magic number reported by `statfs(2)`.
     const MAGIC: u32;
 
-    /// The name of every dentry (`d_dname`), e.g. `anon_inode:[pidfd]`, unless
-    /// [`PseudoFs::dname`] names each one.
-    const DNAME: &'static CStr;
-
-    /// Whether inodes have the attribute semantics of anonymous inodes: `getattr` and `setattr`
-    /// are `anon_inode_getattr()` and `anon_inode_setattr()`, which refuses every change. If not,
-    /// they are the VFS defaults.
-    const ANON_INODE_ATTRIBUTES: bool = false;
-
     /// The vtables, `static`s built with this type (some C code compares their addresses).
     fn tables() -> &'static Tables<Self>;
+}
 
+/// How the stash makes an object's inode and takes its dentry (`struct stashed_operations`,
+/// the table [`StashedOperations`] is built from).
+#[vtable]
+pub trait StashedOps: PseudoFs {
     /// Fills in a new inode for `data` (`stashed_operations.init_inode`).
     fn init_inode(inode: &NewInode<'_>, data: &Self::Data);
-
-    /// Writes the name of the dentry of `data`'s inode (`d_dname`), the way nsfs names its
-    /// dentries (`net:[4026531840]`). Without it every dentry is named [`PseudoFs::DNAME`].
-    fn dname(_data: &Self::Data, _inode: &Inode, _name: &mut DentryName) -> Result {
-        build_error!(VTABLE_DEFAULT_ERROR)
-    }
 
     /// Called before a new dentry for `data` is stashed (`stashed_operations.stash_dentry`); an
     /// error is returned by [`path_from_stashed`] and the new dentry and inode are dropped.
@@ -204,13 +212,43 @@ pub unsafe trait PseudoFs: Sized + 'static {
     fn stash_dentry(_data: &Self::Data) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+}
+
+/// The dentry operations of a [`PseudoFs`] (`struct dentry_operations`, the table
+/// [`DentryOperations`] is built from). Pruning a dentry always clears the object's stash.
+#[vtable]
+pub trait DentryOps: PseudoFs {
+    /// The name of every dentry (`d_dname`), e.g. `anon_inode:[pidfd]`, unless
+    /// [`DentryOps::dname`] names each one.
+    const DNAME: &'static CStr;
+
+    /// Writes the name of the dentry of `data`'s inode (`d_dname`), the way nsfs names its
+    /// dentries (`net:[4026531840]`). Without it every dentry is named [`DentryOps::DNAME`].
+    fn dname(_data: &Self::Data, _inode: &Inode, _name: &mut DentryName) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The inode operations of a [`PseudoFs`] (`struct inode_operations`, the table
+/// [`InodeOperations`] is built from).
+#[vtable]
+pub trait InodeOps: PseudoFs {
+    /// Whether inodes have the attribute semantics of anonymous inodes: `getattr` and `setattr`
+    /// are `anon_inode_getattr()` and `anon_inode_setattr()`, which refuses every change. If not,
+    /// they are the VFS defaults.
+    const ANON_INODE_ATTRIBUTES: bool = false;
 
     /// Lists the extended attribute names (`inode_operations.listxattr`). Without it the VFS
     /// lists only the security module's names.
     fn listxattr(_data: &Self::Data, _inode: &Inode, _buf: XattrBuf<'_>) -> Result<usize> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+}
 
+/// The extended attribute handler of a [`PseudoFs`] (`struct xattr_handler`, the table
+/// [`XattrHandler`] is built from, one per prefix).
+#[vtable]
+pub trait XattrOps: PseudoFs {
     /// Reads the extended attribute `name` (full name, prefix included) for the handlers of
     /// [`Tables`] (`xattr_handler.get`).
     fn xattr_get(
@@ -232,7 +270,12 @@ pub unsafe trait PseudoFs: Sized + 'static {
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+}
 
+/// The file handle operations of a [`PseudoFs`] (`struct export_operations`, the table
+/// [`ExportOperations`] is built from).
+#[vtable]
+pub trait ExportOps: PseudoFs {
     /// Writes the file handle of `data` into `fh` and returns its `fid_type`
     /// (`export_operations.encode_fh`): pidfs writes the pid's 64-bit inode number as
     /// `FILEID_KERNFS`, nsfs a `struct nsfs_file_handle` as `FILEID_NSFS`. A handle that does not
@@ -259,7 +302,12 @@ pub unsafe trait PseudoFs: Sized + 'static {
     fn export_open(_path: &Path, _oflags: u32) -> Result<ARef<File>> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+}
 
+/// The file operations of a [`PseudoFs`] (`struct file_operations`, the table
+/// [`FileOperations`] is built from).
+#[vtable]
+pub trait FileOps: PseudoFs {
     /// Called on the final `fput()` of a file (`file_operations.release`).
     ///
     /// The file's last reference is gone by then, so only a [`ReleasingFile`] is handed over,
@@ -446,9 +494,10 @@ unsafe extern "C" fn evict_inode<T: PseudoFs>(inode: *mut bindings::inode) {
     }
 }
 
-impl<T: PseudoFs> DentryOperations<T> {
-    /// Builds the dentry operations: the name is [`PseudoFs::dname`]'s or [`PseudoFs::DNAME`], and
-    /// pruning a dentry clears the object's stash (`stashed_dentry_prune()`).
+impl<T: DentryOps> DentryOperations<T> {
+    /// Builds the dentry operations: the name is [`DentryOps::dname`]'s or
+    /// [`DentryOps::DNAME`], and pruning a dentry clears the object's stash
+    /// (`stashed_dentry_prune()`).
     #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
         let mut ops: bindings::dentry_operations = pin_init::zeroed();
@@ -462,7 +511,7 @@ impl<T: PseudoFs> DentryOperations<T> {
 ///
 /// Called by the VFS (`d_path()`) with a dentry of `T`'s filesystem and a buffer of `buflen`
 /// bytes.
-unsafe extern "C" fn d_dname<T: PseudoFs>(
+unsafe extern "C" fn d_dname<T: DentryOps>(
     dentry: *mut bindings::dentry,
     buffer: *mut c_char,
     buflen: c_int,
@@ -502,7 +551,7 @@ unsafe extern "C" fn d_dname<T: PseudoFs>(
     unsafe { bindings::dynamic_dname(buffer, buflen, c"%s".as_char_ptr(), T::DNAME.as_char_ptr()) }
 }
 
-/// The name of a dentry being written by [`PseudoFs::dname`], with [`core::fmt::Write`]: at most
+/// The name of a dentry being written by [`DentryOps::dname`], with [`core::fmt::Write`]: at most
 /// [`DentryName::MAX`] bytes, which is what `dynamic_dname()` formats. A longer name fails, and
 /// `d_path()` with it.
 pub struct DentryName {
@@ -527,9 +576,9 @@ impl core::fmt::Write for DentryName {
     }
 }
 
-impl<T: PseudoFs> InodeOperations<T> {
+impl<T: InodeOps> InodeOperations<T> {
     /// Builds the inode operations: `getattr` and `setattr` as
-    /// [`PseudoFs::ANON_INODE_ATTRIBUTES`] says, and [`PseudoFs::listxattr`] if implemented.
+    /// [`InodeOps::ANON_INODE_ATTRIBUTES`] says, and [`InodeOps::listxattr`] if implemented.
     #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
         let mut ops: bindings::inode_operations = pin_init::zeroed();
@@ -548,7 +597,7 @@ impl<T: PseudoFs> InodeOperations<T> {
 ///
 /// Called by the VFS with a positive dentry of `T`'s filesystem and a buffer of `size` bytes (or
 /// NULL and 0).
-unsafe extern "C" fn listxattr<T: PseudoFs>(
+unsafe extern "C" fn listxattr<T: InodeOps>(
     dentry: *mut bindings::dentry,
     buf: *mut c_char,
     size: usize,
@@ -566,7 +615,7 @@ unsafe extern "C" fn listxattr<T: PseudoFs>(
     }
 }
 
-impl<T: PseudoFs> XattrHandler<T> {
+impl<T: XattrOps> XattrHandler<T> {
     /// Builds the handler for the names starting with `prefix` (e.g. `trusted.`).
     pub const fn new(prefix: &'static CStr) -> Self {
         let mut h: bindings::xattr_handler = pin_init::zeroed();
@@ -585,7 +634,7 @@ impl<T: PseudoFs> XattrHandler<T> {
 ///
 /// Called by the VFS with a valid handler and inode of `T`'s filesystem, the name suffix, and a
 /// value buffer of `size` bytes (or NULL and 0).
-unsafe extern "C" fn xattr_get<T: PseudoFs>(
+unsafe extern "C" fn xattr_get<T: XattrOps>(
     handler: *const bindings::xattr_handler,
     _dentry: *mut bindings::dentry,
     inode: *mut bindings::inode,
@@ -610,7 +659,7 @@ unsafe extern "C" fn xattr_get<T: PseudoFs>(
 ///
 /// Called by the VFS with the inode locked, a valid handler and inode of `T`'s filesystem, the
 /// name suffix, and a value of `size` bytes (or NULL to remove).
-unsafe extern "C" fn xattr_set<T: PseudoFs>(
+unsafe extern "C" fn xattr_set<T: XattrOps>(
     handler: *const bindings::xattr_handler,
     _idmap: *mut bindings::mnt_idmap,
     _dentry: *mut bindings::dentry,
@@ -681,7 +730,7 @@ impl<'a, T: PseudoFs> LockedInode<'a, T> {
     }
 }
 
-impl<T: PseudoFs> ExportOperations<T> {
+impl<T: ExportOps> ExportOperations<T> {
     /// Builds the export operations from the [`PseudoFs`] callbacks that are implemented.
     #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
@@ -703,7 +752,7 @@ impl<T: PseudoFs> ExportOperations<T> {
 }
 
 /// The handle buffer of exportfs (`struct fid`, counted in 32-bit words) that
-/// [`PseudoFs::encode_fh`] writes and [`PseudoFs::fh_to_dentry`] reads. It is only 4-byte
+/// [`ExportOps::encode_fh`] writes and [`ExportOps::fh_to_dentry`] reads. It is only 4-byte
 /// aligned, so values are copied in and out unaligned.
 ///
 /// # Invariants
@@ -774,7 +823,7 @@ impl FileHandle<'_> {
 ///
 /// Called by exportfs with a valid inode of `T`'s filesystem and a handle buffer of `*max_len`
 /// words.
-unsafe extern "C" fn encode_fh<T: PseudoFs>(
+unsafe extern "C" fn encode_fh<T: ExportOps>(
     inode: *mut bindings::inode,
     fh: *mut u32,
     max_len: *mut c_int,
@@ -795,7 +844,7 @@ unsafe extern "C" fn encode_fh<T: PseudoFs>(
 /// # Safety
 ///
 /// Called by exportfs with a handle of `fh_len` words.
-unsafe extern "C" fn fh_to_dentry<T: PseudoFs>(
+unsafe extern "C" fn fh_to_dentry<T: ExportOps>(
     sb: *mut bindings::super_block,
     fid: *mut bindings::fid,
     fh_len: c_int,
@@ -826,7 +875,7 @@ unsafe extern "C" fn fh_to_dentry<T: PseudoFs>(
 /// # Safety
 ///
 /// Called by exportfs.
-unsafe extern "C" fn export_permission<T: PseudoFs>(
+unsafe extern "C" fn export_permission<T: ExportOps>(
     _ctx: *mut bindings::handle_to_path_ctx,
     oflags: c_uint,
 ) -> c_int {
@@ -839,7 +888,7 @@ unsafe extern "C" fn export_permission<T: PseudoFs>(
 /// # Safety
 ///
 /// Called by exportfs with a valid path of `T`'s filesystem.
-unsafe extern "C" fn export_open<T: PseudoFs>(
+unsafe extern "C" fn export_open<T: ExportOps>(
     path: *const bindings::path,
     oflags: c_uint,
 ) -> *mut bindings::file {
@@ -852,10 +901,10 @@ unsafe extern "C" fn export_open<T: PseudoFs>(
     }
 }
 
-impl<T: PseudoFs> StashedOperations<T> {
+impl<T: StashedOps> StashedOperations<T> {
     /// Builds the stash callbacks: `init_inode` gives the inode the object reference and calls
-    /// [`PseudoFs::init_inode`], `put_data` drops a reference that was not used, and
-    /// `stash_dentry` calls [`PseudoFs::stash_dentry`], if implemented, before the generic
+    /// [`StashedOps::init_inode`], `put_data` drops a reference that was not used, and
+    /// `stash_dentry` calls [`StashedOps::stash_dentry`], if implemented, before the generic
     /// `stash_dentry()`.
     #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
@@ -875,7 +924,7 @@ impl<T: PseudoFs> StashedOperations<T> {
 ///
 /// Called by `prepare_anon_dentry()` with a new inode and the object reference passed to
 /// [`path_from_stashed`].
-unsafe extern "C" fn init_inode<T: PseudoFs>(
+unsafe extern "C" fn init_inode<T: StashedOps>(
     inode: *mut bindings::inode,
     data: *mut c_void,
 ) -> c_int {
@@ -913,7 +962,7 @@ unsafe extern "C" fn put_data<T: PseudoFs>(data: *mut c_void) {
 /// # Safety
 ///
 /// Called by `path_from_stashed()` with the object's stash and a new, positive dentry.
-unsafe extern "C" fn stash_dentry<T: PseudoFs>(
+unsafe extern "C" fn stash_dentry<T: StashedOps>(
     stashed: *mut *mut bindings::dentry,
     dentry: *mut bindings::dentry,
 ) -> *mut bindings::dentry {
@@ -1078,7 +1127,7 @@ pub fn path_from_stashed<T: PseudoFs>(mnt: &Mount<T>, data: ARef<T::Data>) -> Re
     Ok(path)
 }
 
-impl<T: PseudoFs> FileOperations<T> {
+impl<T: FileOps> FileOperations<T> {
     /// Builds the file operations from [`PseudoFs`]'s `release`, `poll`, `ioctl`,
     /// `compat_ioctl` (with `CONFIG_COMPAT`) and `show_fdinfo` (with `CONFIG_PROC_FS`).
     #[expect(clippy::new_without_default)]
@@ -1228,7 +1277,7 @@ pub unsafe trait HasWaitQueue {
 /// # Safety
 ///
 /// Called by the VFS on the final `fput()` of a file of `T`'s filesystem.
-unsafe extern "C" fn release<T: PseudoFs>(
+unsafe extern "C" fn release<T: FileOps>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> c_int {
@@ -1250,7 +1299,7 @@ unsafe extern "C" fn release<T: PseudoFs>(
 /// # Safety
 ///
 /// Called by the VFS with a file of `T`'s filesystem and a poll table (possibly NULL).
-unsafe extern "C" fn poll<T: PseudoFs>(
+unsafe extern "C" fn poll<T: FileOps>(
     file: *mut bindings::file,
     pts: *mut bindings::poll_table_struct,
 ) -> bindings::__poll_t {
@@ -1264,7 +1313,7 @@ unsafe extern "C" fn poll<T: PseudoFs>(
 /// # Safety
 ///
 /// Called by the VFS with a file of `T`'s filesystem.
-unsafe extern "C" fn unlocked_ioctl<T: PseudoFs>(
+unsafe extern "C" fn unlocked_ioctl<T: FileOps>(
     file: *mut bindings::file,
     cmd: c_uint,
     arg: c_ulong,
@@ -1281,7 +1330,7 @@ unsafe extern "C" fn unlocked_ioctl<T: PseudoFs>(
 ///
 /// Called by the VFS with a file of `T`'s filesystem.
 #[cfg(CONFIG_COMPAT)]
-unsafe extern "C" fn compat_ioctl<T: PseudoFs>(
+unsafe extern "C" fn compat_ioctl<T: FileOps>(
     file: *mut bindings::file,
     cmd: c_uint,
     arg: c_ulong,
@@ -1306,7 +1355,7 @@ pub fn compat_ptr(arg: usize) -> usize {
 ///
 /// Called by procfs with its fdinfo seq_file and a file of `T`'s filesystem.
 #[cfg(CONFIG_PROC_FS)]
-unsafe extern "C" fn show_fdinfo<T: PseudoFs>(
+unsafe extern "C" fn show_fdinfo<T: FileOps>(
     m: *mut bindings::seq_file,
     file: *mut bindings::file,
 ) {
@@ -1318,7 +1367,7 @@ unsafe extern "C" fn show_fdinfo<T: PseudoFs>(
     T::show_fdinfo(&file, &info);
 }
 
-/// The `/proc/<pid>/fdinfo/<fd>` file being written by [`PseudoFs::show_fdinfo`].
+/// The `/proc/<pid>/fdinfo/<fd>` file being written by [`FileOps::show_fdinfo`].
 ///
 /// # Invariants
 ///
@@ -1533,13 +1582,12 @@ mod tests {
 
     struct NsFs;
 
-    #[vtable]
     // SAFETY: Each `Ns::stashed` starts NULL, lives forever and is used by the stash of `NsFs`
     // alone.
     unsafe impl PseudoFs for NsFs {
         type Data = Ns;
+
         const MAGIC: u32 = bindings::NSFS_MAGIC;
-        const DNAME: &'static CStr = c"ns";
 
         fn stashed(ns: &Ns) -> *mut *mut bindings::dentry {
             ns.stashed.get()
@@ -1548,16 +1596,30 @@ mod tests {
         fn tables() -> &'static Tables<Self> {
             &TABLES
         }
+    }
 
+    #[vtable]
+    impl StashedOps for NsFs {
         fn init_inode(inode: &NewInode<'_>, ns: &Ns) {
             inode.set_ino(ns.inum.into(), 0);
             inode.add_mode(bindings::S_IRUGO as u16);
         }
+    }
+
+    #[vtable]
+    impl DentryOps for NsFs {
+        const DNAME: &'static CStr = c"ns";
 
         fn dname(ns: &Ns, inode: &Inode, name: &mut DentryName) -> Result {
             write!(name, "{}:[{}]", ns.kind, inode.ino()).map_err(|_| ENAMETOOLONG)
         }
+    }
 
+    #[vtable]
+    impl InodeOps for NsFs {}
+
+    #[vtable]
+    impl ExportOps for NsFs {
         fn encode_fh(ns: &Ns, fh: &mut FileHandle<'_>) -> Result<u32> {
             fh.write(&NsHandle {
                 ns_id: ns.id,
@@ -1583,6 +1645,9 @@ mod tests {
             path_from_stashed(mount()?, ARef::from(ns)).map(Some)
         }
     }
+
+    #[vtable]
+    impl FileOps for NsFs {}
 
     static SOPS: SuperOperations<NsFs> = SuperOperations::new();
     static DOPS: DentryOperations<NsFs> = DentryOperations::new();
