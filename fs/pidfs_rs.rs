@@ -38,7 +38,7 @@ use kernel::{
             self as pfs, DentryOperations, DentryOps, ExportOperations, ExportOps, FileHandle,
             FileOperations, FileOps, FileSystemType, InodeOperations, InodeOps, LockedInode, Mount,
             PseudoFile, PseudoFs, ReleasingFile, StashedOperations, StashedOps, SuperOperations,
-            Tables, XattrBuf, XattrHandler, XattrHandlers, XattrOps,
+            SuperOps, Tables, XattrBuf, XattrHandler, XattrHandlers, XattrOps,
         },
         File,
     },
@@ -909,6 +909,9 @@ unsafe impl PseudoFs for PidFs {
         pid.stashed()
     }
 }
+
+#[vtable]
+impl SuperOps for PidFs {}
 
 #[vtable]
 impl StashedOps for PidFs {

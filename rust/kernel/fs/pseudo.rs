@@ -6,10 +6,10 @@
 //! on demand by the C `path_from_stashed()` and shared by every file that refers to the object.
 //! This module lets a Rust filesystem use that one C implementation: [`PseudoFs`] describes the
 //! filesystem (its objects, their stash, its magic number), and one trait per C operation table
-//! holds its callbacks ([`StashedOps`], [`DentryOps`], [`InodeOps`] and so on, as C keeps
-//! `stashed_operations`, `dentry_operations` and `inode_operations` apart). The `const` vtables
-//! below are built from those traits, and a callback the filesystem does not implement stays NULL
-//! in them (`#[vtable]`), so the VFS default applies.
+//! holds its callbacks ([`SuperOps`], [`StashedOps`], [`DentryOps`], [`InodeOps`] and so on, as C
+//! keeps `super_operations`, `stashed_operations`, `dentry_operations` and `inode_operations`
+//! apart). The `const` vtables below are built from those traits, and a callback the filesystem
+//! does not implement stays NULL in them (`#[vtable]`), so the VFS default applies.
 //!
 //! The policy is the filesystem's: whether inodes have anonymous-inode attribute semantics, which
 //! callbacks, extended attribute handlers and file handle operations it has, and which open flags
@@ -19,6 +19,8 @@
 //! C headers: [`include/linux/pseudo_fs.h`](srctree/include/linux/pseudo_fs.h),
 //! [`fs/pseudo_internal.h`](srctree/fs/pseudo_internal.h)
 
+#[cfg(CONFIG_PROC_FS)]
+use crate::pid_namespace::PidNamespace;
 use crate::{
     bindings,
     build_error,
@@ -30,6 +32,7 @@ use crate::{
         File,
     },
     macros::vtable,
+    seq_file::SeqFile,
     str::{as_char_ptr_in_const_context, CStr, CStrExt},
     sync::{
         aref::{ARef, AlwaysRefCounted},
@@ -39,8 +42,6 @@ use crate::{
     transmute::{AsBytes, FromBytes},
     types::Opaque, //
 };
-#[cfg(CONFIG_PROC_FS)]
-use crate::{pid_namespace::PidNamespace, seq_file::SeqFile};
 use core::{
     marker::PhantomData,
     mem::MaybeUninit,
@@ -74,7 +75,8 @@ use core::{
 ///     fs::pseudo::{
 ///         dentry_open, path_from_stashed, DentryOperations, DentryOps, ExportOperations,
 ///         ExportOps, FileHandle, FileOperations, FileOps, FileSystemType, InodeOperations,
-///         InodeOps, Mount, PseudoFs, StashedOperations, StashedOps, SuperOperations, Tables,
+///         InodeOps, Mount, PseudoFs, StashedOperations, StashedOps, SuperOperations, SuperOps,
+///         Tables,
 ///     },
 ///     sync::{
 ///         aref::{ARef, AlwaysRefCounted},
@@ -125,6 +127,9 @@ use core::{
 ///         &TABLES
 ///     }
 /// }
+///
+/// #[vtable]
+/// impl SuperOps for ObjFs {}
 ///
 /// #[vtable]
 /// impl StashedOps for ObjFs {
@@ -197,6 +202,20 @@ pub unsafe trait PseudoFs: Sized + 'static {
 
     /// The vtables, `static`s built with this type (some C code compares their addresses).
     fn tables() -> &'static Tables<Self>;
+}
+
+/// The super block operations of a [`PseudoFs`] that are the filesystem's (`struct
+/// super_operations`, the table [`SuperOperations`] is built from). The others are the layer's:
+/// inodes are dropped as soon as they are unused, eviction drops the object reference, and
+/// `statfs` is `simple_statfs()`.
+#[vtable]
+pub trait SuperOps: PseudoFs {
+    /// Writes how `/proc/<pid>/mountinfo` names the root of a mount of `data`'s dentry, a bind
+    /// mount of one of the filesystem's files (`super_operations.show_path`), the way nsfs shows
+    /// `net:[4026531840]`. Without it the VFS writes the dentry's path.
+    fn show_path(_data: &Self::Data, _inode: &Inode, _m: &SeqFile) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// How the stash makes an object's inode and takes its dentry (`struct stashed_operations`,
@@ -465,15 +484,19 @@ unsafe fn inode_data<'a, T: PseudoFs>(inode: *const bindings::inode) -> &'a T::D
     unsafe { &*(*inode).i_private.cast::<T::Data>() }
 }
 
-impl<T: PseudoFs> SuperOperations<T> {
+impl<T: SuperOps> SuperOperations<T> {
     /// Builds the super block operations: inodes are dropped as soon as they are unused, eviction
-    /// drops the object reference, `statfs` is `simple_statfs()`.
+    /// drops the object reference, `statfs` is `simple_statfs()`, and `show_path` is
+    /// [`SuperOps::show_path`] if implemented.
     #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
         let mut ops: bindings::super_operations = pin_init::zeroed();
         ops.drop_inode = Some(bindings::inode_just_drop);
         ops.evict_inode = Some(evict_inode::<T>);
         ops.statfs = Some(bindings::simple_statfs);
+        if T::HAS_SHOW_PATH {
+            ops.show_path = Some(show_path::<T>);
+        }
         Self(ops, PhantomData)
     }
 }
@@ -491,6 +514,36 @@ unsafe extern "C" fn evict_inode<T: PseudoFs>(inode: *mut bindings::inode) {
         // SAFETY: `init_inode::<T>` gave the inode one reference to the object, which nothing
         // uses after eviction; it is dropped here.
         drop(unsafe { ARef::from_raw(data) });
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS (`show_mountinfo()`) with a seq_file that only this thread uses for the
+/// duration of the call, and the positive root dentry of a mount of `T`'s filesystem.
+unsafe extern "C" fn show_path<T: SuperOps>(
+    m: *mut bindings::seq_file,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: The dentry is valid and positive for the call (the root of a mount).
+    let inode = unsafe { (*dentry).d_inode };
+    // SAFETY: The seq_file is valid and used by this thread alone for the call.
+    let seq = unsafe { SeqFile::from_raw(m) };
+    // SAFETY: A positive dentry's inode is valid while the dentry is referenced.
+    if unsafe { (*inode).i_private }.is_null() {
+        // The root of the filesystem's internal mount stands for no object; it is never in a
+        // mount namespace, but if it were shown, it is shown as the VFS would show it.
+        // SAFETY: `m` and `dentry` are valid for the call; the escape set is a C string.
+        unsafe { bindings::seq_dentry(m, dentry, c" \t\n\\".as_char_ptr()) };
+        return 0;
+    }
+    // SAFETY: The inode belongs to `T`'s filesystem and holds a `T::Data` reference
+    // (`init_inode::<T>`); the mount pins the dentry, and so the inode, for the call.
+    let data = unsafe { inode_data::<T>(inode) };
+    // SAFETY: As above, the inode is valid for the call.
+    match T::show_path(data, unsafe { Inode::from_raw(inode) }, seq) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
     }
 }
 
@@ -1505,9 +1558,9 @@ impl XattrBuf<'_> {
 #[macros::kunit_tests(rust_fs_pseudo)]
 mod tests {
     //! A second pseudo filesystem of nsfs's shape: objects of several kinds through one stash,
-    //! dentries named per object, a file handle of three fields, no extended attributes and the
-    //! VFS's default getattr. Every reference the test takes is given back, and the objects'
-    //! counts show that the inodes were evicted.
+    //! dentries and mount roots named per object, a file handle of three fields, no extended
+    //! attributes and the VFS's default getattr. Every reference the test takes is given back, and
+    //! the objects' counts show that the inodes were evicted.
 
     use super::*;
     use crate::{
@@ -1595,6 +1648,14 @@ mod tests {
 
         fn tables() -> &'static Tables<Self> {
             &TABLES
+        }
+    }
+
+    #[vtable]
+    impl SuperOps for NsFs {
+        fn show_path(ns: &Ns, inode: &Inode, m: &SeqFile) -> Result {
+            crate::seq_print!(m, "{}:[{}]", ns.kind, inode.ino());
+            Ok(())
         }
     }
 
@@ -1736,6 +1797,31 @@ mod tests {
         words[2] ^= 1;
         // SAFETY: `fid` has 8 words.
         assert!(unsafe { fh_to_dentry::<NsFs>(sb, fid, 4, fh_type) }.is_null());
+        drop(path);
+        assert_eq!(ns.refs.load(Relaxed), before);
+        Ok(())
+    }
+
+    #[test]
+    fn mount_roots_are_named_per_object() -> Result {
+        let mnt = mount()?;
+        // Implemented, so installed: mountinfo asks the filesystem.
+        // SAFETY: `SOPS` is a static.
+        assert!(unsafe { (*SOPS.as_ptr()).show_path }.is_some());
+        let ns = &NAMESPACES[2];
+        let before = ns.refs.load(Relaxed);
+        let path = path_from_stashed(mnt, ARef::from(ns))?;
+        let mut buf = [0u8; 64];
+        // SAFETY: All zeroes is a valid `struct seq_file` that nothing has used yet.
+        let mut seq: bindings::seq_file = unsafe { core::mem::zeroed() };
+        seq.buf = buf.as_mut_ptr().cast();
+        seq.size = buf.len();
+        // SAFETY: `seq` writes into `buf`, of `seq.size` bytes, and only this thread uses it; the
+        // path's dentry is a positive dentry of `NsFs`, pinned by `path`.
+        let ret = unsafe { show_path::<NsFs>(&mut seq, path.0.dentry) };
+        assert_eq!(ret, 0);
+        let want = CString::try_from_fmt(fmt!("{}:[{}]", ns.kind, ns.inum))?;
+        assert_eq!(&buf[..seq.count], want.to_bytes());
         drop(path);
         assert_eq!(ns.refs.load(Relaxed), before);
         Ok(())
