@@ -784,7 +784,7 @@ impl<'a, T: PseudoFs> LockedInode<'a, T> {
 }
 
 impl<T: ExportOps> ExportOperations<T> {
-    /// Builds the export operations from the [`PseudoFs`] callbacks that are implemented.
+    /// Builds the export operations from the [`ExportOps`] callbacks that are implemented.
     #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
         let mut ops: bindings::export_operations = pin_init::zeroed();
