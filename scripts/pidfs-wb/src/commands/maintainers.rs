@@ -282,7 +282,7 @@ pub fn rows(ctx: &Ctx, tree: &Path, entries: &[Entry]) -> Result<Vec<Row>> {
         rows.push(Row {
             name: e.name.clone(),
             changed: changed_lines(&text),
-            files: crate::checks::touched_files(&text).into_iter().collect(),
+            files: crate::series::touched_files(&text).into_iter().collect(),
             recipients: parse(&String::from_utf8_lossy(&out.stdout)),
         });
     }

@@ -770,7 +770,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
         }
         if let Some(sh) = opts.shard.filter(|sh| !sh.owns(k)) {
             let text = util::read(&ctx.patches_dir().join(&name))?;
-            let files = checks::touched_files(&text);
+            let files = crate::series::touched_files(&text);
             changed_since.extend(files.iter().filter(|f| f.ends_with(".rs")).cloned());
             touched.extend(files);
             util::info(&format!(
@@ -815,7 +815,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
         let mut forced: BTreeSet<String> = BTreeSet::new();
         if k > 0 && !opts.variants_only {
             let text = util::read(&ctx.patches_dir().join(&name))?;
-            changed.extend(checks::touched_files(&text));
+            changed.extend(crate::series::touched_files(&text));
             touched.extend(changed.iter().cloned());
             // Make sure the Rust files this patch changes are compiled
             // again, so their warnings are in this build's log (with the

@@ -194,24 +194,6 @@ pub fn allows(e: &AllowEntry, p: &PatchFacts, f: &Finding) -> bool {
     }
 }
 
-/// Files a format-patch file touches (both sides of renames), in order.
-pub fn touched_files(patch: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for l in patch.lines() {
-        let Some(rest) = l.strip_prefix("diff --git a/") else {
-            continue;
-        };
-        if let Some((a, b)) = rest.split_once(" b/") {
-            for f in [a, b] {
-                if !out.iter().any(|x| x == f) {
-                    out.push(f.to_string());
-                }
-            }
-        }
-    }
-    out
-}
-
 /// The patch as it is mailed: `From:` is the sender and a `Signed-off-by:`
 /// of the sender ends the commit message (unless it is already there).
 pub fn as_sent(patch: &str, ident: &str) -> String {
@@ -530,7 +512,7 @@ pub fn checkpatch(
         String::from_utf8_lossy(&out.stderr)
     );
     let (found, other) = parse_checkpatch(&text);
-    let files = touched_files(patch_text);
+    let files = crate::series::touched_files(patch_text);
     let uncovered = files
         .iter()
         .filter(|f| tree.join(f).is_file())
@@ -779,10 +761,7 @@ pub fn rustdoc(
         )?,
     };
     if let Some(rec) = record.filter(|_| ok && kept.is_none()) {
-        let tmp = rec.with_extension("tmp");
-        if std::fs::copy(log, &tmp).is_ok() {
-            let _ = std::fs::rename(&tmp, rec);
-        }
+        crate::slots::keep_log(rec, log)?;
     }
     let text = util::read(log).unwrap_or_default();
     let bad = diags_in_series(&parse_rust_diags(&text), touched);
@@ -917,10 +896,7 @@ pub fn w1(
     }
     let text = util::read(log).unwrap_or_default();
     if let Some(rec) = record.filter(|_| ok) {
-        let tmp = rec.with_extension("tmp");
-        if std::fs::copy(log, &tmp).is_ok() {
-            let _ = std::fs::rename(&tmp, rec);
-        }
+        crate::slots::keep_log(rec, log)?;
     }
     let bad = diags_in_series(&parse_gcc_diags(&text), touched);
     let mut summary = if !ok {
@@ -1144,7 +1120,7 @@ diff --git a/fs/a.c b/fs/b.c\n";
     #[test]
     fn files_of_a_patch() {
         assert_eq!(
-            touched_files(PATCH),
+            crate::series::touched_files(PATCH),
             ["rust/helpers/pid.c", "fs/a.c", "fs/b.c"]
         );
     }

@@ -489,6 +489,14 @@ fn configure(
     Ok(())
 }
 
+/// Every file a patch of the series touches (see [`stamps::sync`]).
+fn series_files(ctx: &Ctx) -> Result<std::collections::BTreeSet<String>> {
+    Ok(crate::series::read_patches(&ctx.patches_dir())?
+        .iter()
+        .flat_map(|(_, text)| crate::series::touched_files(text))
+        .collect())
+}
+
 /// The build proper, once `.config` is there: source times, then make.
 fn build_configured(
     ctx: &Ctx,
@@ -499,7 +507,16 @@ fn build_configured(
     clippy: bool,
     start: Instant,
 ) -> Result<Built> {
-    match stamps::sync(tree, &ctx.base_ref(), &dir) {
+    let series_files = match series_files(ctx) {
+        Ok(f) => f,
+        Err(e) => {
+            info(&format!(
+                "warning: {e}; only the files that differ from the base keep their times"
+            ));
+            std::collections::BTreeSet::new()
+        }
+    };
+    match stamps::sync(tree, &ctx.base_ref(), &dir, &series_files) {
         Ok(s) => info(&format!(
             "series files: {} unchanged since the last build here (their mtimes restored), {} to rebuild",
             s.restored, s.changed

@@ -232,6 +232,24 @@ pub fn read_patches(dir: &std::path::Path) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// Files a format-patch file touches (both sides of renames), in order.
+pub fn touched_files(patch: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in patch.lines() {
+        let Some(rest) = l.strip_prefix("diff --git a/") else {
+            continue;
+        };
+        if let Some((a, b)) = rest.split_once(" b/") {
+            for f in [a, b] {
+                if !out.iter().any(|x| x == f) {
+                    out.push(f.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

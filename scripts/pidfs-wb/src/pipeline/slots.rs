@@ -195,15 +195,27 @@ pub fn rustdoc_record(active: &Path, key: &str) -> PathBuf {
 /// How many clippy, W=1 and rustdoc logs a configuration keeps (the oldest go first).
 const KEEP_LOGS: usize = 400;
 
-/// Keeps the build log `log` under `key` (written under a temporary name and
-/// renamed), and drops the oldest logs (clippy, W=1, rustdoc) beyond [`KEEP_LOGS`].
+/// Keeps the build log `log` under `key` (see [`keep_log`]).
 pub fn save_clippy(active: &Path, key: &str, log: &Path) -> Result<()> {
-    let root = clippy_root(active);
-    util::mkdir(&root)?;
-    let tmp = root.join(format!(".{key}.tmp"));
+    keep_log(&clippy_root(active).join(format!("{key}.log")), log)
+}
+
+/// Keeps a copy of `log` at `record`, one of the clippy, W=1 or rustdoc
+/// records of a configuration (written under a temporary name and renamed, so
+/// that an interrupted copy is never taken for a record), and drops the oldest
+/// records of that directory beyond [`KEEP_LOGS`].
+pub fn keep_log(record: &Path, log: &Path) -> Result<()> {
+    let (Some(root), Some(name)) = (record.parent(), record.file_name()) else {
+        return Err(Error::io(
+            format!("keep a log at {}", record.display()),
+            std::io::Error::other("not a file path"),
+        ));
+    };
+    util::mkdir(root)?;
+    let tmp = root.join(format!(".{}.tmp", name.to_string_lossy()));
     std::fs::copy(log, &tmp).map_err(|e| Error::io("copy the build log", e))?;
-    rename(&tmp, &root.join(format!("{key}.log")))?;
-    let mut logs: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&root)
+    rename(&tmp, record)?;
+    let mut logs: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(root)
         .map_err(|e| Error::io("list the clippy logs", e))?
         .filter_map(|e| e.ok())
         .filter(|e| {
@@ -311,5 +323,40 @@ mod tests {
             Some("  CLIPPY L rust/kernel.o\n".to_string())
         );
         let _ = std::fs::remove_dir_all(active.parent().unwrap_or(Path::new("/nonexistent")));
+    }
+    /// A kept log is a whole copy, no temporary file stays behind, and the
+    /// oldest records of the directory go beyond [`KEEP_LOGS`].
+    #[test]
+    fn kept_logs_are_whole_and_bounded() {
+        let active = scratch("keep");
+        let root = clippy_root(&active);
+        let log = active.with_extension("log");
+        std::fs::write(&log, "warning: x\n").unwrap_or_default();
+        for i in 0..KEEP_LOGS {
+            assert!(keep_log(&root.join(format!("{i:04}.w1")), &log).is_ok());
+        }
+        let first = root.join("0000.w1");
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
+        let _ = std::fs::File::options()
+            .append(true)
+            .open(&first)
+            .and_then(|f| f.set_modified(old));
+        assert!(keep_log(&root.join("k.rustdoc"), &log).is_ok());
+        assert_eq!(
+            std::fs::read_to_string(root.join("k.rustdoc"))
+                .ok()
+                .as_deref(),
+            Some("warning: x\n")
+        );
+        assert!(!first.exists(), "the oldest record is dropped");
+        let names: Vec<String> = std::fs::read_dir(&root)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(names.len(), KEEP_LOGS);
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
     }
 }

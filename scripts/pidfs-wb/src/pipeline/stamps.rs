@@ -158,9 +158,21 @@ pub struct Synced {
 
 /// Gives unchanged series files of `tree` the mtime they had when make last
 /// ran in `build_dir`, and records the state make is about to see.
-pub fn sync(tree: &Path, base_ref: &str, build_dir: &Path) -> Result<Synced> {
+///
+/// The files taken into account are those that differ from the base now, those
+/// of the last record, and `also`: `wb` passes every file the whole series
+/// touches. A file that only a later patch changes is at base content here, but
+/// git rewrote it when the work tree last held the whole series (every `wb ci`
+/// applies it before walking the patches); without it in the record its new
+/// mtime would rebuild everything behind it in every patch's build directory.
+pub fn sync(
+    tree: &Path,
+    base_ref: &str,
+    build_dir: &Path,
+    also: &BTreeSet<String>,
+) -> Result<Synced> {
     let rec_path = build_dir.join(RECORD);
-    match sync_inner(tree, base_ref, build_dir) {
+    match sync_inner(tree, base_ref, build_dir, also) {
         Ok(s) => Ok(s),
         Err(what) => {
             // Without a true record, make must go by mtimes alone.
@@ -178,6 +190,7 @@ fn sync_inner(
     tree: &Path,
     base_ref: &str,
     build_dir: &Path,
+    also: &BTreeSet<String>,
 ) -> std::result::Result<Synced, String> {
     let rec_path = build_dir.join(RECORD);
     let prev = std::fs::read_to_string(&rec_path)
@@ -186,6 +199,7 @@ fn sync_inner(
         .unwrap_or_default();
     let (_, mut paths) = series_paths(tree, base_ref)?;
     paths.extend(prev.keys().cloned());
+    paths.extend(also.iter().cloned());
     let present: Vec<String> = paths
         .into_iter()
         .filter(|p| tree.join(p).is_file())
@@ -349,6 +363,7 @@ mod tests {
         let build = root.join("build");
         std::fs::create_dir_all(&tree).unwrap_or_default();
         std::fs::create_dir_all(&build).unwrap_or_default();
+        let none = BTreeSet::new();
         let g = |args: &[&str]| {
             let ok = crate::ident::neutral()
                 .git(&tree)
@@ -368,7 +383,7 @@ mod tests {
         let old = 1_000_000_000_000_000_000u128;
         set_mtime_ns(&tree.join("a.rs"), old).unwrap_or_default();
         set_mtime_ns(&tree.join("b.rs"), old).unwrap_or_default();
-        let s = sync(&tree, "base", &build).map_err(|e| e.to_string());
+        let s = sync(&tree, "base", &build, &none).map_err(|e| e.to_string());
         assert_eq!(s.as_ref().map(|s| (s.restored, s.changed)), Ok((0, 2)));
         // Files the record does not know get the current time.
         let t1 = mtime_ns(&tree.join("a.rs")).unwrap_or(0);
@@ -377,7 +392,7 @@ mod tests {
         std::fs::write(tree.join("a.rs"), "one\n").unwrap_or_default();
         std::fs::write(tree.join("b.rs"), "two\n").unwrap_or_default();
         set_mtime_ns(&tree.join("a.rs"), t1 + 1_000_000_000).unwrap_or_default();
-        let s = sync(&tree, "base", &build).map_err(|e| e.to_string());
+        let s = sync(&tree, "base", &build, &none).map_err(|e| e.to_string());
         assert_eq!(s.as_ref().map(|s| (s.restored, s.changed)), Ok((1, 1)));
         assert_eq!(mtime_ns(&tree.join("a.rs")), Some(t1));
         assert!(mtime_ns(&tree.join("b.rs")).unwrap_or(0) > t1);
@@ -385,7 +400,7 @@ mod tests {
         let mut f = BTreeSet::new();
         f.insert("a.rs".to_string());
         assert!(forget(&build, &f).is_ok());
-        let s = sync(&tree, "base", &build).map_err(|e| e.to_string());
+        let s = sync(&tree, "base", &build, &none).map_err(|e| e.to_string());
         assert_eq!(s.as_ref().map(|s| (s.restored, s.changed)), Ok((1, 1)));
         // A second build directory on the same tree, whose record has other
         // content of b.rs at an old time: its sync gives b.rs that old time
@@ -404,21 +419,70 @@ mod tests {
             },
         );
         std::fs::write(other.join(RECORD), render(&rec)).unwrap_or_default();
-        assert!(sync(&tree, "base", &other).is_ok());
+        assert!(sync(&tree, "base", &other, &none).is_ok());
         assert_eq!(mtime_ns(&tree.join("b.rs")), Some(old));
         let before = std::time::SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(u128::MAX);
-        let s = sync(&tree, "base", &build).map_err(|e| e.to_string());
+        let s = sync(&tree, "base", &build, &none).map_err(|e| e.to_string());
         assert_eq!(s.as_ref().map(|s| s.changed), Ok(1));
         assert!(
             mtime_ns(&tree.join("b.rs")).unwrap_or(0) >= before,
             "b.rs must be newer than the last build of `build`"
         );
         // An unknown base removes the record instead of keeping a stale one.
-        assert!(sync(&tree, "no-such-ref", &build).is_err());
+        assert!(sync(&tree, "no-such-ref", &build, &none).is_err());
         assert!(!build.join(RECORD).exists());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+    /// A file at base content that a later patch changes: git rewrote it (the
+    /// work tree held the whole series before), so its mtime is new. Passed in
+    /// `also`, it is recorded with the slot and gets its time back next time;
+    /// not passed, it would count as changed at every sync.
+    #[test]
+    fn later_patch_files_keep_their_time() {
+        let root = std::env::temp_dir().join(format!("wb-stamps-later-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let tree = root.join("tree");
+        let build = root.join("build");
+        std::fs::create_dir_all(&tree).unwrap_or_default();
+        std::fs::create_dir_all(&build).unwrap_or_default();
+        let g = |args: &[&str]| {
+            let ok = crate::ident::neutral()
+                .git(&tree)
+                .args(args)
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false);
+            assert!(ok, "git {args:?}");
+        };
+        g(&["init", "-q"]);
+        std::fs::write(tree.join("internal.h"), "base\n").unwrap_or_default();
+        g(&["add", "."]);
+        g(&["commit", "-q", "-m", "base"]);
+        g(&["tag", "base"]);
+        let mut later = BTreeSet::new();
+        later.insert("internal.h".to_string());
+        let s = sync(&tree, "base", &build, &later).map_err(|e| e.to_string());
+        assert_eq!(s.as_ref().map(|s| (s.restored, s.changed)), Ok((0, 1)));
+        let built = mtime_ns(&tree.join("internal.h")).unwrap_or(0);
+        // The whole series is applied and taken back off: same content, new time.
+        std::fs::write(tree.join("internal.h"), "base\n").unwrap_or_default();
+        set_mtime_ns(&tree.join("internal.h"), built + 5_000_000_000).unwrap_or_default();
+        let s = sync(&tree, "base", &build, &later).map_err(|e| e.to_string());
+        assert_eq!(s.as_ref().map(|s| (s.restored, s.changed)), Ok((1, 0)));
+        assert_eq!(mtime_ns(&tree.join("internal.h")), Some(built));
+        // A file that is neither changed, recorded nor passed is left alone.
+        let other = root.join("other");
+        std::fs::create_dir_all(&other).unwrap_or_default();
+        set_mtime_ns(&tree.join("internal.h"), built + 9_000_000_000).unwrap_or_default();
+        let s = sync(&tree, "base", &other, &BTreeSet::new()).map_err(|e| e.to_string());
+        assert_eq!(s.as_ref().map(|s| (s.restored, s.changed)), Ok((0, 0)));
+        assert_eq!(
+            mtime_ns(&tree.join("internal.h")),
+            Some(built + 9_000_000_000)
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 }
