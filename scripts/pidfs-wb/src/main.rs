@@ -82,12 +82,7 @@ fn real_main() -> Result<i32> {
             true
         }
         "build" => {
-            let config = a.value("--config")?.unwrap_or_else(|| "fs-pid-n".into());
-            let config = if a.flag("--debug")? {
-                build::debug_config_name(&config)
-            } else {
-                config
-            };
+            let config = run::config_from_args(&mut a)?;
             a.done()?;
             let tree = ctx.work_tree();
             if base::rev_parse(&tree, "HEAD").is_none() {

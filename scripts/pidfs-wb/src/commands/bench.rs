@@ -1210,7 +1210,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     }
     let kernels: Vec<(PathBuf, String, &str)> = pair::kernels(ctx, &o.kernels, "bench")?
         .into_iter()
-        .map(|k| (k.bzimage, k.config, k.label))
+        .map(|k| (k.bzimage, k.config.name(), k.label))
         .collect();
     let per_boot = 60 + 30 * u64::from(o.reps) * u64::from(o.scale) / 100;
     let g = bench_guest(ctx, o.deadline.as_secs().max(per_boot) as u32)?;
@@ -1328,10 +1328,19 @@ mod tests {
     #[test]
     fn kernels_and_run_names_of_each_build() {
         use crate::pair::{kernel_config, run_name};
-        assert_eq!(kernel_config("fs-pid-n", false, false), "fs-pid-n");
-        assert_eq!(kernel_config("fs-pid-y", true, false), "fs-pid-y+llvm");
-        assert_eq!(kernel_config("fs-pid-y", false, true), "fs-pid-y+perf");
-        assert_eq!(kernel_config("fs-pid-n", true, true), "fs-pid-n+perf-llvm");
+        assert_eq!(kernel_config("fs-pid-n", false, false).name(), "fs-pid-n");
+        assert_eq!(
+            kernel_config("fs-pid-y", true, false).name(),
+            "fs-pid-y+llvm"
+        );
+        assert_eq!(
+            kernel_config("fs-pid-y", false, true).name(),
+            "fs-pid-y+perf"
+        );
+        assert_eq!(
+            kernel_config("fs-pid-n", true, true).name(),
+            "fs-pid-n+perf-llvm"
+        );
         assert_eq!(
             run_name("20261207-0300", "icount", false, false),
             "20261207-0300-icount"

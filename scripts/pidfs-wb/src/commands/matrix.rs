@@ -684,7 +684,7 @@ fn prepare_slot(
     let active = ctx.build_dir(config);
     let taken = slots::take(&active, k)?;
     util::info(&format!("build directory[{config}]: {}", taken.describe(k)));
-    let frags = crate::build::tree_fragments(ctx, tree, config)?
+    let frags = crate::build::tree_fragments(ctx, tree, &crate::build::KConfig::parse(config))?
         .iter()
         .map(|f| {
             Ok((
@@ -922,7 +922,7 @@ pub fn run(ctx: &Ctx, opts: Options) -> Result<Matrix> {
                 None
             };
             let args = BootArgs {
-                config: config.clone(),
+                config: crate::build::KConfig::parse(&config),
                 guest: guest::GuestOptions {
                     extra: Vec::new(),
                     filter: if last {
@@ -1127,7 +1127,7 @@ fn boot_cell(
     full: bool,
     checks: Vec<Check>,
 ) -> (Cell, bool) {
-    let config = &args.config;
+    let config = args.config.name();
     let mut cell = Cell {
         patch: k,
         name: name.to_string(),
@@ -1168,7 +1168,7 @@ fn boot_cell(
             cell.log = ctx
                 .out_dir()
                 .join("logs")
-                .join(config)
+                .join(&config)
                 .display()
                 .to_string();
         }
@@ -1181,7 +1181,7 @@ fn boot_cell(
 /// scan at the end; any report of KASAN, lockdep, kmemleak,
 /// DEBUG_LIST/OBJECTS/VFS fails it.
 fn debug_cell(ctx: &Ctx, k: usize, name: &str, config: &str, full: bool) -> Cell {
-    let config = crate::build::debug_config_name(config);
+    let config = crate::build::KConfig::flavoured(config, crate::build::Flavour::Debug);
     util::step(&format!("ci: debug boot {config} of patch {k}"));
     let start = Instant::now();
     let args = BootArgs {
@@ -1270,8 +1270,15 @@ fn build_variant(ctx: &Ctx, tree: &Path, k: usize, name: &str, v: &str) -> Cell 
     if let Err(e) = seed_variant_dir(ctx, &config) {
         util::info(&format!("warning: {e}; building {config} from scratch"));
     }
-    let built = crate::build::variant_fragments(ctx, v)
-        .and_then(|frags| crate::build::build_frags(ctx, tree, &config, &frags, false));
+    let built = crate::build::variant_fragments(ctx, v).and_then(|frags| {
+        crate::build::build_frags(
+            ctx,
+            tree,
+            &crate::build::KConfig::parse(&config),
+            &frags,
+            false,
+        )
+    });
     match built {
         Ok(_) => cell.checks.push(Check {
             name: "werror",

@@ -18,14 +18,14 @@ pub const KERNELS: [(&str, &str); 2] = [("fs-pid-n", "C"), ("fs-pid-y", "Rust")]
 
 /// The configuration benchmarked for `plain` (an entry of [`KERNELS`]): its `+llvm` flavour
 /// with `--llvm`, `+perf` with `--perf`, `+perf-llvm` with both.
-pub fn kernel_config(plain: &str, llvm: bool, perf: bool) -> String {
+pub fn kernel_config(plain: &str, llvm: bool, perf: bool) -> build::KConfig {
     let flavour = match (perf, llvm) {
-        (false, false) => return plain.to_string(),
+        (false, false) => return build::KConfig::parse(plain),
         (false, true) => build::Flavour::Llvm,
         (true, false) => build::Flavour::Perf,
         (true, true) => build::Flavour::PerfLlvm,
     };
-    build::KConfig::flavoured(plain, flavour).name()
+    build::KConfig::flavoured(plain, flavour)
 }
 
 /// What the report says about how the kernels are optimised.
@@ -89,7 +89,7 @@ impl PairOptions {
 
     /// The configuration of `plain` (an entry of [`KERNELS`]) in
     /// this flavour.
-    pub fn config(&self, plain: &str) -> String {
+    pub fn config(&self, plain: &str) -> build::KConfig {
         kernel_config(plain, self.llvm, self.perf)
     }
 
@@ -121,7 +121,7 @@ impl PairOptions {
 pub struct Kernel {
     /// `C` or `Rust`.
     pub label: &'static str,
-    pub config: String,
+    pub config: build::KConfig,
     pub bzimage: PathBuf,
     pub vmlinux: PathBuf,
 }
@@ -147,7 +147,7 @@ pub fn kernels(ctx: &Ctx, o: &PairOptions, who: &str) -> Result<Vec<Kernel>> {
             ));
             build::build(ctx, &tree, &config)?;
         }
-        let dir = ctx.build_dir(&config);
+        let dir = ctx.build_dir(&config.name());
         let bzimage = dir.join("arch/x86/boot/bzImage");
         let vmlinux = dir.join("vmlinux");
         if !bzimage.is_file() || !vmlinux.is_file() {
@@ -183,11 +183,11 @@ mod tests {
             perf: true,
             no_build: false,
         };
-        assert_eq!(o.config("fs-pid-y"), "fs-pid-y+perf-llvm");
+        assert_eq!(o.config("fs-pid-y").name(), "fs-pid-y+perf-llvm");
         assert_eq!((o.build_name(), o.toolchain_name()), ("perf", "llvm"));
         assert_eq!(o.run_name("t", "icount"), "t-icount-perf-llvm");
         let o = PairOptions::default();
-        assert_eq!(o.config("fs-pid-n"), "fs-pid-n");
+        assert_eq!(o.config("fs-pid-n").name(), "fs-pid-n");
         assert_eq!((o.build_name(), o.toolchain_name()), ("tiny", "gcc"));
         assert_eq!(o.run_name("t", ""), "t");
     }

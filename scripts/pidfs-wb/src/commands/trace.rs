@@ -527,7 +527,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     }
     let kernels: Vec<(PathBuf, PathBuf, String)> = pair::kernels(ctx, &o.kernels, "trace")?
         .into_iter()
-        .map(|k| (k.bzimage, k.vmlinux, k.config))
+        .map(|k| (k.bzimage, k.vmlinux, k.config.name()))
         .collect();
     let g = bench::bench_guest(ctx, 1800)?;
     let dir = ctx

@@ -127,6 +127,14 @@ impl KConfig {
         self.flavour == Some(Flavour::Debug)
     }
 
+    /// The same configuration without its flavour.
+    pub fn unflavoured(&self) -> KConfig {
+        KConfig {
+            plain: self.plain.clone(),
+            flavour: None,
+        }
+    }
+
     /// Built with clang ([`FLAVOUR_LLVM`]): every flavour but `+perf`.
     pub fn uses_clang(&self) -> bool {
         self.flavour.is_some_and(Flavour::clang)
@@ -155,17 +163,22 @@ fn is_llvm_dir(dir: &Path) -> bool {
         .is_some_and(|n| KConfig::parse(&n.to_string_lossy()).uses_clang())
 }
 
+impl std::fmt::Display for KConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
 pub struct Built {
-    pub config: String,
+    pub config: KConfig,
     pub dir: PathBuf,
     pub bzimage: PathBuf,
 }
 
 /// The fragments of one configuration, in merge order.
-pub fn fragments(ctx: &Ctx, config: &str) -> Result<Vec<PathBuf>> {
-    let k = KConfig::parse(config);
-    if let Some(flavour) = k.flavour {
-        let mut out = fragments(ctx, &k.plain)?;
+pub fn fragments(ctx: &Ctx, config: &KConfig) -> Result<Vec<PathBuf>> {
+    if let Some(flavour) = config.flavour {
+        let mut out = fragments(ctx, &config.unflavoured())?;
         for name in flavour.fragments() {
             let f = ctx.kconfig_dir().join(name);
             if !f.is_file() {
@@ -265,7 +278,7 @@ fn run_make(
 /// The fragments of a build-only variant of `fs-pid-y`: those of `fs-pid-y`, then
 /// `kconfig/variants/<variant>.config`.
 pub fn variant_fragments(ctx: &Ctx, variant: &str) -> Result<Vec<PathBuf>> {
-    let mut frags = fragments(ctx, "fs-pid-y")?;
+    let mut frags = fragments(ctx, &KConfig::parse("fs-pid-y"))?;
     let f = ctx
         .kconfig_dir()
         .join("variants")
@@ -309,7 +322,7 @@ fn kconfig_defines(text: &str, symbol: &str) -> bool {
 
 /// The fragments of `config` for this tree: [`fragments`], plus
 /// [`ABSTRACTIONS_FRAGMENT`] when the tree defines [`ABSTRACTIONS_SYMBOL`].
-pub fn tree_fragments(ctx: &Ctx, tree: &Path, config: &str) -> Result<Vec<PathBuf>> {
+pub fn tree_fragments(ctx: &Ctx, tree: &Path, config: &KConfig) -> Result<Vec<PathBuf>> {
     let mut frags = fragments(ctx, config)?;
     if defines_symbol(tree, ABSTRACTIONS_SYMBOL) {
         let f = ctx.kconfig_dir().join(ABSTRACTIONS_FRAGMENT);
@@ -320,34 +333,31 @@ pub fn tree_fragments(ctx: &Ctx, tree: &Path, config: &str) -> Result<Vec<PathBu
             )));
         }
         // Before the flavour's fragments, which are merged last.
-        let at = frags.len()
-            - KConfig::parse(config)
-                .flavour
-                .map_or(0, |f| f.fragments().len());
+        let at = frags.len() - config.flavour.map_or(0, |f| f.fragments().len());
         frags.insert(at, f);
     }
     Ok(frags)
 }
 
 /// Configures and builds `config` from the tree; returns the build.
-pub fn build(ctx: &Ctx, tree: &Path, config: &str) -> Result<Built> {
+pub fn build(ctx: &Ctx, tree: &Path, config: &KConfig) -> Result<Built> {
     let frags = tree_fragments(ctx, tree, config)?;
     build_frags(ctx, tree, config, &frags, true)
 }
 
-/// Configures and builds from the given fragments into the build directory named `config`;
+/// Configures and builds from the given fragments into the build directory of `config`;
 /// `clippy` false builds with plain rustc (`CLIPPY=` on the command line overrides the
 /// `CLIPPY=1` of [`toolchain_vars`]).
 pub fn build_frags(
     ctx: &Ctx,
     tree: &Path,
-    config: &str,
+    config: &KConfig,
     frags: &[PathBuf],
     clippy: bool,
 ) -> Result<Built> {
-    let dir = ctx.build_dir(config);
+    let dir = ctx.build_dir(&config.name());
     util::mkdir(&dir)?;
-    let logs = ctx.out_dir().join("logs").join(config);
+    let logs = ctx.out_dir().join("logs").join(config.name());
     let start = Instant::now();
     let configured = dir.join(CONFIGURED);
     let key = configuration_key(ctx, tree, &dir, frags);
@@ -413,7 +423,7 @@ fn configuration_key(ctx: &Ctx, tree: &Path, dir: &Path, frags: &[PathBuf]) -> O
 fn configure(
     ctx: &Ctx,
     tree: &Path,
-    config: &str,
+    config: &KConfig,
     dir: &Path,
     logs: &Path,
     frags: &[PathBuf],
@@ -501,7 +511,7 @@ fn series_files(ctx: &Ctx) -> Result<std::collections::BTreeSet<String>> {
 fn build_configured(
     ctx: &Ctx,
     tree: &Path,
-    config: &str,
+    config: &KConfig,
     dir: PathBuf,
     logs: &Path,
     clippy: bool,
@@ -544,7 +554,7 @@ fn build_configured(
         fmt_duration(start.elapsed())
     ));
     Ok(Built {
-        config: config.to_string(),
+        config: config.clone(),
         dir,
         bzimage,
     })

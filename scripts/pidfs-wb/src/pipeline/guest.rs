@@ -226,7 +226,7 @@ fn build_selftests(ctx: &Ctx, tree: &Path, built: &Built) -> Result<PathBuf> {
     let log = ctx
         .out_dir()
         .join("logs")
-        .join(&built.config)
+        .join(built.config.name())
         .join("selftests.log");
     let mut c = Command::new("make");
     c.arg("-C")
@@ -285,7 +285,13 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 pub fn prepare(ctx: &Ctx, tree: &Path, built: &Built, opts: &GuestOptions) -> Result<Guest> {
     let install = build_selftests(ctx, tree, built)?;
     let config = util::read(&built.dir.join(".config"))?;
-    assemble_for(ctx, &built.config, Some(&install), opts, Some(&config))
+    assemble_for(
+        ctx,
+        &built.config.name(),
+        Some(&install),
+        opts,
+        Some(&config),
+    )
 }
 
 /// Assembles the initramfs from an installed selftest directory (or none).
@@ -425,7 +431,7 @@ fn assemble_for(
 pub fn build_and_prepare(
     ctx: &Ctx,
     tree: &Path,
-    config: &str,
+    config: &build::KConfig,
     opts: &GuestOptions,
 ) -> Result<(Built, Guest)> {
     let built = build::build(ctx, tree, config)?;

@@ -13,21 +13,37 @@ use std::time::{Duration, Instant};
 /// What one boot needs: the configuration, the guest's tests, a kernel to
 /// boot instead of building one, and QEMU's options.
 pub struct BootArgs {
-    pub config: String,
+    pub config: build::KConfig,
     pub guest: guest::GuestOptions,
     pub kernel: Option<PathBuf>,
     pub boot: qemu::BootOptions,
 }
 
+/// The configuration `--config C [--debug]` names (default `fs-pid-n`),
+/// parsed once for `wb build`, `boot` and `run`.
+pub fn config_from_args(a: &mut crate::cli::Args) -> Result<build::KConfig> {
+    let name = a.value("--config")?.unwrap_or_else(|| "fs-pid-n".into());
+    let config = build::KConfig::parse(&name);
+    if !a.flag("--debug")? {
+        return Ok(config);
+    }
+    if config.flavour.is_some() {
+        return Err(Error::Usage(format!(
+            "--debug with --config {name}: a configuration has one flavour; \
+             name the plain one (e.g. --config {} --debug)",
+            config.plain
+        )));
+    }
+    Ok(build::KConfig::flavoured(
+        &config.plain,
+        build::Flavour::Debug,
+    ))
+}
+
 impl BootArgs {
     /// The boot options of `wb boot` and `wb run` (see `cli.rs`).
     pub fn from_args(a: &mut crate::cli::Args) -> Result<BootArgs> {
-        let config = a.value("--config")?.unwrap_or_else(|| "fs-pid-n".into());
-        let config = if a.flag("--debug")? {
-            build::debug_config_name(&config)
-        } else {
-            config
-        };
+        let config = config_from_args(a)?;
         let only = a.values("--only")?;
         let skip = a.values("--skip")?;
         let extra: Vec<PathBuf> = a
@@ -99,7 +115,7 @@ pub fn boot_and_judge(ctx: &ctx::Ctx, b: &BootArgs) -> Result<Run> {
                 tree::apply(ctx, None, false)?;
             }
             let (built, g) = guest::build_and_prepare(ctx, &tree, &b.config, &b.guest)?;
-            (built.bzimage, g, b.config.clone())
+            (built.bzimage, g, b.config.name())
         }
     };
     let stamp = util::now_stamp();
@@ -112,7 +128,15 @@ pub fn boot_and_judge(ctx: &ctx::Ctx, b: &BootArgs) -> Result<Run> {
     }
     util::write(&run_dir.join("plan.txt"), plan_text.as_bytes())?;
     let boot = qemu::boot(&bzimage, &g, &run_dir, &b.boot)?;
-    let res = judge_dir(&run_dir, &label, &g.plan, boot.exit, boot.deadline_hit)?;
+    let debug = b.kernel.is_none() && b.config.is_debug();
+    let res = judge_dir(
+        &run_dir,
+        &label,
+        debug,
+        &g.plan,
+        boot.exit,
+        boot.deadline_hit,
+    )?;
     if !g.not_run.is_empty() {
         // Named in the verdict, so that a missing binary is never mistaken
         // for one that ran.
@@ -140,6 +164,7 @@ pub fn boot_and_judge(ctx: &ctx::Ctx, b: &BootArgs) -> Result<Run> {
 fn judge_dir(
     dir: &std::path::Path,
     label: &str,
+    debug: bool,
     plan: &[guest::PlanItem],
     qemu_exit: Option<i32>,
     deadline_hit: bool,
@@ -152,7 +177,7 @@ fn judge_dir(
         console: &console,
         qemu_exit,
         deadline_hit,
-        debug: build::is_debug(label),
+        debug,
     });
     let md = v.markdown(&format!("Verdict: {label}"));
     util::write(&dir.join("verdict.md"), md.as_bytes())?;
@@ -252,7 +277,9 @@ pub fn verdict_again(dir: PathBuf) -> Result<(bool, verdict::Counts)> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    judge_dir(&dir, &label, &r.plan, r.qemu_exit, r.deadline_hit)
+    // A saved run is named `<time>-<configuration>`.
+    let debug = build::is_debug(&label);
+    judge_dir(&dir, &label, debug, &r.plan, r.qemu_exit, r.deadline_hit)
 }
 
 /// Judges two saved runs again and prints their comparison test for test;
@@ -298,4 +325,37 @@ pub fn compare_runs(left: &std::path::Path, right: &std::path::Path) -> Result<b
         }
     }
     Ok(d.agrees())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_of(argv: &[&str]) -> std::result::Result<String, String> {
+        let (_, mut a) = crate::cli::command(argv.iter().map(|s| s.to_string()).collect())
+            .map_err(|e| e.to_string())?;
+        config_from_args(&mut a)
+            .map(|k| k.name())
+            .map_err(|e| e.to_string())
+    }
+
+    /// `--config` and `--debug` give one typed configuration; a flavour on
+    /// top of a flavour is refused rather than built as a name no fragment has.
+    #[test]
+    fn configuration_from_the_command_line() {
+        assert_eq!(config_of(&["build"]).as_deref(), Ok("fs-pid-n"));
+        assert_eq!(
+            config_of(&["boot", "--config", "fs-pid-y", "--debug"]).as_deref(),
+            Ok("fs-pid-y+debug")
+        );
+        assert_eq!(
+            config_of(&["build", "--config", "fs-pid-y+perf-llvm"]).as_deref(),
+            Ok("fs-pid-y+perf-llvm")
+        );
+        let e = config_of(&["build", "--config", "fs-pid-y+perf", "--debug"]);
+        assert!(
+            e.as_ref().is_err_and(|e| e.contains("one flavour")),
+            "{e:?}"
+        );
+    }
 }
