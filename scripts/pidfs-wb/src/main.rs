@@ -19,7 +19,7 @@ use commands::{
 use host::{base, ctx, error, ident, lock, setup, util};
 use judge::{checks, ktap, splat, verdict};
 use pipeline::{build, guest, kconfig, qemu, run, series, slots, stamps, tree};
-use report::{json, kcidb, merge, shard};
+use report::{cover, json, kcidb, merge, shard};
 
 use error::{Error, Result};
 use run::{boot_and_judge, compare_runs, verdict_again, BootArgs};

@@ -63,7 +63,7 @@ fn cover_subject_problem(ctx: &Ctx, series: Option<&str>, got: Option<&String>) 
         }
     };
     let text = util::read(&ctx.repo.join(&template)).unwrap_or_default();
-    let want = export::strip_comments(&text);
+    let want = crate::cover::strip_comments(&text);
     let want = want.lines().next().unwrap_or_default();
     match got {
         Some(s) if !want.is_empty() && s.ends_with(want) => None,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Reports in files: the JSON reader and writer, KCIDB, shards of the matrix
+//! Reports in files: the JSON reader and writer, the cover letter, KCIDB, shards of the matrix
 //! and their merge.
 
+pub mod cover;
 pub mod json;
 pub mod kcidb;
 pub mod merge;
