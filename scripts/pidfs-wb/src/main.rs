@@ -17,9 +17,9 @@ use commands::{
     trace,
 };
 use host::{base, ctx, error, ident, lock, setup, util};
-use judge::{checks, ktap, splat, verdict};
+use judge::{bench_figures, checks, ktap, splat, verdict};
 use pipeline::{build, guest, kconfig, qemu, run, series, slots, stamps, tree};
-use report::{cover, json, kcidb, merge, shard};
+use report::{bench_report, cover, json, kcidb, merge, shard};
 
 use error::{Error, Result};
 use run::{boot_and_judge, compare_runs, verdict_again, BootArgs};

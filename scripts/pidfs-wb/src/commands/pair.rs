@@ -28,16 +28,6 @@ pub fn kernel_config(plain: &str, llvm: bool, perf: bool) -> build::KConfig {
     build::KConfig::flavoured(plain, flavour)
 }
 
-/// What the report says about how the kernels are optimised.
-pub fn build_text(perf: bool) -> &'static str {
-    if perf {
-        "performance build (`kconfig/perf.config`): `-O2` and `-Copt-level=2`, the normal \
-         SLUB, as distributions build"
-    } else {
-        "tinyconfig-derived: `-Os` and `-Copt-level=s`, `SLUB_TINY`"
-    }
-}
-
 /// The name of a run directory: `<time>-<mode>[-perf][-llvm]`.
 pub fn run_name(stamp: &str, mode: &str, perf: bool, llvm: bool) -> String {
     format!(
@@ -50,17 +40,6 @@ pub fn run_name(stamp: &str, mode: &str, perf: bool, llvm: bool) -> String {
         if perf { "-perf" } else { "" },
         if llvm { "-llvm" } else { "" }
     )
-}
-
-/// What the report says about the toolchain of the kernels.
-pub fn toolchain_text(llvm: bool) -> &'static str {
-    if llvm {
-        "clang 19 (`LLVM=-19`) with `CONFIG_RUST_INLINE_HELPERS=y`: the C helpers are inlined \
-         into the Rust code; the C kernel is built with the same clang"
-    } else {
-        "gcc: every C helper the Rust code calls (atomics, RCU, `current`, …) is an out-of-line \
-         call, as on any gcc-built kernel"
-    }
 }
 
 /// `--llvm`, `--perf` and `--no-build`.

@@ -233,7 +233,7 @@ pub struct Report {
     pub tree_is_series: bool,
     /// The per-pid slab cache of the C and the Rust kernel, read from each
     /// booted kernel; None with `--no-boot`.
-    pub memory: Option<[Option<bench::Slab>; 2]>,
+    pub memory: Option<[Option<crate::bench_figures::Slab>; 2]>,
 }
 
 pub fn markdown(r: &Report) -> String {
@@ -316,7 +316,7 @@ pub fn markdown(r: &Report) -> String {
     );
     match &r.memory {
         Some(slab) => {
-            for l in bench::memory_lines(slab) {
+            for l in crate::bench_report::memory_lines(slab) {
                 let _ = writeln!(m, "- {l}");
             }
         }
@@ -389,7 +389,7 @@ pub fn json(r: &Report) -> String {
         (
             "memory_per_pid",
             match &r.memory {
-                Some(slab) => bench::memory_json(slab),
+                Some(slab) => crate::bench_report::memory_json(slab),
                 None => Value::Null,
             },
         ),
@@ -442,7 +442,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     } else {
         let g = bench::bench_guest(ctx, 120)?;
         let stamp = bench::stamp();
-        let mut slab: [Option<bench::Slab>; 2] = [None, None];
+        let mut slab: [Option<crate::bench_figures::Slab>; 2] = [None, None];
         for (i, k) in kernels.iter().enumerate() {
             step(&format!(
                 "size: booting the {} pidfs kernel ({}) for its slab figures",
@@ -555,20 +555,24 @@ Total: Before=100, After=360, chg +260.00%
             series_sha256: "def".into(),
             tree_is_series: true,
             memory: Some([
-                Some(bench::Slab::Figures(bench::SlabFigures {
-                    object_size: 56,
-                    slab_size: 64,
-                    align: 64,
-                    objs_per_slab: 64,
-                    aliases: 0,
-                })),
-                Some(bench::Slab::Figures(bench::SlabFigures {
-                    object_size: 48,
-                    slab_size: 64,
-                    align: 64,
-                    objs_per_slab: 64,
-                    aliases: 0,
-                })),
+                Some(crate::bench_figures::Slab::Figures(
+                    crate::bench_figures::SlabFigures {
+                        object_size: 56,
+                        slab_size: 64,
+                        align: 64,
+                        objs_per_slab: 64,
+                        aliases: 0,
+                    },
+                )),
+                Some(crate::bench_figures::Slab::Figures(
+                    crate::bench_figures::SlabFigures {
+                        object_size: 48,
+                        slab_size: 64,
+                        align: 64,
+                        objs_per_slab: 64,
+                        aliases: 0,
+                    },
+                )),
             ]),
         });
         assert!(md.contains("| Rust − C | +100 | -10 | +0 | +90 |"), "{md}");

@@ -631,10 +631,10 @@ fn quick_bench(ctx: &Ctx, t: &mut Tally, matrix_ran: bool) {
     }
     step("test: wb bench --quick");
     let start = Instant::now();
-    let mut o = bench::Options::quick(bench::Mode::Wall);
+    let mut o = bench::Options::quick(crate::bench_figures::Mode::Wall);
     o.kernels.no_build = true;
     let res = bench::run(ctx, &o).and_then(|o| {
-        bench::check_report(&o.dir).map_err(|e| Error::Bench {
+        crate::bench_report::check_report(&o.dir).map_err(|e| Error::Bench {
             what: e,
             dir: o.dir.clone(),
         })

@@ -547,9 +547,9 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
          - \"memory accesses\" counts instructions with a memory operand and push, pop, call, \
          ret and string instructions: under TCG each goes through the soft TLB.\n\n",
         o.kernels.toolchain_name(),
-        pair::toolchain_text(o.kernels.llvm),
+        crate::bench_report::toolchain_text(o.kernels.llvm),
         o.kernels.build_name(),
-        pair::build_text(o.kernels.perf)
+        crate::bench_report::build_text(o.kernels.perf)
     );
     let total = o.ops.len() * kernels.len();
     let mut n = 0;

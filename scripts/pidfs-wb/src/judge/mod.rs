@@ -2,6 +2,7 @@
 //! Judging what ran: KTAP, kernel splats, the verdict of a boot, the static
 //! checks of a patch.
 
+pub mod bench_figures;
 pub mod checks;
 pub mod ktap;
 pub mod splat;

@@ -293,8 +293,8 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
             let n = |k: &str| v.get(k).and_then(json::Value::num).unwrap_or(0.0) as u64;
             let what = format!(
                 "pidfs micro-benchmark, {title}; kernels built with {}; {}.",
-                crate::pair::toolchain_text(llvm),
-                crate::pair::build_text(want_build == "perf")
+                crate::bench_report::toolchain_text(llvm),
+                crate::bench_report::build_text(want_build == "perf")
             );
             // The run's sentence starts a line, so that its name is never split.
             let how = format!(
@@ -381,8 +381,8 @@ pub fn size_section(reports: &[(String, String)], fingerprint: &str) -> String {
             let what = format!(
                 "Size, `scripts/wb size` run {stamp}: vmlinux of the C and the Rust pidfs \
                  kernels of this series, built with {}; {}.",
-                crate::pair::toolchain_text(llvm),
-                crate::pair::build_text(build == "perf")
+                crate::bench_report::toolchain_text(llvm),
+                crate::bench_report::build_text(build == "perf")
             );
             let _ = writeln!(out, "{}\n", wrap(&what, 72));
             let _ = writeln!(
@@ -641,7 +641,7 @@ mod tests {
 
     #[test]
     fn size_figures_of_this_series_only() {
-        use crate::bench::{Slab, SlabFigures};
+        use crate::bench_figures::{Slab, SlabFigures};
         use crate::size::{self, Sym};
         let fig = |object_size| {
             Some(Slab::Figures(SlabFigures {

@@ -2,6 +2,7 @@
 //! Reports in files: the JSON reader and writer, the cover letter, KCIDB, shards of the matrix
 //! and their merge.
 
+pub mod bench_report;
 pub mod cover;
 pub mod json;
 pub mod kcidb;
