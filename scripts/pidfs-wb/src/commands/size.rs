@@ -502,6 +502,17 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// The `pidfs_attr_cache` figures of a kernel whose object is `size` bytes.
+    fn slab_of(size: u64) -> crate::bench_figures::Slab {
+        crate::bench_figures::Slab::Figures(crate::bench_figures::SlabFigures {
+            object_size: size,
+            slab_size: 64,
+            align: 64,
+            objs_per_slab: 64,
+            aliases: 0,
+        })
+    }
+
     const BLOAT: &str = "\
 add/remove: 3/2 grow/shrink: 1/0 up/down: 900/-700 (200)
 Function                                     old     new   delta
@@ -554,26 +565,7 @@ Total: Before=100, After=360, chg +260.00%
             tree_head: "abc".into(),
             series_sha256: "def".into(),
             tree_is_series: true,
-            memory: Some([
-                Some(crate::bench_figures::Slab::Figures(
-                    crate::bench_figures::SlabFigures {
-                        object_size: 56,
-                        slab_size: 64,
-                        align: 64,
-                        objs_per_slab: 64,
-                        aliases: 0,
-                    },
-                )),
-                Some(crate::bench_figures::Slab::Figures(
-                    crate::bench_figures::SlabFigures {
-                        object_size: 48,
-                        slab_size: 64,
-                        align: 64,
-                        objs_per_slab: 64,
-                        aliases: 0,
-                    },
-                )),
-            ]),
+            memory: Some([Some(slab_of(56)), Some(slab_of(48))]),
         });
         assert!(md.contains("| Rust − C | +100 | -10 | +0 | +90 |"), "{md}");
         assert!(

@@ -353,17 +353,18 @@ mod tests {
         assert_eq!(restorable(&prev, &now), vec![("same.rs".to_string(), 10)]);
     }
 
-    /// The whole cycle on a scratch git repository: a rewrite with the same
-    /// content gets the old mtime back, an edit keeps its new one.
-    #[test]
-    fn sync_on_a_git_tree() {
-        let root = std::env::temp_dir().join(format!("wb-stamps-{}", std::process::id()));
+    /// A scratch git repository (`<root>/tree`) whose commit tagged `base`
+    /// holds `file` ("base"), and an empty build directory (`<root>/build`).
+    fn scratch_repo(
+        name: &str,
+        file: &str,
+    ) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+        let root = std::env::temp_dir().join(format!("wb-stamps-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let tree = root.join("tree");
         let build = root.join("build");
         std::fs::create_dir_all(&tree).unwrap_or_default();
         std::fs::create_dir_all(&build).unwrap_or_default();
-        let none = BTreeSet::new();
         let g = |args: &[&str]| {
             let ok = crate::ident::neutral()
                 .git(&tree)
@@ -374,10 +375,19 @@ mod tests {
             assert!(ok, "git {args:?}");
         };
         g(&["init", "-q"]);
-        std::fs::write(tree.join("base.c"), "base\n").unwrap_or_default();
+        std::fs::write(tree.join(file), "base\n").unwrap_or_default();
         g(&["add", "."]);
         g(&["commit", "-q", "-m", "base"]);
         g(&["tag", "base"]);
+        (root, tree, build)
+    }
+
+    /// The whole cycle on a scratch git repository: a rewrite with the same
+    /// content gets the old mtime back, an edit keeps its new one.
+    #[test]
+    fn sync_on_a_git_tree() {
+        let (root, tree, build) = scratch_repo("sync", "base.c");
+        let none = BTreeSet::new();
         std::fs::write(tree.join("a.rs"), "one\n").unwrap_or_default();
         std::fs::write(tree.join("b.rs"), "one\n").unwrap_or_default();
         let old = 1_000_000_000_000_000_000u128;
@@ -442,26 +452,7 @@ mod tests {
     /// not passed, it would count as changed at every sync.
     #[test]
     fn later_patch_files_keep_their_time() {
-        let root = std::env::temp_dir().join(format!("wb-stamps-later-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        let tree = root.join("tree");
-        let build = root.join("build");
-        std::fs::create_dir_all(&tree).unwrap_or_default();
-        std::fs::create_dir_all(&build).unwrap_or_default();
-        let g = |args: &[&str]| {
-            let ok = crate::ident::neutral()
-                .git(&tree)
-                .args(args)
-                .output()
-                .map(|o| o.status.success())
-                .unwrap_or(false);
-            assert!(ok, "git {args:?}");
-        };
-        g(&["init", "-q"]);
-        std::fs::write(tree.join("internal.h"), "base\n").unwrap_or_default();
-        g(&["add", "."]);
-        g(&["commit", "-q", "-m", "base"]);
-        g(&["tag", "base"]);
+        let (root, tree, build) = scratch_repo("later", "internal.h");
         let mut later = BTreeSet::new();
         later.insert("internal.h".to_string());
         let s = sync(&tree, "base", &build, &later).map_err(|e| e.to_string());

@@ -247,6 +247,26 @@ pub fn wrap(text: &str, width: usize) -> String {
     lines.join("\n")
 }
 
+/// The newest of `reports` (oldest first, as `(name, report.json)`) that
+/// parses and that `want` accepts.
+fn newest(
+    reports: &[(String, String)],
+    want: impl Fn(&json::Value) -> bool,
+) -> Option<(&String, json::Value)> {
+    reports.iter().rev().find_map(|(name, text)| {
+        let v = json::parse(text).ok()?;
+        want(&v).then_some((name, v))
+    })
+}
+
+/// Whether a `wb bench` or `wb size` report measured kernels built from
+/// exactly this series: the work tree was `patches/` as checked in
+/// (`tree_is_series`) and the series is the one `fingerprint` names.
+fn of_this_series(v: &json::Value, fingerprint: &str) -> bool {
+    v.get("tree_is_series").and_then(json::Value::bool) == Some(true)
+        && v.get("series_sha256").and_then(json::Value::str) == Some(fingerprint)
+}
+
 /// The benchmark part of "How it was tested": for each build (the
 /// performance build first, then the tinyconfig one), timing mode and
 /// toolchain the newest full `wb bench` report whose kernels were exactly
@@ -265,9 +285,10 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
         ("wall", "wall time, QEMU TCG on a shared 2-core host"),
     ] {
         for (toolchain, llvm) in [("gcc", false), ("llvm", true)] {
-            let found = reports.iter().rev().find_map(|(name, text)| {
-                let v = json::parse(text).ok()?;
-                let mode = v.get("mode").and_then(json::Value::str)?;
+            let found = newest(reports, |v| {
+                let Some(mode) = v.get("mode").and_then(json::Value::str) else {
+                    return false;
+                };
                 // Reports from before the field were all built with gcc.
                 let tc = v
                     .get("toolchain")
@@ -276,13 +297,11 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
                 // Reports from before the field were all tinyconfig builds;
                 // the cover quotes those, as `wb test` measures them.
                 let build = v.get("build").and_then(json::Value::str).unwrap_or("tiny");
-                let ok = mode.starts_with(prefix)
+                mode.starts_with(prefix)
                     && tc == toolchain
                     && build == want_build
                     && v.get("quick").and_then(json::Value::bool) == Some(false)
-                    && v.get("tree_is_series").and_then(json::Value::bool) == Some(true)
-                    && v.get("series_sha256").and_then(json::Value::str) == Some(fingerprint);
-                ok.then_some((name, v))
+                    && of_this_series(v, fingerprint)
             });
             let Some((name, v)) = found else {
                 continue;
@@ -353,13 +372,10 @@ pub fn size_section(reports: &[(String, String)], fingerprint: &str) -> String {
     let mut loc_of: Option<json::Value> = None;
     for build in ["perf", "tiny"] {
         for (toolchain, llvm) in [("gcc", false), ("llvm", true)] {
-            let found = reports.iter().rev().find_map(|(name, text)| {
-                let v = json::parse(text).ok()?;
-                let ok = v.get("build").and_then(json::Value::str) == Some(build)
+            let found = newest(reports, |v| {
+                v.get("build").and_then(json::Value::str) == Some(build)
                     && v.get("toolchain").and_then(json::Value::str) == Some(toolchain)
-                    && v.get("tree_is_series").and_then(json::Value::bool) == Some(true)
-                    && v.get("series_sha256").and_then(json::Value::str) == Some(fingerprint);
-                ok.then_some((name, v))
+                    && of_this_series(v, fingerprint)
             });
             let Some((name, v)) = found else {
                 continue;
