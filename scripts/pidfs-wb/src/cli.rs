@@ -383,16 +383,26 @@ pub const COMMANDS: &[Command] = &[
                 help: &[
                     "both kernels built with clang (LLVM=-19) and",
                     "CONFIG_RUST_INLINE_HELPERS=y (kconfig/llvm.config),",
-                    "build directories fs-pid-{n,y}+llvm",
+                    "build directories fs-pid-{n,y}+perf-llvm",
+                    "(fs-pid-{n,y}+llvm with --tiny)",
                 ],
             },
             Flag {
                 label: "[--perf]",
                 help: &[
-                    "performance builds instead of tinyconfig's size",
-                    "ones (kconfig/perf.config: -O2, the normal SLUB),",
-                    "fs-pid-{n,y}+perf, or fs-pid-{n,y}+perf-llvm with",
-                    "--llvm",
+                    "the default: performance builds (kconfig/perf.config:",
+                    "-O2, the normal SLUB), fs-pid-{n,y}+perf, or",
+                    "fs-pid-{n,y}+perf-llvm with --llvm, Rust compiled",
+                    "by plain rustc as a distribution builds",
+                ],
+            },
+            Flag {
+                label: "[--tiny]",
+                help: &[
+                    "tinyconfig's size builds instead: fs-pid-{n,y}",
+                    "(fs-pid-{n,y}+llvm with --llvm); fs-pid-{n,y} are",
+                    "the per-patch CI's, compiled by clippy-driver",
+                    "(the report says so)",
                 ],
             },
         ],
@@ -420,7 +430,11 @@ pub const COMMANDS: &[Command] = &[
             },
             Flag {
                 label: "[--perf]",
-                help: &["the performance builds (see bench)"],
+                help: &["the performance builds, the default (see bench)"],
+            },
+            Flag {
+                label: "[--tiny]",
+                help: &["the tinyconfig builds (see bench)"],
             },
             Flag {
                 label: "[--no-boot]",
@@ -463,7 +477,11 @@ pub const COMMANDS: &[Command] = &[
             },
             Flag {
                 label: "[--perf]",
-                help: &["the performance builds (see bench)"],
+                help: &["the performance builds, the default (see bench)"],
+            },
+            Flag {
+                label: "[--tiny]",
+                help: &["the tinyconfig builds (see bench)"],
             },
         ],
         also: &[],

@@ -419,7 +419,9 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
     if !is_series {
         info("warning: the work tree is not patches/ as checked in: the report says so");
     }
-    let kernels: Vec<(PathBuf, String, &str)> = pair::kernels(ctx, &o.kernels, "bench")?
+    let pair = pair::kernels(ctx, &o.kernels, "bench")?;
+    let clippy = pair.iter().any(|k| k.clippy);
+    let kernels: Vec<(PathBuf, String, &str)> = pair
         .into_iter()
         .map(|k| (k.bzimage, k.config.name(), k.label))
         .collect();
@@ -486,6 +488,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<Outcome> {
         mode: o.mode,
         llvm: o.kernels.llvm,
         perf: o.kernels.perf,
+        clippy,
         boots: o.boots,
         reps: o.reps,
         scale: o.scale,

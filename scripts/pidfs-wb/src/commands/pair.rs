@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::setup;
 use crate::tree;
 use crate::util::{info, step};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The two kernels compared: (configuration, label).
 pub const KERNELS: [(&str, &str); 2] = [("fs-pid-n", "C"), ("fs-pid-y", "Rust")];
@@ -58,10 +58,20 @@ pub struct PairOptions {
 
 impl PairOptions {
     /// Takes `--llvm`, `--perf` and `--no-build` from a command's arguments.
+    /// The performance build is the default (`--perf` says so explicitly);
+    /// `--tiny` asks for the tinyconfig-derived pair.
     pub fn from_args(a: &mut crate::cli::Args) -> Result<PairOptions> {
+        let perf = a.flag("--perf")?;
+        let tiny = a.flag("--tiny")?;
+        if perf && tiny {
+            return Err(Error::Usage(
+                "--perf and --tiny exclude each other (the performance build is the default)"
+                    .into(),
+            ));
+        }
         Ok(PairOptions {
             llvm: a.flag("--llvm")?,
-            perf: a.flag("--perf")?,
+            perf: !tiny,
             no_build: a.flag("--no-build")?,
         })
     }
@@ -103,6 +113,30 @@ pub struct Kernel {
     pub config: build::KConfig,
     pub bzimage: PathBuf,
     pub vmlinux: PathBuf,
+    /// The Rust code was compiled by clippy-driver (`CLIPPY=1`), whose
+    /// `-Zmir-opt-level=0` leaves out MIR inlining and rustc's own
+    /// cross-crate inlining of small functions: not the code a distribution
+    /// ships (see [`rust_driver_text`]).
+    pub clippy: bool,
+}
+
+/// Whether the Rust code of the build directory `dir` was compiled by
+/// clippy-driver: the kernel crate's kbuild command line says which driver
+/// ran (`rust/.kernel.o.cmd`). `None` if the directory has no kernel crate.
+pub fn built_with_clippy(dir: &Path) -> Option<bool> {
+    let cmd = std::fs::read_to_string(dir.join("rust/.kernel.o.cmd")).ok()?;
+    let first = cmd.lines().next()?;
+    Some(first.contains("clippy-driver"))
+}
+
+/// What a report says about the Rust compiler driver of its kernels.
+pub fn rust_driver_text(clippy: bool) -> &'static str {
+    if clippy {
+        "clippy-driver (`CLIPPY=1`, as the per-patch CI builds): `-Zmir-opt-level=0`, so no MIR \
+         inlining and no cross-crate inlining of small functions; more calls than a plain build"
+    } else {
+        "rustc, as a distribution builds (no `CLIPPY=1`)"
+    }
 }
 
 /// Builds the C and the Rust pidfs kernel in the flavour `o` names (after
@@ -124,7 +158,13 @@ pub fn kernels(ctx: &Ctx, o: &PairOptions, who: &str) -> Result<Vec<Kernel>> {
             step(&format!(
                 "{who}: building the {label} pidfs kernel ({config})"
             ));
-            build::build(ctx, &tree, &config)?;
+            // The flavoured directories belong to these commands alone and
+            // are built as a distribution would, with plain rustc. The
+            // tinyconfig pair shares fs-pid-{n,y} with the per-patch CI,
+            // which compiles with clippy-driver; building them otherwise here
+            // would recompile every Rust object there and back.
+            let frags = build::tree_fragments(ctx, &tree, &config)?;
+            build::build_frags(ctx, &tree, &config, &frags, config.flavour.is_none())?;
         }
         let dir = ctx.build_dir(&config.name());
         let bzimage = dir.join("arch/x86/boot/bzImage");
@@ -141,11 +181,23 @@ pub fn kernels(ctx: &Ctx, o: &PairOptions, who: &str) -> Result<Vec<Kernel>> {
             "{label} pidfs kernel ({config}): {}",
             bzimage.display()
         ));
+        let clippy = built_with_clippy(&dir).ok_or_else(|| {
+            Error::Usage(format!(
+                "{} has no rust/.kernel.o.cmd: not a Rust build (build it with `scripts/wb \
+                 build --config {config}`)",
+                dir.display()
+            ))
+        })?;
+        info(&format!(
+            "{label} pidfs kernel: Rust compiled by {}",
+            if clippy { "clippy-driver" } else { "rustc" }
+        ));
         out.push(Kernel {
             label,
             config,
             bzimage,
             vmlinux,
+            clippy,
         });
     }
     Ok(out)
@@ -167,6 +219,22 @@ mod tests {
         assert_eq!(o.run_name("t", "icount"), "t-icount-perf-llvm");
         let o = PairOptions::default();
         assert_eq!(o.config("fs-pid-n").name(), "fs-pid-n");
+        let dir = std::env::temp_dir().join(format!("wb-pair-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(dir.join("rust"));
+        assert_eq!(built_with_clippy(&dir), None);
+        let _ = std::fs::write(
+            dir.join("rust/.kernel.o.cmd"),
+            "savedcmd_rust/kernel.o := OBJTREE=/b /usr/bin/clippy-driver --edition=2021 -Zbinary_dep_depinfo=y\n",
+        );
+        assert_eq!(built_with_clippy(&dir), Some(true));
+        let _ = std::fs::write(
+            dir.join("rust/.kernel.o.cmd"),
+            "savedcmd_rust/kernel.o := OBJTREE=/b /usr/bin/rustc --edition=2021\nsource_rust/kernel.o := clippy-driver.rs\n",
+        );
+        assert_eq!(built_with_clippy(&dir), Some(false));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(rust_driver_text(false).starts_with("rustc"));
+        assert!(rust_driver_text(true).contains("-Zmir-opt-level=0"));
         assert_eq!((o.build_name(), o.toolchain_name()), ("tiny", "gcc"));
         assert_eq!(o.run_name("t", ""), "t");
     }

@@ -222,6 +222,8 @@ fn by_group(syms: &[Sym]) -> Vec<(Group, u64, u64, usize)> {
 pub struct Report {
     pub build: String,
     pub toolchain: String,
+    /// The Rust compiler driver of the kernels (`rustc`, `clippy-driver`).
+    pub rust_driver: String,
     pub syms: Vec<Sym>,
     pub size_c: (u64, u64, u64),
     pub size_rust: (u64, u64, u64),
@@ -241,8 +243,8 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(m, "# pidfs size: Rust (fs-pid-y) vs C (fs-pid-n)\n");
     let _ = writeln!(
         m,
-        "- build: **{}**; toolchain: **{}**",
-        r.build, r.toolchain
+        "- build: **{}**; toolchain: **{}**; Rust compiler: **{}**",
+        r.build, r.toolchain, r.rust_driver
     );
     let _ = writeln!(
         m,
@@ -348,6 +350,7 @@ pub fn json(r: &Report) -> String {
         ("version", num(1.0)),
         ("build", s(r.build.as_str())),
         ("toolchain", s(r.toolchain.as_str())),
+        ("rust_driver", s(r.rust_driver.as_str())),
         ("tree_head", s(r.tree_head.as_str())),
         ("series_sha256", s(r.series_sha256.as_str())),
         ("tree_is_series", Value::Bool(r.tree_is_series)),
@@ -474,6 +477,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     let r = Report {
         build: o.kernels.build_name().into(),
         toolchain: o.kernels.toolchain_name().into(),
+        rust_driver: crate::bench_report::rust_driver(kernels.iter().any(|k| k.clippy)).into(),
         syms,
         size_c,
         size_rust,
@@ -557,6 +561,7 @@ Total: Before=100, After=360, chg +260.00%
         let md = markdown(&Report {
             build: "perf".into(),
             toolchain: "gcc".into(),
+            rust_driver: "rustc".into(),
             syms,
             size_c: (1000, 200, 50),
             size_rust: (1100, 190, 50),

@@ -525,7 +525,9 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
             });
         }
     }
-    let kernels: Vec<(PathBuf, PathBuf, String)> = pair::kernels(ctx, &o.kernels, "trace")?
+    let pair = pair::kernels(ctx, &o.kernels, "trace")?;
+    let clippy = pair.iter().any(|k| k.clippy);
+    let kernels: Vec<(PathBuf, PathBuf, String)> = pair
         .into_iter()
         .map(|k| (k.bzimage, k.vmlinux, k.config.name()))
         .collect();
@@ -539,6 +541,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
         "# pidfs trace: instructions per function, C (fs-pid-n) and Rust (fs-pid-y)\n\n\
          - toolchain: **{}** — {}\n\
          - build: **{}** — {}\n\
+         - Rust compiler: **{}** — {}\n\
          - method: QEMU TCG with its gdb stub; gdb lets the benchmark guest make the \
          operation's first calls, then single-steps one call from the first instruction of its \
          function (for a system call its `__x64_sys_*` function) to the return. One \
@@ -549,7 +552,9 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
         o.kernels.toolchain_name(),
         crate::bench_report::toolchain_text(o.kernels.llvm),
         o.kernels.build_name(),
-        crate::bench_report::build_text(o.kernels.perf)
+        crate::bench_report::build_text(o.kernels.perf),
+        crate::bench_report::rust_driver(clippy),
+        pair::rust_driver_text(clippy)
     );
     let total = o.ops.len() * kernels.len();
     let mut n = 0;

@@ -18,6 +18,9 @@ pub struct Meta {
     pub llvm: bool,
     /// The kernels are a performance flavour (`+perf`, `+perf-llvm`).
     pub perf: bool,
+    /// Either kernel's Rust was compiled by clippy-driver
+    /// ([`crate::pair::Kernel::clippy`]).
+    pub clippy: bool,
     pub boots: usize,
     pub reps: u32,
     pub scale: u32,
@@ -94,6 +97,12 @@ pub fn markdown(rows: &[Row], m: &Meta) -> String {
         "- build: **{}** — {}",
         if m.perf { "perf" } else { "tiny" },
         build_text(m.perf)
+    );
+    let _ = writeln!(
+        s,
+        "- Rust compiler: **{}** — {}",
+        rust_driver(m.clippy),
+        crate::pair::rust_driver_text(m.clippy)
     );
     let _ = writeln!(
         s,
@@ -195,6 +204,7 @@ pub fn json(rows: &[Row], m: &Meta) -> String {
         ),
         ("toolchain", s(if m.llvm { "llvm" } else { "gcc" })),
         ("build", s(if m.perf { "perf" } else { "tiny" })),
+        ("rust_driver", s(rust_driver(m.clippy))),
         ("quick", Value::Bool(m.quick)),
         ("boots_per_kernel", num(m.boots as f64)),
         ("reps_per_boot", num(m.reps as f64)),
@@ -410,6 +420,15 @@ pub fn check_report(dir: &Path) -> std::result::Result<usize, String> {
     Ok(ws.len())
 }
 
+/// The Rust compiler driver as the reports name it.
+pub fn rust_driver(clippy: bool) -> &'static str {
+    if clippy {
+        "clippy-driver"
+    } else {
+        "rustc"
+    }
+}
+
 /// What the report says about how the kernels are optimised.
 pub fn build_text(perf: bool) -> &'static str {
     if perf {
@@ -441,6 +460,7 @@ mod tests {
             mode: Mode::Icount(0),
             llvm: false,
             perf: false,
+            clippy: false,
             boots,
             reps: 1,
             scale: 1,
@@ -488,6 +508,11 @@ mod tests {
         assert_eq!(v.get("icount_shift").and_then(json::Value::num), Some(0.0));
         let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
         assert!(md.contains("- toolchain: **gcc**"));
+        assert!(md.contains("- Rust compiler: **rustc**"), "{md}");
+        assert_eq!(
+            v.get("rust_driver").and_then(json::Value::str),
+            Some("rustc")
+        );
         assert_eq!(v.get("toolchain").and_then(json::Value::str), Some("gcc"));
         assert!(md.contains("icount-shift0"));
         // A report that lost a workload does not check out.

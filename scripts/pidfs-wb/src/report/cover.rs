@@ -259,6 +259,13 @@ fn newest(
     })
 }
 
+/// The Rust compiler driver a `wb bench` or `wb size` report names, as the
+/// cover letter says it. Reports from before the field were all built with
+/// clippy-driver (the commands built with `CLIPPY=1` then).
+fn rust_driver_of(v: &json::Value) -> &'static str {
+    crate::pair::rust_driver_text(v.get("rust_driver").and_then(json::Value::str) != Some("rustc"))
+}
+
 /// Whether a `wb bench` or `wb size` report measured kernels built from
 /// exactly this series: the work tree was `patches/` as checked in
 /// (`tree_is_series`) and the series is the one `fingerprint` names.
@@ -311,9 +318,11 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
             let stamp = dir.split(&format!("-{prefix}")).next().unwrap_or(dir);
             let n = |k: &str| v.get(k).and_then(json::Value::num).unwrap_or(0.0) as u64;
             let what = format!(
-                "pidfs micro-benchmark, {title}; kernels built with {}; {}.",
+                "pidfs micro-benchmark, {title}; kernels built with {}; {}; Rust compiled by \
+                 {}.",
                 crate::bench_report::toolchain_text(llvm),
-                crate::bench_report::build_text(want_build == "perf")
+                crate::bench_report::build_text(want_build == "perf"),
+                rust_driver_of(&v)
             );
             // The run's sentence starts a line, so that its name is never split.
             let how = format!(
@@ -396,9 +405,10 @@ pub fn size_section(reports: &[(String, String)], fingerprint: &str) -> String {
             let (c, r) = (total("size_c"), total("size_rust"));
             let what = format!(
                 "Size, `scripts/wb size` run {stamp}: vmlinux of the C and the Rust pidfs \
-                 kernels of this series, built with {}; {}.",
+                 kernels of this series, built with {}; {}; Rust compiled by {}.",
                 crate::bench_report::toolchain_text(llvm),
-                crate::bench_report::build_text(build == "perf")
+                crate::bench_report::build_text(build == "perf"),
+                rust_driver_of(&v)
             );
             let _ = writeln!(out, "{}\n", wrap(&what, 72));
             let _ = writeln!(
@@ -672,6 +682,7 @@ mod tests {
             size::json(&size::Report {
                 build: build.into(),
                 toolchain: "gcc".into(),
+                rust_driver: "rustc".into(),
                 syms: vec![Sym {
                     name: "pidfs_exit".into(),
                     kind: "t".into(),
