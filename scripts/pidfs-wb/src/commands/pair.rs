@@ -42,7 +42,9 @@ pub fn run_name(stamp: &str, mode: &str, perf: bool, llvm: bool) -> String {
     )
 }
 
-/// `--llvm`, `--perf` and `--no-build`.
+/// `--llvm`, `--perf`/`--tiny` and `--no-build`. [`Default`] is the
+/// tinyconfig pair as last built by the per-patch CI (what `wb test` runs
+/// its quick bench on); the commands' own default is the performance build.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PairOptions {
     /// The `+llvm` flavour of both kernels (clang,
@@ -57,8 +59,8 @@ pub struct PairOptions {
 }
 
 impl PairOptions {
-    /// Takes `--llvm`, `--perf` and `--no-build` from a command's arguments.
-    /// The performance build is the default (`--perf` says so explicitly);
+    /// Takes `--llvm`, `--perf`, `--tiny` and `--no-build` from a command's
+    /// arguments. The performance build is the default (`--perf` says so explicitly);
     /// `--tiny` asks for the tinyconfig-derived pair.
     pub fn from_args(a: &mut crate::cli::Args) -> Result<PairOptions> {
         let perf = a.flag("--perf")?;
