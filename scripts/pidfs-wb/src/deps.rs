@@ -132,10 +132,12 @@ mod tests {
                 circle.unwrap().join(" -> ")
             );
         }
-        // The parser sees what it should: matrix uses shard, merge uses
-        // matrix, and the leaf cli uses only error.
+        // The parser sees what it should: matrix uses shard and
+        // matrix_report, merge uses matrix_report, and the leaf cli uses only
+        // error.
         assert!(graph["matrix"].contains("shard"));
-        assert!(graph["merge"].contains("matrix"));
+        assert!(graph["matrix"].contains("matrix_report"));
+        assert!(graph["merge"].contains("matrix_report"));
         assert_eq!(graph["cli"], BTreeSet::from(["error".to_string()]));
     }
 

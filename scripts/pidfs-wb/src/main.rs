@@ -19,7 +19,7 @@ use commands::{
 use host::{base, ctx, error, ident, lock, setup, util};
 use judge::{bench_figures, checks, ktap, splat, verdict};
 use pipeline::{build, guest, kconfig, qemu, run, series, slots, stamps, tree};
-use report::{bench_report, cover, json, kcidb, merge, shard};
+use report::{bench_report, cover, json, kcidb, matrix_report, merge, shard};
 
 use error::{Error, Result};
 use run::{boot_and_judge, compare_runs, verdict_again, BootArgs};

@@ -439,7 +439,7 @@ pub fn run(ctx: &Ctx, quick: bool) -> Result<bool> {
         let canned = ctx.cache.join("selftest/kcidb");
         let report = util::read(&ctx.repo.join("scripts/pidfs-wb/tests/data/report.json"))?;
         util::mkdir(&canned)?;
-        matrix::write_kcidb(&canned, &report)?;
+        crate::matrix_report::write_kcidb(&canned, &report)?;
         kcidb_valid(ctx, &mut t, &canned.join("kcidb.json"));
         workflow_valid(ctx, &mut t)?;
         if let Err(e) = crate::mailtest::run(ctx, &mut t, false) {

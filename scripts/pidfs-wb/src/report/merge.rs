@@ -10,7 +10,7 @@ use crate::checks::Check;
 use crate::error::{Error, Result};
 use crate::json::{self, Value};
 use crate::ktap::Outcome;
-use crate::matrix::{Cell, Matrix, Stage};
+use crate::matrix_report::{Cell, Matrix, Stage};
 use crate::shard::Shard;
 use crate::util;
 use crate::verdict::{Counts, DiffRow, VerdictDiff};

@@ -6,5 +6,6 @@ pub mod bench_report;
 pub mod cover;
 pub mod json;
 pub mod kcidb;
+pub mod matrix_report;
 pub mod merge;
 pub mod shard;
