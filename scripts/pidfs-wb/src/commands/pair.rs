@@ -118,7 +118,7 @@ pub struct Kernel {
     /// The Rust code was compiled by clippy-driver (`CLIPPY=1`), whose
     /// `-Zmir-opt-level=0` leaves out MIR inlining and rustc's own
     /// cross-crate inlining of small functions: not the code a distribution
-    /// ships (see [`rust_driver_text`]).
+    /// ships (see [`crate::bench_report::rust_driver_text`]).
     pub clippy: bool,
 }
 
@@ -129,16 +129,6 @@ pub fn built_with_clippy(dir: &Path) -> Option<bool> {
     let cmd = std::fs::read_to_string(dir.join("rust/.kernel.o.cmd")).ok()?;
     let first = cmd.lines().next()?;
     Some(first.contains("clippy-driver"))
-}
-
-/// What a report says about the Rust compiler driver of its kernels.
-pub fn rust_driver_text(clippy: bool) -> &'static str {
-    if clippy {
-        "clippy-driver (`CLIPPY=1`, as the per-patch CI builds): `-Zmir-opt-level=0`, so no MIR \
-         inlining and no cross-crate inlining of small functions; more calls than a plain build"
-    } else {
-        "rustc, as a distribution builds (no `CLIPPY=1`)"
-    }
 }
 
 /// Builds the C and the Rust pidfs kernel in the flavour `o` names (after
@@ -235,8 +225,6 @@ mod tests {
         );
         assert_eq!(built_with_clippy(&dir), Some(false));
         let _ = std::fs::remove_dir_all(&dir);
-        assert!(rust_driver_text(false).starts_with("rustc"));
-        assert!(rust_driver_text(true).contains("-Zmir-opt-level=0"));
         assert_eq!((o.build_name(), o.toolchain_name()), ("tiny", "gcc"));
         assert_eq!(o.run_name("t", ""), "t");
     }

@@ -554,7 +554,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
         o.kernels.build_name(),
         crate::bench_report::build_text(o.kernels.perf),
         crate::bench_report::rust_driver(clippy),
-        pair::rust_driver_text(clippy)
+        crate::bench_report::rust_driver_text(clippy)
     );
     let total = o.ops.len() * kernels.len();
     let mut n = 0;

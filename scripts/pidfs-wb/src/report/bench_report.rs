@@ -102,7 +102,7 @@ pub fn markdown(rows: &[Row], m: &Meta) -> String {
         s,
         "- Rust compiler: **{}** — {}",
         rust_driver(m.clippy),
-        crate::pair::rust_driver_text(m.clippy)
+        rust_driver_text(m.clippy)
     );
     let _ = writeln!(
         s,
@@ -429,6 +429,16 @@ pub fn rust_driver(clippy: bool) -> &'static str {
     }
 }
 
+/// What a report says about the Rust compiler driver of its kernels.
+pub fn rust_driver_text(clippy: bool) -> &'static str {
+    if clippy {
+        "clippy-driver (`CLIPPY=1`, as the per-patch CI builds): `-Zmir-opt-level=0`, so no MIR \
+         inlining and no cross-crate inlining of small functions; more calls than a plain build"
+    } else {
+        "rustc, as a distribution builds (no `CLIPPY=1`)"
+    }
+}
+
 /// What the report says about how the kernels are optimised.
 pub fn build_text(perf: bool) -> &'static str {
     if perf {
@@ -509,6 +519,8 @@ mod tests {
         let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
         assert!(md.contains("- toolchain: **gcc**"));
         assert!(md.contains("- Rust compiler: **rustc**"), "{md}");
+        assert!(rust_driver_text(false).starts_with("rustc"));
+        assert!(rust_driver_text(true).contains("-Zmir-opt-level=0"));
         assert_eq!(
             v.get("rust_driver").and_then(json::Value::str),
             Some("rustc")

@@ -263,7 +263,9 @@ fn newest(
 /// cover letter says it. Reports from before the field were all built with
 /// clippy-driver (the commands built with `CLIPPY=1` then).
 fn rust_driver_of(v: &json::Value) -> &'static str {
-    crate::pair::rust_driver_text(v.get("rust_driver").and_then(json::Value::str) != Some("rustc"))
+    crate::bench_report::rust_driver_text(
+        v.get("rust_driver").and_then(json::Value::str) != Some("rustc"),
+    )
 }
 
 /// Whether a `wb bench` or `wb size` report measured kernels built from
