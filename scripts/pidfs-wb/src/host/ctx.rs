@@ -133,6 +133,13 @@ impl Ctx {
         }
     }
 
+    /// A clean checkout of the base commit, no patches (a detached git
+    /// worktree of the base repository, kept between runs): what `wb size`
+    /// builds the base kernel from. Never the work tree.
+    pub fn base_tree(&self) -> PathBuf {
+        self.cache.join("base-tree").join(self.flavour())
+    }
+
     pub fn build_dir(&self, config: &str) -> PathBuf {
         self.cache.join("build").join(self.flavour()).join(config)
     }

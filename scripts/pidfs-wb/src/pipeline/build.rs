@@ -339,6 +339,89 @@ pub fn tree_fragments(ctx: &Ctx, tree: &Path, config: &KConfig) -> Result<Vec<Pa
     Ok(frags)
 }
 
+/// The plain name of the base kernel's configurations: `base`, `base+perf`,
+/// `base+perf-llvm`, `base+llvm` (`wb size`, the base tree without the
+/// series).
+pub const BASE_PLAIN: &str = "base";
+
+/// The configuration of the base kernel compared with `series` (a
+/// configuration of the series' tree, `fs-pid-n` in some flavour): the
+/// same flavour, so the same toolchain and the same flavour fragments.
+pub fn base_config(series: &KConfig) -> KConfig {
+    KConfig {
+        plain: BASE_PLAIN.to_string(),
+        flavour: series.flavour,
+    }
+}
+
+/// `fragment` without the lines that set or unset one of `symbols` (names
+/// without `CONFIG_`); comments and every other line are kept.
+pub fn strip_symbols(fragment: &str, symbols: &std::collections::BTreeSet<String>) -> String {
+    fragment
+        .lines()
+        .filter(|l| {
+            let one = kconfig::parse(l);
+            !one.keys().any(|k| {
+                k.strip_prefix("CONFIG_")
+                    .is_some_and(|n| symbols.contains(n))
+            })
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The fragments of the base kernel compared with `series`: those of
+/// `series` for the base tree ([`tree_fragments`]: no
+/// [`ABSTRACTIONS_FRAGMENT`] there), minus what the base does not know
+/// (`symbols`, the Kconfig symbols the series adds): a fragment that names
+/// one of them is replaced by a copy without those lines, written to
+/// `copies` under its own name.
+pub fn base_fragments(
+    ctx: &Ctx,
+    base_tree: &Path,
+    series: &KConfig,
+    symbols: &std::collections::BTreeSet<String>,
+    copies: &Path,
+) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for f in tree_fragments(ctx, base_tree, series)? {
+        let text = util::read(&f)?;
+        let kept = strip_symbols(&text, symbols);
+        if kept == text {
+            out.push(f);
+            continue;
+        }
+        let copy = copies.join(f.file_name().unwrap_or_default());
+        if util::read(&copy).ok().as_deref() != Some(kept.as_str()) {
+            util::mkdir(copies)?;
+            util::write(&copy, kept.as_bytes())?;
+        }
+        out.push(copy);
+    }
+    Ok(out)
+}
+
+/// Fails with a [`Error::Config`] unless `.config` has `CONFIG_RUST=y`: a
+/// comparison of Rust kernels with a kernel that lost Rust on the way (an
+/// unmet dependency of the base tree) would compare something else.
+pub fn require_rust(config: &Path) -> Result<()> {
+    let have = kconfig::parse(&util::read(config)?);
+    match have.get("CONFIG_RUST") {
+        Some(kconfig::Value::Set(v)) if v == "y" => Ok(()),
+        other => Err(Error::Config {
+            missing: vec![format!(
+                "CONFIG_RUST=y ({})",
+                match other {
+                    Some(kconfig::Value::Set(v)) => format!("is {v}"),
+                    Some(kconfig::Value::NotSet) => "is n (is not set)".into(),
+                    None => "absent from .config".into(),
+                }
+            )],
+            config: config.to_path_buf(),
+        }),
+    }
+}
+
 /// Configures and builds `config` from the tree; returns the build.
 pub fn build(ctx: &Ctx, tree: &Path, config: &KConfig) -> Result<Built> {
     let frags = tree_fragments(ctx, tree, config)?;
@@ -651,6 +734,52 @@ mod tests {
         verify(&frags, &config).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(err.code(), crate::error::exit::CONFIG);
+    }
+
+    #[test]
+    fn base_configuration() {
+        let b = base_config(&KConfig::parse("fs-pid-n+perf-llvm"));
+        assert_eq!(b.name(), "base+perf-llvm");
+        assert!(b.uses_clang());
+        assert_eq!(KConfig::parse(&b.name()), b);
+        assert_eq!(
+            base_config(&KConfig::parse("fs-pid-n+perf")).name(),
+            "base+perf"
+        );
+        assert_eq!(base_config(&KConfig::parse("fs-pid-n")).name(), "base");
+        assert_eq!(
+            base_config(&KConfig::parse("fs-pid-n+llvm")).name(),
+            "base+llvm"
+        );
+        let syms: std::collections::BTreeSet<String> = [
+            "FS_PID".to_string(),
+            "RUST_PSEUDO_FS_ABSTRACTIONS".to_string(),
+        ]
+        .into();
+        assert_eq!(
+            strip_symbols(
+                "# The C pidfs.\n# CONFIG_FS_PID is not set\nCONFIG_FS_PIDX=y\nCONFIG_RUST_PSEUDO_FS_ABSTRACTIONS=y\nCONFIG_RUST=y\n",
+                &syms
+            ),
+            "# The C pidfs.\nCONFIG_FS_PIDX=y\nCONFIG_RUST=y\n"
+        );
+        let dir = std::env::temp_dir().join(format!("wb-build-rust-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join(".config");
+        for (text, ok) in [
+            ("CONFIG_64BIT=y\nCONFIG_RUST=y\n", true),
+            ("CONFIG_64BIT=y\n# CONFIG_RUST is not set\n", false),
+            ("CONFIG_64BIT=y\n", false),
+        ] {
+            std::fs::write(&config, text).unwrap();
+            let got = require_rust(&config);
+            assert_eq!(got.is_ok(), ok, "{text}");
+            if let Err(e) = got {
+                assert_eq!(e.code(), crate::error::exit::CONFIG);
+                assert!(e.to_string().contains("CONFIG_RUST=y"), "{e}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -250,9 +250,62 @@ pub fn touched_files(patch: &str) -> Vec<String> {
     out
 }
 
+/// The Kconfig symbols the patches define that the base does not: `config X`
+/// and `menuconfig X` lines they add to a `Kconfig*` file, less those they
+/// remove (a symbol moved from one file to another is the base's).
+pub fn added_kconfig_symbols(patches: &[(String, String)]) -> std::collections::BTreeSet<String> {
+    let mut added = std::collections::BTreeSet::new();
+    let mut removed = std::collections::BTreeSet::new();
+    for (_, text) in patches {
+        let mut kconfig = false;
+        for l in text.lines() {
+            if let Some(rest) = l.strip_prefix("diff --git a/") {
+                let file = rest.split(" b/").next().unwrap_or(rest);
+                kconfig = file
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|n| n.starts_with("Kconfig"));
+                continue;
+            }
+            if !kconfig || l.starts_with("+++") || l.starts_with("---") {
+                continue;
+            }
+            let (set, body) = match (l.strip_prefix('+'), l.strip_prefix('-')) {
+                (Some(b), _) => (&mut added, b),
+                (_, Some(b)) => (&mut removed, b),
+                _ => continue,
+            };
+            let body = body.trim();
+            let name = body
+                .strip_prefix("config ")
+                .or_else(|| body.strip_prefix("menuconfig "))
+                .map(str::trim);
+            if let Some(n) = name.filter(|n| !n.is_empty() && !n.contains(' ')) {
+                set.insert(n.to_string());
+            }
+        }
+    }
+    added.difference(&removed).cloned().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kconfig_symbols_the_series_adds() {
+        let p = "Subject: x\n---\n\
+                 diff --git a/fs/Kconfig b/fs/Kconfig\n--- a/fs/Kconfig\n+++ b/fs/Kconfig\n\
+                 @@ -1,2 +1,6 @@\n config PROC_FS\n+config FS_PID\n+\tbool \"Rust pidfs\"\n\
+                 +\t  config FS_PID is documented here\n\
+                 -config OLD_THING\n+menuconfig PSEUDO_MENU\n\
+                 diff --git a/fs/pidfs_rs.rs b/fs/pidfs_rs.rs\n@@ -0,0 +1 @@\n+config NOT_KCONFIG\n";
+        let moved = "diff --git a/init/Kconfig b/init/Kconfig\n@@ -1 +1 @@\n-config MOVED\n\
+                     diff --git a/kernel/Kconfig.x b/kernel/Kconfig.x\n@@ -1 +1 @@\n+config MOVED\n";
+        let got = added_kconfig_symbols(&[("1".into(), p.into()), ("2".into(), moved.into())]);
+        let want: Vec<&str> = vec!["FS_PID", "PSEUDO_MENU"];
+        assert_eq!(got.iter().map(String::as_str).collect::<Vec<_>>(), want);
+    }
 
     #[test]
     fn empty_and_comments() {

@@ -239,6 +239,59 @@ pub fn apply(ctx: &Ctx, upto: Option<usize>, discard: bool) -> Result<Applied> {
     })
 }
 
+/// The clean checkout of the base commit ([`Ctx::base_tree`]) that `wb size`
+/// builds the base kernel from: a detached git worktree of the base
+/// repository, kept between runs so that its build stays incremental. It is
+/// made again when it is missing, not a worktree or at another commit; a
+/// change in it (nobody's: no command of wb edits it) is thrown away. The
+/// work tree is not touched. Returns (tree, base commit).
+pub fn base_tree(ctx: &Ctx) -> Result<(PathBuf, String)> {
+    let (repo, base_id) = base::ensure(ctx)?;
+    let tree = ctx.base_tree();
+    let fail = |what: String| Error::Series {
+        what,
+        hint: format!("remove {} and run again", tree.display()),
+    };
+    if tree.join(".git").exists() && rev_parse(&tree, "HEAD").as_deref() == Some(base_id.as_str()) {
+        let status = output(git(&tree).args(["status", "--porcelain"])).map_err(&fail)?;
+        if !status.trim().is_empty() {
+            info(&format!(
+                "{}: discarding {} change(s) in the base tree",
+                tree.display(),
+                status.lines().count()
+            ));
+            output(git(&tree).args(["checkout", "-q", "-f", "--detach", &base_id]))
+                .map_err(&fail)?;
+            output(git(&tree).args(["clean", "-q", "-f", "-d"])).map_err(&fail)?;
+        }
+        return Ok((tree, base_id));
+    }
+    step(&format!(
+        "base tree: checking out {} in {}",
+        &base_id[..12.min(base_id.len())],
+        tree.display()
+    ));
+    util::remove_dir_all_if_exists(&tree)?;
+    let _ = output(git(&repo).args(["worktree", "prune"]));
+    util::mkdir(tree.parent().unwrap_or(Path::new("/")))?;
+    let log = ctx.cache.join("logs/base-tree.log");
+    let ok = util::run_logged(
+        git(&repo)
+            .args(["worktree", "add", "--detach"])
+            .arg(&tree)
+            .arg(&base_id),
+        &log,
+        "git worktree add",
+    )?;
+    if !ok || rev_parse(&tree, "HEAD").as_deref() != Some(base_id.as_str()) {
+        return Err(fail(format!(
+            "git worktree add of the base commit failed (see {})",
+            log.display()
+        )));
+    }
+    Ok((tree, base_id))
+}
+
 /// Files the series adds, relative paths.
 fn added_files(tree: &Path, base: &str) -> Result<Vec<String>> {
     let out = output(
