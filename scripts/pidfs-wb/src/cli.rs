@@ -416,13 +416,21 @@ pub const COMMANDS: &[Command] = &[
             "fs-pid-n and fs-pid-y, compares them with",
             "scripts/bloat-o-meter by symbol group (pidfs, the",
             "kernel crate, C helpers, other) and size, and counts",
-            "the lines the patches add by area;",
+            "the lines the patches add by area; and what the",
+            "series costs a Rust kernel that does not select it:",
+            "builds the base commit with no patch (a clean",
+            "checkout in the cache, never the work tree) with",
+            "fs-pid-n's fragments in base[+perf|+perf-llvm|+llvm]",
+            "and compares it with fs-pid-n the same way;",
             "out/size/<time>/report.{md,json}",
         ],
         flags: &[
             Flag {
                 label: "[--no-build]",
-                help: &["compare the kernels as last built"],
+                help: &[
+                    "compare the kernels as last built (fails if the",
+                    "base kernel never was; see --no-base)",
+                ],
             },
             Flag {
                 label: "[--llvm]",
@@ -442,6 +450,10 @@ pub const COMMANDS: &[Command] = &[
                     "leave out the boot of each kernel that reads",
                     "its per-pid slab figures (/sys/kernel/slab)",
                 ],
+            },
+            Flag {
+                label: "[--no-base]",
+                help: &["leave out the base kernel and its comparison"],
             },
         ],
         also: &[],

@@ -131,6 +131,160 @@ pub fn built_with_clippy(dir: &Path) -> Option<bool> {
     Some(first.contains("clippy-driver"))
 }
 
+/// Whether the kernel of `config` is (or is to be) compiled by
+/// clippy-driver. The flavoured directories belong to `wb bench`, `wb trace`
+/// and `wb size` alone and are built as a distribution would, with plain
+/// rustc. The tinyconfig pair shares fs-pid-{n,y} with the per-patch CI,
+/// which compiles with clippy-driver; building them otherwise here would
+/// recompile every Rust object there and back. The base kernel of `wb size`
+/// follows the same rule, so it has the driver of the kernel it is compared
+/// with.
+pub fn compiled_by_clippy(config: &build::KConfig) -> bool {
+    config.flavour.is_none()
+}
+
+/// The kernel of `config` in its build directory as last built, or an error
+/// that says how to build it (`hint`).
+fn built(
+    ctx: &Ctx,
+    config: build::KConfig,
+    label: &'static str,
+    what: &str,
+    hint: &str,
+) -> Result<Kernel> {
+    let dir = ctx.build_dir(&config.name());
+    let bzimage = dir.join("arch/x86/boot/bzImage");
+    let vmlinux = dir.join("vmlinux");
+    if !bzimage.is_file() || !vmlinux.is_file() {
+        return Err(Error::Usage(format!(
+            "{} has no bzImage and vmlinux ({hint})",
+            dir.display()
+        )));
+    }
+    info(&format!("{what} ({config}): {}", bzimage.display()));
+    let clippy = built_with_clippy(&dir).ok_or_else(|| {
+        Error::Usage(format!(
+            "{} has no rust/.kernel.o.cmd: not a Rust build ({hint})",
+            dir.display()
+        ))
+    })?;
+    info(&format!(
+        "{what}: Rust compiled by {}",
+        if clippy { "clippy-driver" } else { "rustc" }
+    ));
+    Ok(Kernel {
+        label,
+        config,
+        bzimage,
+        vmlinux,
+        clippy,
+    })
+}
+
+/// The base kernel of `wb size` and the commit it was built from.
+pub struct BaseKernel {
+    pub kernel: Kernel,
+    /// The base commit; `None` with `--no-build` when the base tree is gone.
+    pub commit: Option<String>,
+    /// The build directory's `.config`.
+    pub config_file: PathBuf,
+}
+
+/// The base kernel compared with `series`, the C pidfs kernel of `o` (as
+/// [`kernels`] gave it, which runs the setup first): the base commit with no
+/// patch ([`tree::base_tree`], never the work tree) in the configuration
+/// [`build::base_config`] names (`base+perf`, …), built from the fragments
+/// of `series` minus the Kconfig symbols the work tree adds to the base
+/// ([`build::base_fragments`]), by the same Rust driver
+/// ([`compiled_by_clippy`]). With `--no-build`, as last built; fails if it
+/// never was. Either way its `.config` must have `CONFIG_RUST=y`
+/// ([`build::require_rust`]) and its Rust driver must be that of `series`.
+pub fn base_kernel(ctx: &Ctx, o: &PairOptions, series: &Kernel, who: &str) -> Result<BaseKernel> {
+    let config = build::base_config(&series.config);
+    let base_tree = ctx.base_tree();
+    let commit = if o.no_build {
+        base::rev_parse(&base_tree, "HEAD")
+    } else {
+        let (tree, commit) = tree::base_tree(ctx)?;
+        let symbols = added_symbols(ctx, &commit)?;
+        info(&format!(
+            "Kconfig symbols the series adds, left out of the base kernel's fragments: {}",
+            if symbols.is_empty() {
+                "none".to_string()
+            } else {
+                symbols.iter().cloned().collect::<Vec<_>>().join(", ")
+            }
+        ));
+        let copies = ctx
+            .cache
+            .join("base-kconfig")
+            .join(ctx.flavour())
+            .join(config.name());
+        let frags = build::base_fragments(ctx, &tree, &series.config, &symbols, &copies)?;
+        step(&format!(
+            "{who}: building the base kernel ({config}: {} without the series)",
+            &commit[..12.min(commit.len())]
+        ));
+        build::build_frags(ctx, &tree, &config, &frags, compiled_by_clippy(&config))?;
+        Some(commit)
+    };
+    let kernel = built(
+        ctx,
+        config.clone(),
+        "base",
+        "base kernel",
+        &if o.no_build {
+            format!("--no-build: the base kernel was never built; run `scripts/wb {who}` without --no-build")
+        } else {
+            "the build left none".to_string()
+        },
+    )?;
+    let config_file = ctx.build_dir(&config.name()).join(".config");
+    build::require_rust(&config_file)?;
+    if kernel.clippy != series.clippy {
+        return Err(Error::Usage(format!(
+            "the base kernel ({config}) was compiled by {} and the {} pidfs kernel ({}) by {}: \
+             not comparable; run `scripts/wb {who}` without --no-build",
+            if kernel.clippy {
+                "clippy-driver"
+            } else {
+                "rustc"
+            },
+            series.label,
+            series.config,
+            if series.clippy {
+                "clippy-driver"
+            } else {
+                "rustc"
+            },
+        )));
+    }
+    Ok(BaseKernel {
+        kernel,
+        commit,
+        config_file,
+    })
+}
+
+/// The Kconfig symbols the work tree defines and the base commit does not:
+/// from its diff of the `Kconfig*` files against the base.
+fn added_symbols(ctx: &Ctx, base_commit: &str) -> Result<std::collections::BTreeSet<String>> {
+    let tree = ctx.work_tree();
+    let diff = crate::util::output(
+        base::git(&tree)
+            .args(["diff", "--no-renames", base_commit, "--"])
+            .arg("*Kconfig*"),
+    )
+    .map_err(|e| Error::Series {
+        what: format!("the Kconfig symbols of the work tree: {e}"),
+        hint: format!("check the work tree {}", tree.display()),
+    })?;
+    Ok(crate::series::added_kconfig_symbols(&[(
+        "work tree".into(),
+        diff,
+    )]))
+}
+
 /// Builds the C and the Rust pidfs kernel in the flavour `o` names (after
 /// the setup, and applying the series if the work tree has none), or with
 /// `--no-build` finds them as last built; `who` names the command in the
@@ -150,47 +304,15 @@ pub fn kernels(ctx: &Ctx, o: &PairOptions, who: &str) -> Result<Vec<Kernel>> {
             step(&format!(
                 "{who}: building the {label} pidfs kernel ({config})"
             ));
-            // The flavoured directories belong to these commands alone and
-            // are built as a distribution would, with plain rustc. The
-            // tinyconfig pair shares fs-pid-{n,y} with the per-patch CI,
-            // which compiles with clippy-driver; building them otherwise here
-            // would recompile every Rust object there and back.
             let frags = build::tree_fragments(ctx, &tree, &config)?;
-            build::build_frags(ctx, &tree, &config, &frags, config.flavour.is_none())?;
+            build::build_frags(ctx, &tree, &config, &frags, compiled_by_clippy(&config))?;
         }
-        let dir = ctx.build_dir(&config.name());
-        let bzimage = dir.join("arch/x86/boot/bzImage");
-        let vmlinux = dir.join("vmlinux");
-        if !bzimage.is_file() || !vmlinux.is_file() {
-            return Err(Error::Usage(format!(
-                "{} has no bzImage and vmlinux{} (build it with `scripts/wb build --config \
-                 {config}`)",
-                dir.display(),
-                if o.no_build { " (--no-build)" } else { "" }
-            )));
-        }
-        info(&format!(
-            "{label} pidfs kernel ({config}): {}",
-            bzimage.display()
-        ));
-        let clippy = built_with_clippy(&dir).ok_or_else(|| {
-            Error::Usage(format!(
-                "{} has no rust/.kernel.o.cmd: not a Rust build (build it with `scripts/wb \
-                 build --config {config}`)",
-                dir.display()
-            ))
-        })?;
-        info(&format!(
-            "{label} pidfs kernel: Rust compiled by {}",
-            if clippy { "clippy-driver" } else { "rustc" }
-        ));
-        out.push(Kernel {
-            label,
-            config,
-            bzimage,
-            vmlinux,
-            clippy,
-        });
+        let hint = format!(
+            "{}build it with `scripts/wb build --config {config}`",
+            if o.no_build { "--no-build; " } else { "" }
+        );
+        let what = format!("{label} pidfs kernel");
+        out.push(built(ctx, config, label, &what, &hint)?);
     }
     Ok(out)
 }

@@ -8,7 +8,15 @@
 //! their vmlinux symbol by symbol; each symbol is put in a group (pidfs
 //! itself, the kernel crate's code it pulls in, C helpers, the rest) and
 //! `size` gives the section totals. The lines-of-code table counts what each
-//! patch adds and removes, by area. Markdown and JSON go to
+//! patch adds and removes, by area.
+//!
+//! A second comparison shows what the series costs every Rust kernel that
+//! does not select the Rust pidfs: the base commit with no patch (a clean
+//! checkout of its own, [`crate::ctx::Ctx::base_tree`], built in `base`,
+//! `base+perf`, … with the fragments of `fs-pid-n` less the symbols the
+//! series adds, by the same toolchain and Rust driver, see
+//! [`crate::pair::base_kernel`]) against `fs-pid-n` of the same flavour, by
+//! the same groups (`--no-base` leaves it out). Markdown and JSON go to
 //! `out/size/<time>[-perf][-llvm]/`.
 
 use crate::bench;
@@ -25,6 +33,8 @@ pub struct Options {
     pub kernels: PairOptions,
     /// Leave out the boots that read the per-pid slab figures.
     pub no_boot: bool,
+    /// Leave out the base kernel and comparison (b).
+    pub no_base: bool,
 }
 
 impl Options {
@@ -32,8 +42,13 @@ impl Options {
     pub fn from_args(a: &mut crate::cli::Args) -> Result<Options> {
         let kernels = PairOptions::from_args(a)?;
         let no_boot = a.flag("--no-boot")?;
+        let no_base = a.flag("--no-base")?;
         a.done()?;
-        Ok(Options { kernels, no_boot })
+        Ok(Options {
+            kernels,
+            no_boot,
+            no_base,
+        })
     }
 }
 
@@ -219,6 +234,69 @@ fn by_group(syms: &[Sym]) -> Vec<(Group, u64, u64, usize)> {
         .collect()
 }
 
+/// The options whose value differs between two `.config` files: (name,
+/// value in the first, value in the second), `n` for an option that is not
+/// set or absent (the same to Kconfig), sorted by name.
+pub fn config_diff(a: &str, b: &str) -> Vec<(String, String, String)> {
+    let (a, b) = (crate::kconfig::parse(a), crate::kconfig::parse(b));
+    let value =
+        |m: &std::collections::BTreeMap<String, crate::kconfig::Value>, k: &str| match m.get(k) {
+            Some(crate::kconfig::Value::Set(v)) => v.clone(),
+            _ => "n".to_string(),
+        };
+    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    names
+        .into_iter()
+        .filter_map(|k| {
+            let (x, y) = (value(&a, k), value(&b, k));
+            (x != y).then(|| (k.clone(), x, y))
+        })
+        .collect()
+}
+
+/// `Linux VERSION.PATCHLEVEL.SUBLEVEL[EXTRAVERSION]` from a kernel Makefile.
+pub fn kernel_version(makefile: &str) -> Option<String> {
+    let field = |name: &str| {
+        makefile.lines().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == name).then(|| v.trim().to_string())
+        })
+    };
+    let (v, p, sub) = (field("VERSION")?, field("PATCHLEVEL")?, field("SUBLEVEL")?);
+    if v.is_empty() || p.is_empty() {
+        return None;
+    }
+    let extra = field("EXTRAVERSION").unwrap_or_default();
+    Some(format!(
+        "Linux {v}.{p}{}{extra}",
+        if sub.is_empty() || sub == "0" {
+            String::new()
+        } else {
+            format!(".{sub}")
+        }
+    ))
+}
+
+/// Comparison (b): the base commit with no patch against the series with
+/// `CONFIG_FS_PID=n` (`fs-pid-n` of the same flavour), in one toolchain.
+pub struct BaseCmp {
+    /// The commit-ish of the base (`pidfs-base-7.3.4`, or `WB_BASE_REF`).
+    pub base_ref: String,
+    /// The base commit; None when `--no-build` found no base tree.
+    pub base_commit: Option<String>,
+    /// `Linux 7.3.4`, from the base tree's Makefile.
+    pub base_version: Option<String>,
+    /// The configurations (build directories): `base+perf`, `fs-pid-n+perf`.
+    pub config_base: String,
+    pub config_series: String,
+    /// bloat-o-meter's lines, old = base, new = series.
+    pub syms: Vec<Sym>,
+    pub size_base: (u64, u64, u64),
+    pub size_series: (u64, u64, u64),
+    /// [`config_diff`] of the base's `.config` and the series'.
+    pub config_diff: Vec<(String, String, String)>,
+}
+
 pub struct Report {
     pub build: String,
     pub toolchain: String,
@@ -236,6 +314,133 @@ pub struct Report {
     /// The per-pid slab cache of the C and the Rust kernel, read from each
     /// booted kernel; None with `--no-boot`.
     pub memory: Option<[Option<crate::bench_figures::Slab>; 2]>,
+    /// Comparison (b); None with `--no-base`.
+    pub base: Option<BaseCmp>,
+}
+
+fn total(x: (u64, u64, u64)) -> u64 {
+    x.0 + x.1 + x.2
+}
+
+/// The `size` table of two kernels: a row each, then the difference.
+fn size_table(m: &mut String, rows: [(&str, (u64, u64, u64)); 2], delta: &str) {
+    let _ = writeln!(
+        m,
+        "| | text | data | bss | total |\n|---|---:|---:|---:|---:|"
+    );
+    for (label, x) in rows {
+        let _ = writeln!(
+            m,
+            "| {label} | {} | {} | {} | {} |",
+            x.0,
+            x.1,
+            x.2,
+            total(x)
+        );
+    }
+    let (a, b) = (rows[0].1, rows[1].1);
+    let _ = writeln!(
+        m,
+        "| {delta} | {:+} | {:+} | {:+} | {:+} |\n",
+        b.0 as i64 - a.0 as i64,
+        b.1 as i64 - a.1 as i64,
+        b.2 as i64 - a.2 as i64,
+        total(b) as i64 - total(a) as i64
+    );
+}
+
+/// The table of [`by_group`], old and new under the given column names.
+fn group_table(m: &mut String, syms: &[Sym], old: &str, new: &str) {
+    let _ = writeln!(
+        m,
+        "| group | symbols | {old} | {new} | delta |\n|---|---:|---:|---:|---:|"
+    );
+    for (g, o, n, count) in by_group(syms) {
+        let _ = writeln!(
+            m,
+            "| {} | {count} | {o} | {n} | {:+} |",
+            g.name(),
+            n as i64 - o as i64
+        );
+    }
+}
+
+/// Per group, its `top` largest changes under a heading of level `level`.
+fn top_tables(m: &mut String, syms: &[Sym], old: &str, new: &str, level: &str, top: usize) {
+    for g in Group::ALL {
+        let mut mine: Vec<&Sym> = syms.iter().filter(|x| Group::of(&x.name) == g).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        mine.sort_by_key(|x| -(x.delta.abs()));
+        let _ = writeln!(m, "\n{level} {} (largest changes)\n", g.name());
+        let _ = writeln!(
+            m,
+            "| symbol | kind | {old} | {new} | delta |\n|---|---|---:|---:|---:|"
+        );
+        for x in mine.iter().take(top) {
+            let _ = writeln!(
+                m,
+                "| `{}` | {} | {} | {} | {:+} |",
+                x.name, x.kind, x.old, x.new, x.delta
+            );
+        }
+    }
+}
+
+/// The section of comparison (b).
+fn base_markdown(m: &mut String, b: Option<&BaseCmp>) {
+    let _ = writeln!(
+        m,
+        "\n## What the series costs a Rust kernel that does not select it\n"
+    );
+    let Some(b) = b else {
+        let _ = writeln!(m, "Not measured (`--no-base`).");
+        return;
+    };
+    let commit = b
+        .base_commit
+        .as_deref()
+        .map(|c| c[..12.min(c.len())].to_string())
+        .unwrap_or_else(|| "commit unknown: the base tree is gone".into());
+    let _ = writeln!(
+        m,
+        "The base tree, {} (`{}`, {commit}) with no patch, configuration `{}`, against the \
+         whole series with `CONFIG_RUST=y` and `CONFIG_FS_PID=n` (`{}`, the C pidfs kernel \
+         above): the same fragments, less the Kconfig symbols the series adds; the same \
+         toolchain and Rust compiler.\n",
+        b.base_version.as_deref().unwrap_or("version unknown"),
+        b.base_ref,
+        b.config_base,
+        b.config_series
+    );
+    if b.config_diff.is_empty() {
+        let _ = writeln!(m, "The two `.config` files set every option alike.\n");
+    } else {
+        let _ = writeln!(
+            m,
+            "Options the two `.config` files set differently (base → series):\n"
+        );
+        for (k, x, y) in &b.config_diff {
+            let _ = writeln!(m, "- `{k}`: {x} → {y}");
+        }
+        m.push('\n');
+    }
+    let _ = writeln!(m, "### vmlinux sections (`size`)\n");
+    size_table(
+        m,
+        [
+            ("base", b.size_base),
+            ("series, CONFIG_FS_PID=n", b.size_series),
+        ],
+        "series − base",
+    );
+    let _ = writeln!(
+        m,
+        "### Symbols that differ (`scripts/bloat-o-meter -c`), by group\n"
+    );
+    group_table(m, &b.syms, "base", "series");
+    top_tables(m, &b.syms, "base", "series", "####", 15);
 }
 
 pub fn markdown(r: &Report) -> String {
@@ -258,21 +463,10 @@ pub fn markdown(r: &Report) -> String {
         }
     );
     let _ = writeln!(m, "## vmlinux sections (`size`)\n");
-    let _ = writeln!(
-        m,
-        "| | text | data | bss | total |\n|---|---:|---:|---:|---:|"
-    );
-    for (label, (t, d, b)) in [("C pidfs", r.size_c), ("Rust pidfs", r.size_rust)] {
-        let _ = writeln!(m, "| {label} | {t} | {d} | {b} | {} |", t + d + b);
-    }
-    let (a, b) = (r.size_c, r.size_rust);
-    let _ = writeln!(
-        m,
-        "| Rust − C | {:+} | {:+} | {:+} | {:+} |\n",
-        b.0 as i64 - a.0 as i64,
-        b.1 as i64 - a.1 as i64,
-        b.2 as i64 - a.2 as i64,
-        (b.0 + b.1 + b.2) as i64 - (a.0 + a.1 + a.2) as i64
+    size_table(
+        &mut m,
+        [("C pidfs", r.size_c), ("Rust pidfs", r.size_rust)],
+        "Rust − C",
     );
     let _ = writeln!(
         m,
@@ -280,37 +474,8 @@ pub fn markdown(r: &Report) -> String {
          Sizes in bytes of the symbols whose size differs between the two \
          kernels; a symbol in one kernel only counts 0 in the other.\n"
     );
-    let _ = writeln!(
-        m,
-        "| group | symbols | C | Rust | delta |\n|---|---:|---:|---:|---:|"
-    );
-    for (g, old, new, n) in by_group(&r.syms) {
-        let _ = writeln!(
-            m,
-            "| {} | {n} | {old} | {new} | {:+} |",
-            g.name(),
-            new as i64 - old as i64
-        );
-    }
-    for g in Group::ALL {
-        let mut mine: Vec<&Sym> = r.syms.iter().filter(|x| Group::of(&x.name) == g).collect();
-        if mine.is_empty() {
-            continue;
-        }
-        mine.sort_by_key(|x| -(x.delta.abs()));
-        let _ = writeln!(m, "\n### {} (largest changes)\n", g.name());
-        let _ = writeln!(
-            m,
-            "| symbol | kind | C | Rust | delta |\n|---|---|---:|---:|---:|"
-        );
-        for x in mine.iter().take(15) {
-            let _ = writeln!(
-                m,
-                "| `{}` | {} | {} | {} | {:+} |",
-                x.name, x.kind, x.old, x.new, x.delta
-            );
-        }
-    }
+    group_table(&mut m, &r.syms, "C", "Rust");
+    top_tables(&mut m, &r.syms, "C", "Rust", "###", 15);
     let _ = writeln!(
         m,
         "\n## Memory per pid\n\nThe slab cache `pidfs_attr_cache`: one object per pid that \
@@ -335,17 +500,85 @@ pub fn markdown(r: &Report) -> String {
     for ((name, _), (add, del)) in AREAS.iter().zip(&r.loc) {
         let _ = writeln!(m, "| {name} | {add} | {del} |");
     }
+    base_markdown(&mut m, r.base.as_ref());
     m
 }
 
-pub fn json(r: &Report) -> String {
-    let sz = |x: (u64, u64, u64)| {
-        obj([
-            ("text", num(x.0 as f64)),
-            ("data", num(x.1 as f64)),
-            ("bss", num(x.2 as f64)),
-        ])
+fn size_json(x: (u64, u64, u64)) -> Value {
+    obj([
+        ("text", num(x.0 as f64)),
+        ("data", num(x.1 as f64)),
+        ("bss", num(x.2 as f64)),
+    ])
+}
+
+/// The JSON of comparison (b): `null` without it.
+fn base_json(b: Option<&BaseCmp>) -> Value {
+    let Some(b) = b else {
+        return Value::Null;
     };
+    let text = |x: &Option<String>| x.as_deref().map(s).unwrap_or(Value::Null);
+    obj([
+        ("base_ref", s(b.base_ref.as_str())),
+        ("base_commit", text(&b.base_commit)),
+        ("base_version", text(&b.base_version)),
+        ("config_base", s(b.config_base.as_str())),
+        ("config_series", s(b.config_series.as_str())),
+        ("size_base", size_json(b.size_base)),
+        ("size_series", size_json(b.size_series)),
+        (
+            "groups",
+            Value::Arr(
+                by_group(&b.syms)
+                    .into_iter()
+                    .map(|(g, old, new, n)| {
+                        obj([
+                            ("group", s(g.name())),
+                            ("symbols", num(n as f64)),
+                            ("base", num(old as f64)),
+                            ("series", num(new as f64)),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+        (
+            "symbols",
+            Value::Arr(
+                b.syms
+                    .iter()
+                    .map(|x| {
+                        obj([
+                            ("name", s(x.name.as_str())),
+                            ("kind", s(x.kind.as_str())),
+                            ("group", s(Group::of(&x.name).name())),
+                            ("base", num(x.old as f64)),
+                            ("series", num(x.new as f64)),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+        (
+            "config_diff",
+            Value::Arr(
+                b.config_diff
+                    .iter()
+                    .map(|(k, x, y)| {
+                        obj([
+                            ("option", s(k.as_str())),
+                            ("base", s(x.as_str())),
+                            ("series", s(y.as_str())),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+    ])
+}
+
+pub fn json(r: &Report) -> String {
+    let sz = size_json;
     obj([
         ("version", num(1.0)),
         ("build", s(r.build.as_str())),
@@ -413,6 +646,7 @@ pub fn json(r: &Report) -> String {
                     .collect(),
             ),
         ),
+        ("base", base_json(r.base.as_ref())),
     ])
     .to_json()
 }
@@ -440,6 +674,11 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
         .iter()
         .map(|k| k.vmlinux.to_string_lossy().into_owned())
         .collect();
+    let base_kernel = if o.no_base {
+        None
+    } else {
+        Some(pair::base_kernel(ctx, &o.kernels, &kernels[0], "size")?)
+    };
     let memory = if o.no_boot {
         None
     } else {
@@ -474,6 +713,36 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     let patches = crate::series::read_patches(&ctx.patches_dir())?;
     let c_pidfs = tool(&tree, "git", &["show", "HEAD:fs/pidfs.c"])?;
     let (series_sha256, tree_head, _) = bench::series_info(ctx);
+    let (base, bloat_base) = match &base_kernel {
+        None => (None, None),
+        Some(b) => {
+            step("size: bloat-o-meter and size, the base against the series (CONFIG_FS_PID=n)");
+            let base_vmlinux = b.kernel.vmlinux.to_string_lossy().into_owned();
+            let text = tool(
+                &tree,
+                "python3",
+                &["scripts/bloat-o-meter", "-c", &base_vmlinux, &vmlinux[0]],
+            )?;
+            let series_config = ctx.build_dir(&kernels[0].config.name()).join(".config");
+            let cmp = BaseCmp {
+                base_ref: ctx.base_ref(),
+                base_commit: b.commit.clone(),
+                base_version: util::read(&ctx.base_tree().join("Makefile"))
+                    .ok()
+                    .and_then(|t| kernel_version(&t)),
+                config_base: b.kernel.config.name(),
+                config_series: kernels[0].config.name(),
+                syms: parse_bloat(&text)?,
+                size_base: parse_size(&tool(&tree, "size", &[&base_vmlinux])?)?,
+                size_series: size_c,
+                config_diff: config_diff(
+                    &util::read(&b.config_file)?,
+                    &util::read(&series_config)?,
+                ),
+            };
+            (Some(cmp), Some(text))
+        }
+    };
     let r = Report {
         build: o.kernels.build_name().into(),
         toolchain: o.kernels.toolchain_name().into(),
@@ -487,6 +756,7 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
         series_sha256,
         tree_is_series: bench::tree_is_series(ctx),
         memory,
+        base,
     };
     let dir = ctx
         .out_dir()
@@ -496,6 +766,9 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     util::write(&dir.join("report.md"), markdown(&r).as_bytes())?;
     util::write(&dir.join("report.json"), json(&r).as_bytes())?;
     util::write(&dir.join("bloat-o-meter.txt"), bloat.as_bytes())?;
+    if let Some(text) = &bloat_base {
+        util::write(&dir.join("bloat-o-meter-base.txt"), text.as_bytes())?;
+    }
     let _ = json::parse(&json(&r)).map_err(|e| Error::Usage(format!("size: bad JSON: {e}")))?;
     println!("{}", markdown(&r));
     println!("report: {}", dir.join("report.md").display());
@@ -571,6 +844,7 @@ Total: Before=100, After=360, chg +260.00%
             series_sha256: "def".into(),
             tree_is_series: true,
             memory: Some([Some(slab_of(56)), Some(slab_of(48))]),
+            base: None,
         });
         assert!(md.contains("| Rust − C | +100 | -10 | +0 | +90 |"), "{md}");
         assert!(
@@ -578,6 +852,150 @@ Total: Before=100, After=360, chg +260.00%
             "{md}"
         );
         assert!(md.contains("| pidfs | 5 | 700 | 660 | -40 |"), "{md}");
+    }
+
+    /// Comparison (b) of canned bloat-o-meter output: its section, its JSON
+    /// object, and every field of comparison (a) left as it was.
+    #[test]
+    fn base_against_series_section_and_json() {
+        let base_bloat = "\
+add/remove: 2/0 grow/shrink: 1/0 up/down: 130/0 (130)
+Function                                     old     new   delta
+_RNvNtCs2xyz_6kernel3pid9StructPid3get         -      64     +64
+rust_helper_get_pid                            -      36     +36
+pidfd_poll                                   200     230     +30
+Total: Before=10000, After=10130, chg +1.30%
+";
+        let syms = parse_bloat(BLOAT).unwrap();
+        let base = BaseCmp {
+            base_ref: "pidfs-base-7.3.4".into(),
+            base_commit: Some("2653414bcbe73f9e1ffac590249bcd904a2ffd78".into()),
+            base_version: kernel_version(
+                "# SPDX-License-Identifier: GPL-2.0\nVERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = 4\nEXTRAVERSION =\nNAME = x\n",
+            ),
+            config_base: "base+perf".into(),
+            config_series: "fs-pid-n+perf".into(),
+            syms: parse_bloat(base_bloat).unwrap(),
+            size_base: (1000, 200, 50),
+            size_series: (1130, 200, 50),
+            config_diff: config_diff(
+                "CONFIG_RUST=y\nCONFIG_64BIT=y\n",
+                "CONFIG_RUST=y\nCONFIG_64BIT=y\n# CONFIG_FS_PID is not set\nCONFIG_RUST_PSEUDO_FS_ABSTRACTIONS=y\n",
+            ),
+        };
+        assert_eq!(base.base_version.as_deref(), Some("Linux 7.3.4"));
+        // CONFIG_FS_PID is n in the series and absent from the base: alike.
+        assert_eq!(
+            base.config_diff,
+            vec![(
+                "CONFIG_RUST_PSEUDO_FS_ABSTRACTIONS".to_string(),
+                "n".to_string(),
+                "y".to_string()
+            )]
+        );
+        let mut r = Report {
+            build: "perf".into(),
+            toolchain: "gcc".into(),
+            rust_driver: "rustc".into(),
+            syms,
+            size_c: (1130, 200, 50),
+            size_rust: (1200, 190, 50),
+            loc: vec![(1, 0); AREAS.len()],
+            c_pidfs_lines: 1200,
+            tree_head: "abc".into(),
+            series_sha256: "def".into(),
+            tree_is_series: true,
+            memory: None,
+            base: None,
+        };
+        let without = (markdown(&r), json(&r));
+        r.base = Some(base);
+        let md = markdown(&r);
+        // The new section comes last; what comes before it is unchanged.
+        let at = md
+            .find("\n## What the series costs a Rust kernel that does not select it\n")
+            .unwrap();
+        assert!(without.0.starts_with(&md[..at]), "{md}");
+        let section = &md[at..];
+        for want in [
+            "The base tree, Linux 7.3.4 (`pidfs-base-7.3.4`, 2653414bcbe7) with no patch, \
+             configuration `base+perf`, against the whole series with `CONFIG_RUST=y` and \
+             `CONFIG_FS_PID=n` (`fs-pid-n+perf`",
+            "- `CONFIG_RUST_PSEUDO_FS_ABSTRACTIONS`: n → y",
+            "| base | 1000 | 200 | 50 | 1250 |",
+            "| series, CONFIG_FS_PID=n | 1130 | 200 | 50 | 1380 |",
+            "| series − base | +130 | +0 | +0 | +130 |",
+            "| group | symbols | base | series | delta |",
+            "| pidfs | 1 | 200 | 230 | +30 |",
+            "| kernel crate (Rust) | 1 | 0 | 64 | +64 |",
+            "| C helpers | 1 | 0 | 36 | +36 |",
+            "| other | 0 | 0 | 0 | +0 |",
+            "#### kernel crate (Rust) (largest changes)",
+            "| symbol | kind | base | series | delta |",
+            "| `rust_helper_get_pid` | Function | 0 | 36 | +36 |",
+        ] {
+            assert!(section.contains(want), "{want}\n{section}");
+        }
+        assert!(!section.contains("#### other"), "{section}");
+        let v = json::parse(&json(&r)).unwrap();
+        let old = json::parse(&without.1).unwrap();
+        // Every field of comparison (a) is what it was without (b).
+        match (&v, &old) {
+            (Value::Obj(new), Value::Obj(old)) => {
+                for (k, x) in old {
+                    if k != "base" {
+                        assert_eq!(v.get(k), Some(x), "{k}");
+                    }
+                }
+                assert_eq!(new.len(), old.len());
+            }
+            _ => panic!("not objects"),
+        }
+        assert_eq!(old.get("base"), Some(&Value::Null));
+        let b = v.get("base").unwrap();
+        let n = |x: Option<&Value>| x.and_then(Value::num).unwrap();
+        assert_eq!(b.get("config_base").and_then(Value::str), Some("base+perf"));
+        assert_eq!(
+            b.get("base_commit").and_then(Value::str),
+            Some("2653414bcbe73f9e1ffac590249bcd904a2ffd78")
+        );
+        assert_eq!(n(b.get("size_base").and_then(|x| x.get("text"))), 1000.0);
+        assert_eq!(n(b.get("size_series").and_then(|x| x.get("text"))), 1130.0);
+        let groups = b.get("groups").map(Value::arr).unwrap();
+        assert_eq!(groups.len(), Group::ALL.len());
+        assert_eq!(
+            groups[1].get("group").and_then(Value::str),
+            Some("kernel crate (Rust)")
+        );
+        assert_eq!(
+            (n(groups[1].get("base")), n(groups[1].get("series"))),
+            (0.0, 64.0)
+        );
+        let syms = b.get("symbols").map(Value::arr).unwrap();
+        assert_eq!(syms.len(), 3);
+        assert_eq!(syms[2].get("name").and_then(Value::str), Some("pidfd_poll"));
+        assert_eq!(syms[2].get("group").and_then(Value::str), Some("pidfs"));
+        let diff = b.get("config_diff").map(Value::arr).unwrap();
+        assert_eq!(
+            diff[0].get("option").and_then(Value::str),
+            Some("CONFIG_RUST_PSEUDO_FS_ABSTRACTIONS")
+        );
+    }
+
+    #[test]
+    fn kernel_versions_from_the_makefile() {
+        assert_eq!(
+            kernel_version("VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\nEXTRAVERSION = -rc3\n"),
+            Some("Linux 6.12-rc3".into())
+        );
+        assert_eq!(kernel_version("VERSION = 6\n"), None);
+        assert_eq!(
+            config_diff(
+                "CONFIG_A=y\nCONFIG_B=\"x\"\n",
+                "CONFIG_A=y\nCONFIG_B=\"y\"\n"
+            ),
+            vec![("CONFIG_B".into(), "\"x\"".into(), "\"y\"".into())]
+        );
     }
 
     #[test]

@@ -373,11 +373,76 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
     }
 }
 
+/// The cover's quote of a `wb size` report's comparison (b), the base with
+/// no patch against the series with `CONFIG_FS_PID=n`: its vmlinux delta
+/// and its groups' deltas, and the options the two kernels set differently
+/// (`CONFIG_FS_PID` aside), wrapped, indented as the other size lines.
+pub fn base_quote(v: &json::Value) -> Vec<String> {
+    let text = match v.get("base") {
+        Some(b) if !matches!(b, json::Value::Null) => {
+            let total = |k: &str| {
+                ["text", "data", "bss"]
+                    .iter()
+                    .map(|f| {
+                        b.get(k)
+                            .and_then(|x| x.get(f))
+                            .and_then(json::Value::num)
+                            .unwrap_or(0.0) as i64
+                    })
+                    .sum::<i64>()
+            };
+            let groups: Vec<String> = b
+                .get("groups")
+                .map(json::Value::arr)
+                .unwrap_or(&[])
+                .iter()
+                .map(|g| {
+                    let n = |k: &str| g.get(k).and_then(json::Value::num).unwrap_or(0.0) as i64;
+                    format!(
+                        "{} {:+}",
+                        g.get("group").and_then(json::Value::str).unwrap_or("?"),
+                        n("series") - n("base")
+                    )
+                })
+                .collect();
+            let options: Vec<String> = b
+                .get("config_diff")
+                .map(json::Value::arr)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|o| {
+                    let k = o.get("option").and_then(json::Value::str)?;
+                    let y = o.get("series").and_then(json::Value::str)?;
+                    Some(format!("{k}={y}"))
+                })
+                .collect();
+            format!(
+                "series (CONFIG_FS_PID=n) vs the base with no patch: text+data+bss \
+                 {:+} bytes ({}){}",
+                total("size_series") - total("size_base"),
+                groups.join(", "),
+                if options.is_empty() {
+                    String::new()
+                } else {
+                    format!("; series .config: {}", options.join(", "))
+                }
+            )
+        }
+        _ => "series (CONFIG_FS_PID=n) vs the base with no patch: not measured".into(),
+    };
+    wrap(&text, 68)
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{}{l}", if i == 0 { "  " } else { "    " }))
+        .collect()
+}
+
 /// The size part of "How it was tested": for each build (performance
 /// first) and toolchain the newest `wb size` report whose kernels were
 /// exactly this series: vmlinux totals, the symbol groups, the memory per
-/// pid the booted kernels reported; then the lines of code of the newest of
-/// them. Within 72 columns, no local path.
+/// pid the booted kernels reported, and [`base_quote`]'s lines on what the
+/// series costs a kernel that does not select the Rust pidfs; then the lines
+/// of code of the newest of them. Within 72 columns, no local path.
 pub fn size_section(reports: &[(String, String)], fingerprint: &str) -> String {
     let mut out = String::new();
     let mut loc_of: Option<json::Value> = None;
@@ -429,6 +494,9 @@ pub fn size_section(reports: &[(String, String)], fingerprint: &str) -> String {
                     n("rust"),
                     n("rust") - n("c")
                 );
+            }
+            for l in base_quote(&v) {
+                let _ = writeln!(out, "{l}");
             }
             let _ = writeln!(
                 out,
@@ -700,6 +768,7 @@ mod tests {
                 series_sha256: sha.into(),
                 tree_is_series: in_tree,
                 memory: Some([fig(56), fig(48)]),
+                base: None,
             })
         };
         let r = vec![
@@ -728,12 +797,79 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("Lines of code (fs/pidfs.c: 1232 lines)"), "{s}");
+        // A report without comparison (b) says so, in one line.
+        assert!(
+            s.contains("\n  series (CONFIG_FS_PID=n) vs the base with no patch: not measured\n"),
+            "{s}"
+        );
         assert!(!s.contains("out/size"), "no local path in the mail: {s}");
         assert!(s.lines().all(|l| l.len() <= 72), "{s}");
         for other in [report("perf", "bar", true), report("perf", "f00", false)] {
             let s = size_section(&[("out/size/x".into(), other)], "f00");
             assert!(s.starts_with("Size: not measured"), "{s}");
         }
+    }
+
+    #[test]
+    fn size_quotes_the_cost_to_a_kernel_without_the_rust_pidfs() {
+        use crate::size::{self, BaseCmp, Sym};
+        let sym = |name: &str, old: u64, new: u64| Sym {
+            kind: "Function".into(),
+            name: name.into(),
+            old,
+            new,
+            delta: new as i64 - old as i64,
+        };
+        let report = size::json(&size::Report {
+            build: "perf".into(),
+            toolchain: "gcc".into(),
+            rust_driver: "rustc".into(),
+            syms: vec![sym("pidfs_exit", 300, 0)],
+            size_c: (1000, 200, 50),
+            size_rust: (1100, 190, 50),
+            loc: vec![(3, 1); size::AREAS.len()],
+            c_pidfs_lines: 1232,
+            tree_head: "abc".into(),
+            series_sha256: "f00".into(),
+            tree_is_series: true,
+            memory: None,
+            base: Some(BaseCmp {
+                base_ref: "pidfs-base-7.3.4".into(),
+                base_commit: Some("2653414bcbe73f9e1ffac590249bcd904a2ffd78".into()),
+                base_version: Some("Linux 7.3.4".into()),
+                config_base: "base+perf".into(),
+                config_series: "fs-pid-n+perf".into(),
+                syms: vec![
+                    sym("pidfd_poll", 200, 230),
+                    sym("_RNvNtCs1_6kernel3pid9StructPid3get", 0, 64),
+                    sym("rust_helper_get_pid", 0, 24),
+                ],
+                size_base: (900, 200, 50),
+                size_series: (1000, 200, 50),
+                config_diff: vec![(
+                    "CONFIG_RUST_PSEUDO_FS_ABSTRACTIONS".into(),
+                    "n".into(),
+                    "y".into(),
+                )],
+            }),
+        });
+        let s = size_section(&[("out/size/20261208-0900-perf".into(), report)], "f00");
+        assert!(
+            s.contains(
+                "  series (CONFIG_FS_PID=n) vs the base with no patch: text+data+bss\n    \
+                 +100 bytes (pidfs +30, kernel crate (Rust) +64, C helpers +24, other\n    \
+                 +0); series .config: CONFIG_RUST_PSEUDO_FS_ABSTRACTIONS=y\n"
+            ),
+            "{s}"
+        );
+        // Between the groups of the C/Rust comparison and the memory lines.
+        assert!(
+            s.find("other                      0 ->       0") < s.find("CONFIG_FS_PID=n")
+                && s.find("CONFIG_FS_PID=n") < s.find("memory per pid"),
+            "{s}"
+        );
+        assert!(s.lines().all(|l| l.len() <= 72), "{s}");
+        assert!(!s.contains("out/size"), "{s}");
     }
 
     #[test]
