@@ -668,7 +668,9 @@ pub unsafe extern "C" fn pidfs_exit(tsk: *mut bindings::task_struct) {
 
     // Synchronize with pidfs_register_pid().
     let attr = {
-        let guard = pid.lock_wait_pidfd();
+        // SAFETY: Interrupts are enabled: `release_task()` runs in a context that may sleep,
+        // as `might_sleep()` just asserted.
+        let guard = unsafe { pid.lock_wait_pidfd() };
         match guard.pidfs_attr() {
             AttrState::Registered(attr) => attr,
             _ => {
@@ -815,11 +817,18 @@ fn pidfs_init_inode(inode: &NewInode<'_>, pid: &StructPid) {
 }
 
 fn pidfs_register_pid(pid: &StructPid) -> Result {
-    register_pid_gfp(pid, GFP_KERNEL)
+    // SAFETY: The one caller is the stash callback of `path_from_stashed()`, which runs in
+    // process context: `path_from_stashed()` allocates the dentry and inode with `GFP_KERNEL`.
+    unsafe { register_pid_gfp(pid, GFP_KERNEL) }
 }
 
 /// Allocates the pidfs state of `pid` once; see `pidfs_register_pid_gfp()`.
-fn register_pid_gfp(pid: &StructPid, gfp: Flags) -> Result {
+///
+/// # Safety
+///
+/// The caller must be in a context that may sleep, as `might_sleep()` asserts: interrupts are
+/// enabled there, which taking the `wait_pidfd` lock requires.
+unsafe fn register_pid_gfp(pid: &StructPid, gfp: Flags) -> Result {
     kernel::task::might_sleep();
 
     match pid.pidfs_attr() {
@@ -831,7 +840,8 @@ fn register_pid_gfp(pid: &StructPid, gfp: Flags) -> Result {
     let new_attr = PidfsAttr::new(gfp)?;
 
     // Synchronize with pidfs_exit().
-    let guard = pid.lock_wait_pidfd();
+    // SAFETY: Interrupts are enabled: this is a context that may sleep (safety requirements).
+    let guard = unsafe { pid.lock_wait_pidfd() };
     match guard.pidfs_attr() {
         AttrState::Dead => Err(ESRCH),
         AttrState::Registered(_) => Ok(()),
@@ -862,7 +872,10 @@ pub unsafe extern "C" fn pidfs_register_pid_gfp(
     // `GFP_KERNEL`), meant for an allocation made on its behalf in its context, which is what
     // this one is.
     let gfp = unsafe { Flags::from_raw(gfp) };
-    match register_pid_gfp(pid, gfp) {
+    // SAFETY: `pidfs_register_pid_gfp()` may sleep, as its C version does (`might_sleep()`):
+    // its callers (`pidfd_prepare()`, the coredump code, fanotify's event allocation) call it
+    // from process context.
+    match unsafe { register_pid_gfp(pid, gfp) } {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

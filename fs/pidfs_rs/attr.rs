@@ -475,13 +475,16 @@ impl PidAttr for StructPid {
 
     #[inline]
     unsafe fn pidfs_prepare(&self) {
-        self.attr_atomic().store(ptr::null_mut(), Relaxed);
-        // SAFETY: `stashed()` is the address of `pid->stashed`, valid and aligned; the pid is not
-        // visible to anyone else yet (safety requirements).
-        unsafe { Atomic::<*mut bindings::dentry>::from_ptr(self.stashed()) }
-            .store(ptr::null_mut(), Relaxed);
-        // SAFETY: A new pid is in no table (safety requirements).
-        unsafe { self.set_ino(0) };
+        let pid = self.as_ptr();
+        // SAFETY: `pid` is a valid `struct pid` (type invariants of `StructPid`) that no one else
+        // can see yet (safety requirements), so plain stores cannot race with any other access,
+        // as in C; `alloc_pid()` publishes the pid under `pidmap_lock` after this. A new pid is
+        // in no table, so its inode number may change.
+        unsafe {
+            (*pid).__bindgen_anon_1.attr = ptr::null_mut();
+            (*pid).__bindgen_anon_1.stashed = ptr::null_mut();
+            (*pid).__bindgen_anon_1.ino = 0;
+        }
     }
 }
 

@@ -7,31 +7,13 @@
 //! does with its `pidfs_ino_ht`. The linkage belongs to the linked pidfs, so the table is private
 //! to the Rust pidfs.
 
-use super::pid::PidfsFields;
-use core::{mem::offset_of, ptr};
 use kernel::{
     bindings,
     error::{to_result, Result},
-    ffi::c_void,
     pid::StructPid,
     sync::rcu,
     types::Opaque, //
 };
-
-/// The hash table parameters: key `pid->ino` (a `u64`), linkage `pid->pidfs_hash`.
-const fn ino_ht_params() -> bindings::rhashtable_params {
-    // SAFETY: `rhashtable_params` is plain data for which all zeroes is valid: no size hints and
-    // no custom hash or compare functions (the default hash of `key_len` bytes is used).
-    let mut p: bindings::rhashtable_params = unsafe { core::mem::zeroed() };
-    let anon = offset_of!(bindings::pid, __bindgen_anon_1);
-    p.key_offset = (anon + offset_of!(bindings::pid__bindgen_ty_1, ino)) as u16;
-    p.key_len = core::mem::size_of::<u64>() as u16;
-    p.head_offset = (anon + offset_of!(bindings::pid__bindgen_ty_1, pidfs_hash)) as u16;
-    p.automatic_shrinking = true;
-    p
-}
-
-const PIDFS_INO_HT_PARAMS: bindings::rhashtable_params = ino_ht_params();
 
 /// A table of the live pids by inode number (`pidfs_ino_ht`).
 ///
@@ -42,7 +24,8 @@ const PIDFS_INO_HT_PARAMS: bindings::rhashtable_params = ino_ht_params();
 /// # Invariants
 ///
 /// - Once [`PidInoTable::init`] has returned `Ok`, the wrapped `struct rhashtable` is initialised
-///   with `PIDFS_INO_HT_PARAMS`.
+///   with the parameters of the `pid_ino_ht` helpers (key `pid->ino`, linkage `pid->pidfs_hash`),
+///   which they pass to the rhashtable inlines as a C constant, as `fs/pidfs.c` does.
 /// - Every entry in it is a valid `struct pid` whose inode number does not change while it is in
 ///   the table, and which is freed no earlier than one RCU grace period after its removal (see
 ///   the safety requirements of [`PidInoTable::insert`]).
@@ -76,8 +59,8 @@ impl PidInoTable {
     /// (`pidfs_init()` at boot).
     pub(crate) unsafe fn init(&self) -> Result {
         // SAFETY: The table is valid for writes, and nothing else uses it yet (safety
-        // requirements). The parameters are a constant whose offsets are those of `struct pid`.
-        to_result(unsafe { bindings::rhashtable_init(self.ht.get(), &PIDFS_INO_HT_PARAMS) })
+        // requirements).
+        to_result(unsafe { bindings::pid_ino_ht_init(self.ht.get()) })
     }
 
     /// Makes `pid` findable by its inode number (`rhashtable_insert_fast()`).
@@ -94,9 +77,7 @@ impl PidInoTable {
     pub(crate) unsafe fn insert(&self, pid: &StructPid) -> Result {
         // SAFETY: The table is initialised (safety requirements); `pid` is valid, its linkage is
         // only used by this table, and it stays valid while in the table (safety requirements).
-        to_result(unsafe {
-            bindings::rhashtable_insert_fast(self.ht.get(), pid.pidfs_hash(), PIDFS_INO_HT_PARAMS)
-        })
+        to_result(unsafe { bindings::pid_ino_ht_insert(self.ht.get(), pid.as_ptr()) })
     }
 
     /// Removes `pid` from the table (`rhashtable_remove_fast()`); does nothing if it is not in
@@ -109,9 +90,7 @@ impl PidInoTable {
     pub(crate) unsafe fn remove(&self, pid: &StructPid) {
         // SAFETY: The table is initialised (safety requirements); removing an entry that is not
         // in the table returns -ENOENT and changes nothing.
-        unsafe {
-            bindings::rhashtable_remove_fast(self.ht.get(), pid.pidfs_hash(), PIDFS_INO_HT_PARAMS)
-        };
+        unsafe { bindings::pid_ino_ht_remove(self.ht.get(), pid.as_ptr()) };
     }
 
     /// Finds the pid with inode number `ino` (`rhashtable_lookup()`).
@@ -127,20 +106,14 @@ impl PidInoTable {
         ino: u64,
         _rcu: &'a rcu::Guard,
     ) -> Option<&'a StructPid> {
-        // SAFETY: The table is initialised (safety requirements), the key is a `u64` as the
-        // parameters say, and the caller holds the RCU read lock.
-        let p = unsafe {
-            bindings::rhashtable_lookup(
-                self.ht.get(),
-                ptr::from_ref(&ino).cast::<c_void>(),
-                PIDFS_INO_HT_PARAMS,
-            )
-        };
+        // SAFETY: The table is initialised (safety requirements) and the caller holds the RCU
+        // read lock.
+        let p = unsafe { bindings::pid_ino_ht_lookup(self.ht.get(), ino) };
         if p.is_null() {
             return None;
         }
         // SAFETY: Entries are attached pids that stay referenced until at least one RCU grace
         // period after removal (type invariants), and the guard keeps the read lock held for `'a`.
-        Some(unsafe { StructPid::from_ptr(p.cast()) })
+        Some(unsafe { StructPid::from_ptr(p) })
     }
 }

@@ -35,9 +35,6 @@ pub(crate) trait PidfsFields {
     /// `stashed_dentry_prune()` manage.
     fn stashed(&self) -> *mut *mut bindings::dentry;
 
-    /// Returns the address of the inode-number table linkage (`&pid->pidfs_hash`).
-    fn pidfs_hash(&self) -> *mut bindings::rhash_head;
-
     /// Returns the per-pid state pointer (`pid->attr`) as an atomic.
     fn attr_atomic(&self) -> &Atomic<*mut bindings::pidfs_attr>;
 }
@@ -61,18 +58,13 @@ impl PidfsFields for StructPid {
     }
 
     #[inline]
-    fn pidfs_hash(&self) -> *mut bindings::rhash_head {
-        // SAFETY: `self` points to a valid `struct pid` (type invariants of `StructPid`); only an
-        // address is computed.
-        unsafe { &raw mut (*self.as_ptr()).__bindgen_anon_1.pidfs_hash }
-    }
-
-    #[inline]
     fn attr_atomic(&self) -> &Atomic<*mut bindings::pidfs_attr> {
         // SAFETY: `self` points to a valid `struct pid` (type invariants of `StructPid`), so
         // `pid->attr` is valid and aligned for the lifetime of `&self`. This pidfs is the linked
         // one (this crate is only linked with `CONFIG_FS_PID=y`), so nothing but its code uses
-        // the field, and that code accesses it only atomically, through this function.
+        // the field, and that code accesses it atomically, through this function, except where
+        // it has the pid to itself (`pidfs_prepare()` before `alloc_pid()` publishes the pid,
+        // `DyingPid` after its last reference is gone), where plain accesses cannot race.
         unsafe { Atomic::from_ptr(&raw mut (*self.as_ptr()).__bindgen_anon_1.attr) }
     }
 }
@@ -81,8 +73,9 @@ impl PidfsFields for StructPid {
 fn ino_atomic(pid: &StructPid) -> &Atomic<u64> {
     // SAFETY: `pid` points to a valid `struct pid` (type invariants of `StructPid`), so `pid->ino`
     // is valid and 8-byte aligned for the lifetime of `&pid`. This pidfs is the linked one, so only
-    // its code writes the field, atomically, through this function. The table's hash and compare
-    // functions read it plainly, which does not race: it is written only while the pid is not in
-    // the table (see `set_ino()`).
+    // its code writes the field: atomically, through this function, or plainly in
+    // `pidfs_prepare()` before the pid is published, which cannot race. The table's hash and
+    // compare functions read it plainly, which does not race either: it is written only while the
+    // pid is not in the table (see `set_ino()`).
     unsafe { Atomic::from_ptr(&raw mut (*pid.as_ptr()).__bindgen_anon_1.ino) }
 }

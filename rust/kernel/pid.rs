@@ -14,11 +14,10 @@ use crate::{
     pid_namespace::PidNamespace,
     sync::{
         aref::{ARef, AlwaysRefCounted},
-        lock::{spinlock::SpinLockIrqBackend, Guard, Lock},
         rcu,
     },
     task::{Pid, Task},
-    types::Opaque, //
+    types::{NotThreadSafe, Opaque}, //
 };
 use core::ptr;
 
@@ -158,31 +157,50 @@ impl StructPid {
     ///
     /// The C side uses this lock to keep a task from detaching from the pid while a pidfd is
     /// prepared (`pidfd_prepare()`); pidfs uses it to order per-pid registration against exit.
+    /// Both take it only with `spin_lock_irq()`, in process context, and so does this: releasing
+    /// the lock enables interrupts again unconditionally (`spin_unlock_irq()`). A
+    /// [`SpinLockIrq`](crate::sync::SpinLockIrq) guard would work in any context, at the cost of
+    /// counting nested interrupt disables on every lock and unlock.
+    ///
+    /// # Safety
+    ///
+    /// Interrupts must be enabled on the calling CPU, as in any context that may sleep, and the
+    /// caller must not leave them disabled for the guard to find when it is dropped.
     #[inline]
-    pub fn lock_wait_pidfd(&self) -> WaitPidfdGuard<'_> {
+    pub unsafe fn lock_wait_pidfd(&self) -> WaitPidfdGuard<'_> {
+        let lock = self.wait_pidfd_lock();
         // SAFETY: `pid->wait_pidfd.lock` is a spinlock that `alloc_pid()` initialised
-        // (`init_waitqueue_head()`) and that lives as long as the pid, so it stays valid and
-        // initialised for the lifetime of `&self`.
-        let lock: &Lock<(), SpinLockIrqBackend> =
-            unsafe { Lock::from_raw(ptr::addr_of_mut!((*self.wait_pidfd()).lock)) };
+        // (`init_waitqueue_head()`) and that lives as long as the pid. Interrupts are enabled
+        // (safety requirements), so disabling them here and enabling them when the guard is
+        // dropped restores what was there.
+        unsafe { bindings::spin_lock_irq(lock) };
+        // INVARIANT: The lock was just taken with `spin_lock_irq()`.
         WaitPidfdGuard {
             pid: self,
-            _guard: lock.lock(),
+            _not_send: NotThreadSafe,
         }
+    }
+
+    #[inline]
+    fn wait_pidfd_lock(&self) -> *mut bindings::spinlock_t {
+        // SAFETY: The pid is valid (type invariants); only an address is computed.
+        unsafe { ptr::addr_of_mut!((*self.wait_pidfd()).lock) }
     }
 }
 
 /// The lock of one pid's `wait_pidfd` wait queue, held; see [`StructPid::lock_wait_pidfd`].
 ///
-/// Dropping it releases the lock. It is `!Send` (it holds a lock [`Guard`]), and the operations
-/// that need the lock are its methods, so they can only act on the pid whose lock is held.
+/// Dropping it releases the lock and enables interrupts. It is `!Send`, since the lock must be
+/// released on the CPU that took it, and the operations that need the lock are its methods, so
+/// they can only act on the pid whose lock is held.
 ///
 /// # Invariants
 ///
-/// The lock of `pid->wait_pidfd` is held, with interrupts disabled, while this exists.
+/// The lock of `pid->wait_pidfd` is held, taken with `spin_lock_irq()` by this thread while
+/// interrupts were enabled, for as long as this exists.
 pub struct WaitPidfdGuard<'a> {
     pid: &'a StructPid,
-    _guard: Guard<'a, (), SpinLockIrqBackend>,
+    _not_send: NotThreadSafe,
 }
 
 impl WaitPidfdGuard<'_> {
@@ -190,6 +208,15 @@ impl WaitPidfdGuard<'_> {
     #[inline]
     pub fn pid(&self) -> &StructPid {
         self.pid
+    }
+}
+
+impl Drop for WaitPidfdGuard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: This thread holds the lock, taken with `spin_lock_irq()` while interrupts were
+        // enabled (type invariants), so `spin_unlock_irq()` releases it and enables them again.
+        unsafe { bindings::spin_unlock_irq(self.pid.wait_pidfd_lock()) };
     }
 }
 
