@@ -5,12 +5,11 @@
 
 /*
  * The fast rhashtable operations are inlines that C callers specialise by
- * passing their table's parameters as a compile-time constant: the hash of a
- * key of constant length is an inlined jhash2(), the compare a memcmp() of
- * constant size. Parameters passed at run time, as a generic helper would
- * take them from Rust, turn that into calls through ht->p.hashfn and an
- * out-of-line hash. So the helpers are per table, each with its parameters
- * as a C constant.
+ * passing their table's parameters as a compile-time constant: the key is
+ * hashed with jhash2() of the key's constant length. Parameters passed at
+ * run time, as a generic helper would take them from Rust, turn that into a
+ * call through ht->p.hashfn. So the helpers are per table, each with its
+ * parameters as a C constant.
  */
 
 /* Pids by pidfs inode number: key pid->ino, linkage pid->pidfs_hash. */
