@@ -218,6 +218,77 @@ pub fn loc(patches: &[(String, String)]) -> Vec<(u64, u64)> {
     out
 }
 
+/// A source tree's path as the Rust doctests' symbol names spell it: every
+/// character but a letter or a digit becomes `_`.
+pub fn mangled_path(path: &str) -> String {
+    path.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// `name` with the source tree path `from` (as [`mangled_path`] spells it)
+/// replaced by `to` in the identifiers of the Rust doctests
+/// (`<length>__doctest_main_<path>_<file>_<line>_<column>` in a v0 name),
+/// their lengths adjusted.
+fn rename_tree(name: &str, from: &str, to: &str) -> String {
+    const DOCTEST: &str = "__doctest_main_";
+    let mut out = String::new();
+    let mut rest = name;
+    while let Some(p) = rest.find(DOCTEST) {
+        let digits = rest[..p]
+            .bytes()
+            .rev()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        let len: Option<usize> = rest[p - digits..p].parse().ok();
+        match len.and_then(|l| rest.get(p..p + l)) {
+            Some(ident) if ident.contains(from) => {
+                let l = ident.len();
+                let ident = ident.replacen(from, to, 1);
+                out.push_str(&rest[..p - digits]);
+                let _ = write!(out, "{}{ident}", ident.len());
+                rest = &rest[p + l..];
+            }
+            _ => {
+                out.push_str(&rest[..p + DOCTEST.len()]);
+                rest = &rest[p + DOCTEST.len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Pairs the symbols whose names differ only by the path of the source tree
+/// (the old kernel's `from`, the new one's `to`, as [`mangled_path`] spells
+/// them): bloat-o-meter sees a removed and an added symbol; joined under the
+/// new name they count once, and not at all when their size is the same.
+/// Returns the symbols and how many pairs were joined.
+pub fn pair_renamed(syms: Vec<Sym>, from: &str, to: &str) -> (Vec<Sym>, usize) {
+    if from == to || from.is_empty() {
+        return (syms, 0);
+    }
+    let mut out: Vec<Sym> = Vec::new();
+    let mut pairs = 0;
+    for mut x in syms {
+        x.name = rename_tree(&x.name, from, to);
+        match out
+            .iter_mut()
+            .find(|y| y.kind == x.kind && y.name == x.name && (y.old == 0) != (x.old == 0))
+        {
+            Some(y) => {
+                y.old += x.old;
+                y.new += x.new;
+                y.delta = y.new as i64 - y.old as i64;
+                pairs += 1;
+            }
+            None => out.push(x),
+        }
+    }
+    out.retain(|x| x.old != x.new);
+    (out, pairs)
+}
+
 /// Per group and section kind: (old, new) totals of the changed symbols.
 fn by_group(syms: &[Sym]) -> Vec<(Group, u64, u64, usize)> {
     Group::ALL
@@ -295,6 +366,9 @@ pub struct BaseCmp {
     pub size_series: (u64, u64, u64),
     /// [`config_diff`] of the base's `.config` and the series'.
     pub config_diff: Vec<(String, String, String)>,
+    /// Pairs of symbols whose names differ only by the source tree's path
+    /// ([`pair_renamed`]), joined in `syms`.
+    pub renamed: usize,
 }
 
 pub struct Report {
@@ -439,6 +513,13 @@ fn base_markdown(m: &mut String, b: Option<&BaseCmp>) {
         m,
         "### Symbols that differ (`scripts/bloat-o-meter -c`), by group\n"
     );
+    let _ = writeln!(
+        m,
+        "The Rust doctests' symbol names carry the path of the source tree: {} symbols \
+         of the base whose names differ from the series' only by it are taken as the \
+         series' symbol of that name (left out where their size is the same).\n",
+        b.renamed
+    );
     group_table(m, &b.syms, "base", "series");
     top_tables(m, &b.syms, "base", "series", "####", 15);
 }
@@ -574,6 +655,7 @@ fn base_json(b: Option<&BaseCmp>) -> Value {
                     .collect(),
             ),
         ),
+        ("renamed_by_tree_path", num(b.renamed as f64)),
     ])
 }
 
@@ -724,6 +806,11 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
                 &["scripts/bloat-o-meter", "-c", &base_vmlinux, &vmlinux[0]],
             )?;
             let series_config = ctx.build_dir(&kernels[0].config.name()).join(".config");
+            let (syms, renamed) = pair_renamed(
+                parse_bloat(&text)?,
+                &mangled_path(&ctx.base_tree().to_string_lossy()),
+                &mangled_path(&tree.to_string_lossy()),
+            );
             let cmp = BaseCmp {
                 base_ref: ctx.base_ref(),
                 base_commit: b.commit.clone(),
@@ -732,7 +819,8 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
                     .and_then(|t| kernel_version(&t)),
                 config_base: b.kernel.config.name(),
                 config_series: kernels[0].config.name(),
-                syms: parse_bloat(&text)?,
+                syms,
+                renamed,
                 size_base: parse_size(&tool(&tree, "size", &[&base_vmlinux])?)?,
                 size_series: size_c,
                 config_diff: config_diff(
@@ -882,6 +970,7 @@ Total: Before=10000, After=10130, chg +1.30%
                 "CONFIG_RUST=y\nCONFIG_64BIT=y\n",
                 "CONFIG_RUST=y\nCONFIG_64BIT=y\n# CONFIG_FS_PID is not set\nCONFIG_RUST_PSEUDO_FS_ABSTRACTIONS=y\n",
             ),
+            renamed: 1638,
         };
         assert_eq!(base.base_version.as_deref(), Some("Linux 7.3.4"));
         // CONFIG_FS_PID is n in the series and absent from the base: alike.
@@ -925,6 +1014,7 @@ Total: Before=10000, After=10130, chg +1.30%
             "| base | 1000 | 200 | 50 | 1250 |",
             "| series, CONFIG_FS_PID=n | 1130 | 200 | 50 | 1380 |",
             "| series − base | +130 | +0 | +0 | +130 |",
+            "The Rust doctests' symbol names carry the path of the source tree: 1638 symbols",
             "| group | symbols | base | series | delta |",
             "| pidfs | 1 | 200 | 230 | +30 |",
             "| kernel crate (Rust) | 1 | 0 | 64 | +64 |",
@@ -975,11 +1065,62 @@ Total: Before=10000, After=10130, chg +1.30%
         assert_eq!(syms.len(), 3);
         assert_eq!(syms[2].get("name").and_then(Value::str), Some("pidfd_poll"));
         assert_eq!(syms[2].get("group").and_then(Value::str), Some("pidfs"));
+        assert_eq!(n(b.get("renamed_by_tree_path")), 1638.0);
         let diff = b.get("config_diff").map(Value::arr).unwrap();
         assert_eq!(
             diff[0].get("option").and_then(Value::str),
             Some("CONFIG_RUST_PSEUDO_FS_ABSTRACTIONS")
         );
+    }
+
+    /// The doctests of one file in the base (built in `…/orig/t`) and the
+    /// series (built in `…/work/t`), as bloat-o-meter names them.
+    #[test]
+    fn doctests_renamed_by_the_tree_path_are_paired() {
+        let base = mangled_path("/root/.cache/wb/orig/t");
+        let series = mangled_path("/root/.cache/wb/work/t");
+        assert_eq!(series, "_root__cache_wb_work_t");
+        let name = |tree: &str, f: &str| {
+            let ident = format!("__doctest_main_{tree}_rust_kernel_types_rs_205_0");
+            format!("_RNvNvNvNvCs1_25doctests_kernel_generated30rust_doctest_kernel_types_rs_24main{}{ident}{}{f}", ident.len(), f.len())
+        };
+        let sym = |name: String, old: u64, new: u64| Sym {
+            kind: "Function".into(),
+            name,
+            old,
+            new,
+            delta: new as i64 - old as i64,
+        };
+        let syms = vec![
+            sym(name(&series, "example3"), 0, 464),
+            sym(name(&base, "example3"), 464, 0),
+            sym(name(&series, "grown"), 0, 120),
+            sym(name(&base, "grown"), 100, 0),
+            sym(name(&series, "new_test"), 0, 80),
+            sym("rust_helper_get_pid".into(), 0, 36),
+        ];
+        let (out, pairs) = pair_renamed(syms.clone(), &base, &series);
+        assert_eq!(pairs, 2);
+        assert_eq!(out.len(), 3, "{out:?}");
+        assert_eq!(
+            (out[0].name.as_str(), out[0].old, out[0].new, out[0].delta),
+            (name(&series, "grown").as_str(), 100, 120, 20)
+        );
+        assert_eq!(out[1].name, name(&series, "new_test"));
+        assert_eq!(out[2].name, "rust_helper_get_pid");
+        // A tree path of another length: the identifier's length follows.
+        let longer = mangled_path("/root/.cache/wb/base-tree/t");
+        let (out, pairs) = pair_renamed(
+            vec![
+                sym(name(&longer, "example3"), 464, 0),
+                sym(name(&series, "example3"), 0, 464),
+            ],
+            &longer,
+            &series,
+        );
+        assert_eq!((out.len(), pairs), (0, 1), "{out:?}");
+        // Nothing to do when the trees are one.
+        assert_eq!(pair_renamed(syms.clone(), &series, &series), (syms, 0));
     }
 
     #[test]

@@ -135,9 +135,12 @@ impl Ctx {
 
     /// A clean checkout of the base commit, no patches (a detached git
     /// worktree of the base repository, kept between runs): what `wb size`
-    /// builds the base kernel from. Never the work tree.
+    /// builds the base kernel from. Never the work tree. `orig` has as many
+    /// letters as `work`: the Rust doctests' symbol names and the file names
+    /// compiled into a kernel carry the path of its source tree, and a path
+    /// of the same length as the work tree's keeps their sizes alike.
     pub fn base_tree(&self) -> PathBuf {
-        self.cache.join("base-tree").join(self.flavour())
+        self.cache.join("orig").join(self.flavour())
     }
 
     pub fn build_dir(&self, config: &str) -> PathBuf {

@@ -851,6 +851,7 @@ mod tests {
                     "n".into(),
                     "y".into(),
                 )],
+                renamed: 0,
             }),
         });
         let s = size_section(&[("out/size/20261208-0900-perf".into(), report)], "f00");
