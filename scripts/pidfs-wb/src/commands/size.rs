@@ -517,7 +517,11 @@ fn base_markdown(m: &mut String, b: Option<&BaseCmp>) {
         m,
         "The Rust doctests' symbol names carry the path of the source tree: {} symbols \
          of the base whose names differ from the series' only by it are taken as the \
-         series' symbol of that name (left out where their size is the same).\n",
+         series' symbol of that name (left out where their size is the same). Other \
+         renames stay in the symbol counts (bindgen's impl numbers, doctests whose line \
+         moved); the byte columns are sums, in which a rename of the same size cancels \
+         out. Both kernels have KUnit and the kernel crate's doctests (kunit.config): the \
+         doctests and KUnit suites the series adds count.\n",
         b.renamed
     );
     group_table(m, &b.syms, "base", "series");
