@@ -181,6 +181,47 @@ fn built(
     })
 }
 
+/// The plain configuration of comparison (b) of `wb size`
+/// (`kconfig/rust-no-fs-pid.config`): a Rust kernel as a distribution
+/// builds it without the Rust pidfs, `CONFIG_FS_PID=n`, no pseudo
+/// filesystem abstractions, no KUnit and no doctests.
+pub const LEAN_PLAIN: &str = "rust-no-fs-pid";
+
+/// The series' kernel of comparison (b), [`LEAN_PLAIN`] in the flavour of
+/// `o`, built from the work tree (unless `--no-build`) from its own
+/// fragments only: not [`build::tree_fragments`], whose abstractions
+/// fragment would select what this configuration leaves out. Same Rust
+/// driver rule as the pair ([`compiled_by_clippy`]); its `.config` must have
+/// `CONFIG_RUST=y`.
+pub fn lean_kernel(ctx: &Ctx, o: &PairOptions, who: &str) -> Result<Kernel> {
+    let config = o.config(LEAN_PLAIN);
+    if !o.no_build {
+        step(&format!(
+            "{who}: building the series without the Rust pidfs, as a distribution would ({config})"
+        ));
+        let frags = build::fragments(ctx, &config)?;
+        build::build_frags(
+            ctx,
+            &ctx.work_tree(),
+            &config,
+            &frags,
+            compiled_by_clippy(&config),
+        )?;
+    }
+    let kernel = built(
+        ctx,
+        config.clone(),
+        "series",
+        "series kernel without the Rust pidfs",
+        &format!(
+            "{}run `scripts/wb {who}` without --no-build",
+            if o.no_build { "--no-build; " } else { "" }
+        ),
+    )?;
+    build::require_rust(&ctx.build_dir(&config.name()).join(".config"))?;
+    Ok(kernel)
+}
+
 /// The base kernel of `wb size` and the commit it was built from.
 pub struct BaseKernel {
     pub kernel: Kernel,
@@ -190,8 +231,8 @@ pub struct BaseKernel {
     pub config_file: PathBuf,
 }
 
-/// The base kernel compared with `series`, the C pidfs kernel of `o` (as
-/// [`kernels`] gave it, which runs the setup first): the base commit with no
+/// The base kernel compared with `series`, the series' kernel of comparison
+/// (b) ([`lean_kernel`], after [`kernels`] ran the setup): the base commit with no
 /// patch ([`tree::base_tree`], never the work tree) in the configuration
 /// [`build::base_config`] names (`base+perf`, …), built from the fragments
 /// of `series` minus the Kconfig symbols the work tree adds to the base

@@ -11,12 +11,17 @@
 //! patch adds and removes, by area.
 //!
 //! A second comparison shows what the series costs every Rust kernel that
-//! does not select the Rust pidfs: the base commit with no patch (a clean
-//! checkout of its own, [`crate::ctx::Ctx::base_tree`], built in `base`,
-//! `base+perf`, … with the fragments of `fs-pid-n` less the symbols the
-//! series adds, by the same toolchain and Rust driver, see
-//! [`crate::pair::base_kernel`]) against `fs-pid-n` of the same flavour, by
-//! the same groups (`--no-base` leaves it out). Markdown and JSON go to
+//! does not select the Rust pidfs. Both of its kernels are built from
+//! `kconfig/rust-no-fs-pid.config` in the flavour of the pair, as a
+//! distribution builds a Rust kernel without the Rust pidfs: `FS_PID=n`, no
+//! pseudo filesystem abstractions, no KUnit and no doctests (test code the
+//! pair's kernels have). The series' kernel is
+//! `rust-no-fs-pid[+flavour]` from the work tree
+//! ([`crate::pair::lean_kernel`]); the base kernel is the base commit with
+//! no patch (a clean checkout of its own, [`crate::ctx::Ctx::base_tree`],
+//! built in `base`, `base+perf`, … from the same fragments less the symbols
+//! the series adds, by the same toolchain and Rust driver, see
+//! [`crate::pair::base_kernel`]). Same groups; `--no-base` leaves it out. Markdown and JSON go to
 //! `out/size/<time>[-perf][-llvm]/`.
 
 use crate::bench;
@@ -349,7 +354,8 @@ pub fn kernel_version(makefile: &str) -> Option<String> {
 }
 
 /// Comparison (b): the base commit with no patch against the series with
-/// `CONFIG_FS_PID=n` (`fs-pid-n` of the same flavour), in one toolchain.
+/// `CONFIG_FS_PID=n` (`rust-no-fs-pid` of the same flavour), in one
+/// toolchain, both without test code.
 pub struct BaseCmp {
     /// The commit-ish of the base (`pidfs-base-7.3.4`, or `WB_BASE_REF`).
     pub base_ref: String,
@@ -357,7 +363,7 @@ pub struct BaseCmp {
     pub base_commit: Option<String>,
     /// `Linux 7.3.4`, from the base tree's Makefile.
     pub base_version: Option<String>,
-    /// The configurations (build directories): `base+perf`, `fs-pid-n+perf`.
+    /// The configurations (build directories): `base+perf`, `rust-no-fs-pid+perf`.
     pub config_base: String,
     pub config_series: String,
     /// bloat-o-meter's lines, old = base, new = series.
@@ -480,8 +486,10 @@ fn base_markdown(m: &mut String, b: Option<&BaseCmp>) {
     let _ = writeln!(
         m,
         "The base tree, {} (`{}`, {commit}) with no patch, configuration `{}`, against the \
-         whole series with `CONFIG_RUST=y` and `CONFIG_FS_PID=n` (`{}`, the C pidfs kernel \
-         above): the same fragments, less the Kconfig symbols the series adds; the same \
+         whole series with `CONFIG_RUST=y` and `CONFIG_FS_PID=n` (`{}`): both as a \
+         distribution builds a Rust kernel without the Rust pidfs, from the same fragments \
+         (`kconfig/rust-no-fs-pid.config`: no pseudo filesystem abstractions, no KUnit, no \
+         doctests; the base less the Kconfig symbols the series adds), with the same \
          toolchain and Rust compiler.\n",
         b.base_version.as_deref().unwrap_or("version unknown"),
         b.base_ref,
@@ -520,8 +528,7 @@ fn base_markdown(m: &mut String, b: Option<&BaseCmp>) {
          series' symbol of that name (left out where their size is the same). Other \
          renames stay in the symbol counts (bindgen's impl numbers, doctests whose line \
          moved); the byte columns are sums, in which a rename of the same size cancels \
-         out. Both kernels have KUnit and the kernel crate's doctests (kunit.config): the \
-         doctests and KUnit suites the series adds count.\n",
+         out.\n",
         b.renamed
     );
     group_table(m, &b.syms, "base", "series");
@@ -763,7 +770,9 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     let base_kernel = if o.no_base {
         None
     } else {
-        Some(pair::base_kernel(ctx, &o.kernels, &kernels[0], "size")?)
+        let lean = pair::lean_kernel(ctx, &o.kernels, "size")?;
+        let base = pair::base_kernel(ctx, &o.kernels, &lean, "size")?;
+        Some((base, lean))
     };
     let memory = if o.no_boot {
         None
@@ -801,15 +810,19 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
     let (series_sha256, tree_head, _) = bench::series_info(ctx);
     let (base, bloat_base) = match &base_kernel {
         None => (None, None),
-        Some(b) => {
-            step("size: bloat-o-meter and size, the base against the series (CONFIG_FS_PID=n)");
+        Some((b, lean)) => {
+            step(&format!(
+                "size: bloat-o-meter and size, the base ({}) against the series ({})",
+                b.kernel.config, lean.config
+            ));
             let base_vmlinux = b.kernel.vmlinux.to_string_lossy().into_owned();
+            let lean_vmlinux = lean.vmlinux.to_string_lossy().into_owned();
             let text = tool(
                 &tree,
                 "python3",
-                &["scripts/bloat-o-meter", "-c", &base_vmlinux, &vmlinux[0]],
+                &["scripts/bloat-o-meter", "-c", &base_vmlinux, &lean_vmlinux],
             )?;
-            let series_config = ctx.build_dir(&kernels[0].config.name()).join(".config");
+            let series_config = ctx.build_dir(&lean.config.name()).join(".config");
             let (syms, renamed) = pair_renamed(
                 parse_bloat(&text)?,
                 &mangled_path(&ctx.base_tree().to_string_lossy()),
@@ -822,11 +835,11 @@ pub fn run(ctx: &Ctx, o: &Options) -> Result<()> {
                     .ok()
                     .and_then(|t| kernel_version(&t)),
                 config_base: b.kernel.config.name(),
-                config_series: kernels[0].config.name(),
+                config_series: lean.config.name(),
                 syms,
                 renamed,
                 size_base: parse_size(&tool(&tree, "size", &[&base_vmlinux])?)?,
-                size_series: size_c,
+                size_series: parse_size(&tool(&tree, "size", &[&lean_vmlinux])?)?,
                 config_diff: config_diff(
                     &util::read(&b.config_file)?,
                     &util::read(&series_config)?,
@@ -966,7 +979,7 @@ Total: Before=10000, After=10130, chg +1.30%
                 "# SPDX-License-Identifier: GPL-2.0\nVERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = 4\nEXTRAVERSION =\nNAME = x\n",
             ),
             config_base: "base+perf".into(),
-            config_series: "fs-pid-n+perf".into(),
+            config_series: "rust-no-fs-pid+perf".into(),
             syms: parse_bloat(base_bloat).unwrap(),
             size_base: (1000, 200, 50),
             size_series: (1130, 200, 50),
@@ -1013,7 +1026,7 @@ Total: Before=10000, After=10130, chg +1.30%
         for want in [
             "The base tree, Linux 7.3.4 (`pidfs-base-7.3.4`, 2653414bcbe7) with no patch, \
              configuration `base+perf`, against the whole series with `CONFIG_RUST=y` and \
-             `CONFIG_FS_PID=n` (`fs-pid-n+perf`",
+             `CONFIG_FS_PID=n` (`rust-no-fs-pid+perf`",
             "- `CONFIG_RUST_PSEUDO_FS_ABSTRACTIONS`: n → y",
             "| base | 1000 | 200 | 50 | 1250 |",
             "| series, CONFIG_FS_PID=n | 1130 | 200 | 50 | 1380 |",

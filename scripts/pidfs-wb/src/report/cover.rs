@@ -838,7 +838,7 @@ mod tests {
                 base_commit: Some("2653414bcbe73f9e1ffac590249bcd904a2ffd78".into()),
                 base_version: Some("Linux 7.3.4".into()),
                 config_base: "base+perf".into(),
-                config_series: "fs-pid-n+perf".into(),
+                config_series: "rust-no-fs-pid+perf".into(),
                 syms: vec![
                     sym("pidfd_poll", 200, 230),
                     sym("_RNvNtCs1_6kernel3pid9StructPid3get", 0, 64),
