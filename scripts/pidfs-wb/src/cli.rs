@@ -418,11 +418,12 @@ pub const COMMANDS: &[Command] = &[
             "kernel crate, C helpers, other) and size, and counts",
             "the lines the patches add by area; and what the",
             "series costs a Rust kernel that does not select it:",
-            "builds the base commit with no patch (a clean",
-            "checkout in the cache, never the work tree) with",
-            "fs-pid-n's fragments in base[+perf|+perf-llvm|+llvm]",
-            "and compares it with fs-pid-n the same way;",
-            "out/size/<time>/report.{md,json}",
+            "builds the series as rust-no-fs-pid (FS_PID=n, no",
+            "abstractions, KUnit or doctests) and the base commit",
+            "with no patch (a clean checkout in the cache, never",
+            "the work tree) from the same fragments in",
+            "base[+perf|+perf-llvm|+llvm], and compares the two",
+            "the same way; out/size/<time>/report.{md,json}",
         ],
         flags: &[
             Flag {
