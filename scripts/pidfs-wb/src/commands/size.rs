@@ -604,6 +604,42 @@ fn size_json(x: (u64, u64, u64)) -> Value {
     ])
 }
 
+/// The per-group sums of `syms` as JSON, the old and new sizes under the
+/// names `keys` (`c`/`rust`, `base`/`series`).
+fn groups_json(syms: &[Sym], keys: [&str; 2]) -> Value {
+    Value::Arr(
+        by_group(syms)
+            .into_iter()
+            .map(|(g, old, new, n)| {
+                obj([
+                    ("group", s(g.name())),
+                    ("symbols", num(n as f64)),
+                    (keys[0], num(old as f64)),
+                    (keys[1], num(new as f64)),
+                ])
+            })
+            .collect(),
+    )
+}
+
+/// Every symbol of `syms` as JSON, with its group; sizes named as in
+/// [`groups_json`].
+fn symbols_json(syms: &[Sym], keys: [&str; 2]) -> Value {
+    Value::Arr(
+        syms.iter()
+            .map(|x| {
+                obj([
+                    ("name", s(x.name.as_str())),
+                    ("kind", s(x.kind.as_str())),
+                    ("group", s(Group::of(&x.name).name())),
+                    (keys[0], num(x.old as f64)),
+                    (keys[1], num(x.new as f64)),
+                ])
+            })
+            .collect(),
+    )
+}
+
 /// The JSON of comparison (b): `null` without it.
 fn base_json(b: Option<&BaseCmp>) -> Value {
     let Some(b) = b else {
@@ -618,39 +654,8 @@ fn base_json(b: Option<&BaseCmp>) -> Value {
         ("config_series", s(b.config_series.as_str())),
         ("size_base", size_json(b.size_base)),
         ("size_series", size_json(b.size_series)),
-        (
-            "groups",
-            Value::Arr(
-                by_group(&b.syms)
-                    .into_iter()
-                    .map(|(g, old, new, n)| {
-                        obj([
-                            ("group", s(g.name())),
-                            ("symbols", num(n as f64)),
-                            ("base", num(old as f64)),
-                            ("series", num(new as f64)),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ),
-        (
-            "symbols",
-            Value::Arr(
-                b.syms
-                    .iter()
-                    .map(|x| {
-                        obj([
-                            ("name", s(x.name.as_str())),
-                            ("kind", s(x.kind.as_str())),
-                            ("group", s(Group::of(&x.name).name())),
-                            ("base", num(x.old as f64)),
-                            ("series", num(x.new as f64)),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ),
+        ("groups", groups_json(&b.syms, ["base", "series"])),
+        ("symbols", symbols_json(&b.syms, ["base", "series"])),
         (
             "config_diff",
             Value::Arr(
@@ -682,39 +687,8 @@ pub fn json(r: &Report) -> String {
         ("tree_is_series", Value::Bool(r.tree_is_series)),
         ("size_c", sz(r.size_c)),
         ("size_rust", sz(r.size_rust)),
-        (
-            "groups",
-            Value::Arr(
-                by_group(&r.syms)
-                    .into_iter()
-                    .map(|(g, old, new, n)| {
-                        obj([
-                            ("group", s(g.name())),
-                            ("symbols", num(n as f64)),
-                            ("c", num(old as f64)),
-                            ("rust", num(new as f64)),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ),
-        (
-            "symbols",
-            Value::Arr(
-                r.syms
-                    .iter()
-                    .map(|x| {
-                        obj([
-                            ("name", s(x.name.as_str())),
-                            ("kind", s(x.kind.as_str())),
-                            ("group", s(Group::of(&x.name).name())),
-                            ("c", num(x.old as f64)),
-                            ("rust", num(x.new as f64)),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ),
+        ("groups", groups_json(&r.syms, ["c", "rust"])),
+        ("symbols", symbols_json(&r.syms, ["c", "rust"])),
         (
             "memory_per_pid",
             match &r.memory {

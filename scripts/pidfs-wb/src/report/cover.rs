@@ -373,6 +373,20 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
     }
 }
 
+/// text + data + bss of the `size` object `key` of a `wb size` report (or
+/// of its comparison (b)); 0 where a figure is missing.
+fn size_total(v: &json::Value, key: &str) -> i64 {
+    ["text", "data", "bss"]
+        .iter()
+        .map(|f| {
+            v.get(key)
+                .and_then(|x| x.get(f))
+                .and_then(json::Value::num)
+                .unwrap_or(0.0) as i64
+        })
+        .sum()
+}
+
 /// The cover's quote of a `wb size` report's comparison (b), the base with
 /// no patch against the series with `CONFIG_FS_PID=n`: its vmlinux delta
 /// and its groups' deltas, and the options the two kernels set differently
@@ -380,17 +394,7 @@ pub fn bench_section(reports: &[(String, String)], fingerprint: &str) -> String 
 pub fn base_quote(v: &json::Value) -> Vec<String> {
     let text = match v.get("base") {
         Some(b) if !matches!(b, json::Value::Null) => {
-            let total = |k: &str| {
-                ["text", "data", "bss"]
-                    .iter()
-                    .map(|f| {
-                        b.get(k)
-                            .and_then(|x| x.get(f))
-                            .and_then(json::Value::num)
-                            .unwrap_or(0.0) as i64
-                    })
-                    .sum::<i64>()
-            };
+            let total = |k: &str| size_total(b, k);
             let groups: Vec<String> = b
                 .get("groups")
                 .map(json::Value::arr)
@@ -458,17 +462,7 @@ pub fn size_section(reports: &[(String, String)], fingerprint: &str) -> String {
             };
             let stamp = name.rsplit('/').next().unwrap_or(name);
             let stamp = stamp.split('-').take(2).collect::<Vec<_>>().join("-");
-            let total = |k: &str| {
-                ["text", "data", "bss"]
-                    .iter()
-                    .map(|f| {
-                        v.get(k)
-                            .and_then(|x| x.get(f))
-                            .and_then(json::Value::num)
-                            .unwrap_or(0.0) as i64
-                    })
-                    .sum::<i64>()
-            };
+            let total = |k: &str| size_total(&v, k);
             let (c, r) = (total("size_c"), total("size_rust"));
             let what = format!(
                 "Size, `scripts/wb size` run {stamp}: vmlinux of the C and the Rust pidfs \
