@@ -421,8 +421,11 @@ pub fn base_quote(v: &json::Value) -> Vec<String> {
                 })
                 .collect();
             format!(
-                "series (CONFIG_FS_PID=n) vs the base with no patch: text+data+bss \
-                 {:+} bytes ({}){}",
+                "series (CONFIG_FS_PID=n) vs the base with no patch, both without \
+                 test code ({}): text+data+bss {:+} bytes ({}){}",
+                b.get("config_series")
+                    .and_then(json::Value::str)
+                    .unwrap_or("configuration unknown"),
                 total("size_series") - total("size_base"),
                 groups.join(", "),
                 if options.is_empty() {
@@ -851,9 +854,10 @@ mod tests {
         let s = size_section(&[("out/size/20261208-0900-perf".into(), report)], "f00");
         assert!(
             s.contains(
-                "  series (CONFIG_FS_PID=n) vs the base with no patch: text+data+bss\n    \
-                 +100 bytes (pidfs +30, kernel crate (Rust) +64, C helpers +24, other\n    \
-                 +0); series .config: CONFIG_RUST_PSEUDO_FS_ABSTRACTIONS=y\n"
+                "  series (CONFIG_FS_PID=n) vs the base with no patch, both without\n    \
+                 test code (rust-no-fs-pid+perf): text+data+bss +100 bytes (pidfs\n    \
+                 +30, kernel crate (Rust) +64, C helpers +24, other +0); series\n    \
+                 .config: CONFIG_RUST_PSEUDO_FS_ABSTRACTIONS=y\n"
             ),
             "{s}"
         );
