@@ -20,6 +20,7 @@ mod pid;
 #[cfg(CONFIG_COREDUMP)]
 use attr::CoredumpInfo;
 use attr::{AttrState, DyingPid, ExitInfo, PidAttr, PidfsAttr, WaitPidfdAttr};
+use core::cell::UnsafeCell;
 use ino::PidInoTable;
 use kernel::{
     alloc::{flags::GFP_KERNEL, Flags},
@@ -45,7 +46,7 @@ use kernel::{
     ioctl::{_IO, _IOC_NR, _IOC_SIZE, _IOR, _IOWR},
     pidfs::{PidType, PidfdInfo, StructPid},
     prelude::*,
-    sync::{aref::ARef, poll::PollTable, rcu, SetOnce},
+    sync::{aref::ARef, poll::PollTable, rcu},
     task::{dumpable::*, PtraceMode, Task},
     uaccess::{UserPtr, UserSlice},
     uapi,
@@ -85,13 +86,61 @@ macro_rules! vfs_warn_on {
 /// Public only because the exported `pidfs_dentry_operations` names it in its type.
 pub struct PidFs;
 
+/// A value that `pidfs_init()` sets at boot and that never changes afterwards: the Rust form of
+/// C's `__ro_after_init` globals (`pidfs_mnt`, `pidfs_attr_cachep`).
+///
+/// Reading it is a plain load, without the state check of a `SetOnce`: every write happens in
+/// `pidfs_init()`, before anything else can read it.
+///
+/// # Invariants
+///
+/// The value is written only by [`RoAfterInit::set`], and every call of it happens before any
+/// call of [`RoAfterInit::get`] that does not run on the same thread (safety requirements of
+/// `set()`).
+pub(crate) struct RoAfterInit<T>(UnsafeCell<Option<T>>);
+
+// SAFETY: The value is created on the boot CPU and then only shared: `&RoAfterInit<T>` gives out
+// `&T` to other threads, which `T: Sync` allows, and the value is handed over from the thread that
+// set it, which `T: Send` allows. Every write happens before any access from another thread (type
+// invariants), so there is no data race on the cell.
+unsafe impl<T: Send + Sync> Sync for RoAfterInit<T> {}
+
+impl<T> RoAfterInit<T> {
+    /// Creates an empty value, for a static.
+    pub(crate) const fn new() -> Self {
+        Self(UnsafeCell::new(None))
+    }
+
+    /// Sets the value.
+    ///
+    /// # Safety
+    ///
+    /// Only `pidfs_init()` may call it, at most once per value: `start_kernel()` calls it on the
+    /// boot CPU before the other CPUs are brought up, before the first `alloc_pid()` and before
+    /// userspace runs, so no reader runs concurrently and every later reader is ordered after
+    /// this write (by the bring-up of the other CPUs and the creation of the first tasks).
+    pub(crate) unsafe fn set(&self, value: T) {
+        // SAFETY: No reference to the value exists and no other thread can access it (safety
+        // requirements).
+        unsafe { *self.0.get() = Some(value) };
+    }
+
+    /// Returns the value, or [`None`] before `pidfs_init()` set it.
+    #[inline]
+    pub(crate) fn get(&self) -> Option<&T> {
+        // SAFETY: Every write happened before this read or on this thread (type invariants), and
+        // none happens afterwards, so the shared reference cannot alias a mutable access.
+        unsafe { (*self.0.get()).as_ref() }
+    }
+}
+
 static PIDFS_INO_HT: PidInoTable = PidInoTable::new();
-static PIDFS_MNT: SetOnce<&'static Mount<PidFs>> = SetOnce::new();
+static PIDFS_MNT: RoAfterInit<&'static Mount<PidFs>> = RoAfterInit::new();
 
 /// The inode number allocator (`pidfs_ino_cookie`): numbers are unique, start at 1 and are
 /// never reused. Set by `pidfs_init()`, which `start_kernel()` calls before the first
 /// `alloc_pid()`.
-static PIDFS_INO_COOKIE: SetOnce<GenCookie> = SetOnce::new();
+static PIDFS_INO_COOKIE: RoAfterInit<GenCookie> = RoAfterInit::new();
 
 static PIDFS_SOPS: SuperOperations<PidFs> = SuperOperations::new();
 static PIDFS_EXPORT_OPERATIONS: ExportOperations<PidFs> = ExportOperations::new();
@@ -169,7 +218,7 @@ const _: () = assert!(core::mem::size_of::<uapi::pidfd_info>() == 88);
 /// `path` must be valid for writes.
 #[export]
 pub unsafe extern "C" fn pidfs_get_root(path: *mut bindings::path) {
-    let Some(mnt) = PIDFS_MNT.as_ref() else {
+    let Some(mnt) = PIDFS_MNT.get() else {
         // Before `pidfs_init()`, C copies its still empty root path: do the same.
         // SAFETY: The caller passes a writable path (fs/fhandle.c, `get_path_anchor()`), and an
         // all-NULL path is what `path_put()` and the caller's checks expect of no path.
@@ -196,7 +245,7 @@ fn pidfs_gen(_ino: u64) -> u32 {
 }
 
 fn pidfs_alloc_ino() -> Result<u64> {
-    Ok(PIDFS_INO_COOKIE.as_ref().ok_or(ENOMEM)?.next())
+    Ok(PIDFS_INO_COOKIE.get().ok_or(ENOMEM)?.next())
 }
 
 /// Initialises the pidfs fields of a new `struct pid`.
@@ -696,10 +745,17 @@ pub unsafe extern "C" fn pidfs_exit(tsk: *mut bindings::task_struct) {
 
     // Ensure that PIDFD_GET_INFO sees either all or nothing, and that whoever sees that the task
     // is unhashed sees the information.
-    attr.set_exit(ExitInfo {
-        cgroupid,
-        exit_code: tsk.exit_code(),
-    });
+    //
+    // SAFETY: `release_task()` runs once per task, and `pid` is the task's own pid, which no
+    // other task has as its pid while this one holds it: `exchange_tids()` swaps the pids of two
+    // tasks of one thread group. So each pid is passed here at most once, by the one release of
+    // the task it ends up with, and this is the one call of `set_exit()` for its state.
+    unsafe {
+        attr.set_exit(ExitInfo {
+            cgroupid,
+            exit_code: tsk.exit_code(),
+        })
+    };
 }
 
 /// Records how a task dumped core.
@@ -770,7 +826,7 @@ fn pidfs_fh_to_dentry(pid_ino: u64) -> Result<Option<Path>> {
     let Some(pid) = pidfs_ino_get_pid(pid_ino) else {
         return Ok(None);
     };
-    let mnt = PIDFS_MNT.as_ref().ok_or(ENODEV)?;
+    let mnt = PIDFS_MNT.get().ok_or(ENODEV)?;
     let path = pfs::path_from_stashed(mnt, pid)?;
     Ok(Some(path))
 }
@@ -1031,7 +1087,7 @@ impl FileOps for PidFs {
 }
 
 fn alloc_file(pid: &StructPid, flags: u32) -> Result<ARef<File>> {
-    let mnt = PIDFS_MNT.as_ref().ok_or(ENODEV)?;
+    let mnt = PIDFS_MNT.get().ok_or(ENODEV)?;
     let path = pfs::path_from_stashed(mnt, pid.into())?;
 
     vfs_warn_on!(matches!(pid.pidfs_attr(), AttrState::Unregistered));
@@ -1070,18 +1126,18 @@ pub unsafe extern "C" fn pidfs_init() {
     if unsafe { PIDFS_INO_HT.init() }.is_err() {
         panic!("Failed to initialize pidfs hashtable");
     }
-    if !GenCookie::new().is_ok_and(|cookie| PIDFS_INO_COOKIE.populate(cookie)) {
+    let Ok(cookie) = GenCookie::new() else {
         panic!("Failed to initialize pidfs inode numbers");
-    }
-    if PidfsAttr::create_cache().is_err() {
+    };
+    // SAFETY: This is `pidfs_init()`, called once from `start_kernel()`.
+    unsafe { PIDFS_INO_COOKIE.set(cookie) };
+    // SAFETY: This is `pidfs_init()`, called once from `start_kernel()`.
+    if unsafe { PidfsAttr::create_cache() }.is_err() {
         panic!("Failed to create the pidfs_attr_cache slab cache");
     }
-    match Mount::<PidFs>::kern_mount(&PIDFS_TYPE) {
-        Ok(mnt) => {
-            if !PIDFS_MNT.populate(mnt) {
-                panic!("pidfs initialised twice");
-            }
-        }
-        Err(_) => panic!("Failed to mount pidfs pseudo filesystem"),
-    }
+    let Ok(mnt) = Mount::<PidFs>::kern_mount(&PIDFS_TYPE) else {
+        panic!("Failed to mount pidfs pseudo filesystem");
+    };
+    // SAFETY: This is `pidfs_init()`, called once from `start_kernel()`.
+    unsafe { PIDFS_MNT.set(mnt) };
 }

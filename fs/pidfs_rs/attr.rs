@@ -8,8 +8,8 @@
 //! belongs to pidfs; this module defines it and the lock-free publication protocol around it.
 //! It is private to the Rust pidfs: with the C pidfs linked, `pid->attr` is a C object.
 
-use super::{pid::PidfsFields, PidFs};
-use core::{pin::Pin, ptr};
+use super::{pid::PidfsFields, PidFs, RoAfterInit};
+use core::{cell::UnsafeCell, pin::Pin, ptr};
 use kernel::{
     alloc::{
         kmem_cache::{CacheAllocator, CacheBox, CacheFlags, KmemCache, StaticCache},
@@ -31,7 +31,7 @@ use kernel::{
     sync::{
         atomic::{Acquire, Atomic, AtomicFlag, Relaxed, Release},
         barrier::{smp_mb, Full},
-        Arc, SetOnce,
+        Arc,
     },
     types::Opaque,
     workqueue::{self, Work, WorkItem}, //
@@ -74,6 +74,8 @@ pub(crate) struct CoredumpInfo {
 /// - `xattrs` is an initialised list head of `struct simple_xattr` entries, modified only under
 ///   the inode lock of the pid's pidfs inode (`simple_xattr_set()`), read under RCU. It points
 ///   into the object itself, which is why the object is always pinned.
+/// - `exit` is written only by [`PidfsAttr::set_exit`], once, before `exit_valid` is set, and
+///   read only after `exit_valid` was seen set.
 /// - `free_node` is linked into `PIDFS_FREE_LIST` only by [`PidfsAttr::free`], which gives up
 ///   the object to the list.
 ///
@@ -87,8 +89,8 @@ pub(crate) struct PidfsAttr {
     exit_valid: AtomicFlag,
     /// `PIDFS_ATTR_BIT_COREDUMP`: the coredump information is valid.
     coredump_valid: AtomicFlag,
-    cgroupid: Atomic<u64>,
-    exit_code: Atomic<i32>,
+    /// Plain, as in C: written once before `exit_valid` is set and read only after it.
+    exit: UnsafeCell<ExitInfo>,
     coredump_mask: Atomic<u32>,
     coredump_signal: Atomic<u32>,
     coredump_code: Atomic<u32>,
@@ -98,13 +100,15 @@ pub(crate) struct PidfsAttr {
 }
 
 // SAFETY: The xattr list is only changed through `simple_xattr_set()` under the pidfs inode lock
-// and read under RCU, the other fields are atomics or the free-list link, which is only used once
-// the state is given up, and nothing in the state is tied to the thread that allocated it; it is
+// and read under RCU, the exit information is written once before its flag is published (type
+// invariants), the other fields are atomics or the free-list link, which is only used once the
+// state is given up, and nothing in the state is tied to the thread that allocated it; it is
 // freed from whatever context drops the last `pid` reference, or from the workqueue.
 unsafe impl Send for PidfsAttr {}
 
 // SAFETY: See `Send`: every method that takes `&self` is safe to call concurrently (the one that
-// changes the list is `unsafe` and requires the inode lock).
+// changes the list is `unsafe` and requires the inode lock, the one that writes the exit
+// information is `unsafe` and may be called only once).
 unsafe impl Sync for PidfsAttr {}
 
 // No larger than C's `struct pidfs_attr` on 64-bit: a 16-byte list head and a union of the 40
@@ -129,27 +133,25 @@ impl PidfsAttr {
     /// Also allocates the work item that frees states with extended attributes
     /// (`pidfs_free_work`), before any state can exist.
     ///
-    /// `pidfs_init()` calls it. Does nothing if the cache exists.
-    pub(crate) fn create_cache() -> Result {
-        if PIDFS_ATTR_CACHE.as_ref().is_some() {
-            return Ok(());
-        }
-        if PIDFS_FREE_WORK.as_ref().is_none() {
-            let work = Arc::pin_init(
-                pin_init!(FreeWork {
-                    work <- new_work!("pidfs_free_work"),
-                }),
-                GFP_KERNEL,
-            )?;
-            // If another caller won the race, its work item stays and this one is dropped.
-            PIDFS_FREE_WORK.populate(work);
-        }
+    /// # Safety
+    ///
+    /// Only `pidfs_init()` may call it, once (see [`RoAfterInit::set`]).
+    pub(crate) unsafe fn create_cache() -> Result {
+        let work = Arc::pin_init(
+            pin_init!(FreeWork {
+                work <- new_work!("pidfs_free_work"),
+            }),
+            GFP_KERNEL,
+        )?;
         let cache = KmemCache::new(
             c"pidfs_attr_cache",
             CacheFlags::HWCACHE_ALIGN | CacheFlags::RECLAIM_ACCOUNT | CacheFlags::ACCOUNT,
         )?;
-        // If another caller won the race, its cache stays and this empty one is destroyed.
-        PIDFS_ATTR_CACHE.populate(cache);
+        // SAFETY: The caller is `pidfs_init()`, which calls this function once (safety
+        // requirements).
+        unsafe { PIDFS_FREE_WORK.set(work) };
+        // SAFETY: As above.
+        unsafe { PIDFS_ATTR_CACHE.set(cache) };
         Ok(())
     }
 
@@ -172,8 +174,10 @@ impl PidfsAttr {
                 }),
                 exit_valid: AtomicFlag::new(false),
                 coredump_valid: AtomicFlag::new(false),
-                cgroupid: Atomic::new(0),
-                exit_code: Atomic::new(0),
+                exit: UnsafeCell::new(ExitInfo {
+                    cgroupid: 0,
+                    exit_code: 0,
+                }),
                 coredump_mask: Atomic::new(0),
                 coredump_signal: Atomic::new(0),
                 coredump_code: Atomic::new(0),
@@ -188,10 +192,19 @@ impl PidfsAttr {
     /// Whoever later sees the task unhashed also sees the information: the flag is set with
     /// release ordering and followed by a full barrier, as `set_bit()` followed by
     /// `smp_mb__after_atomic()` does.
+    ///
+    /// # Safety
+    ///
+    /// It must be called at most once for this state.
     #[inline]
-    pub(crate) fn set_exit(&self, info: ExitInfo) {
-        self.cgroupid.store(info.cgroupid, Relaxed);
-        self.exit_code.store(info.exit_code, Relaxed);
+    pub(crate) unsafe fn set_exit(&self, info: ExitInfo) {
+        let exit = self.exit.get();
+        // SAFETY: This is the one call (safety requirements), so `exit_valid` is not set yet and
+        // no reader looks at `exit` (type invariants): nothing else accesses it.
+        unsafe {
+            (*exit).cgroupid = info.cgroupid;
+            (*exit).exit_code = info.exit_code;
+        }
         self.exit_valid.store(true, Release);
         smp_mb(Full);
     }
@@ -208,10 +221,10 @@ impl PidfsAttr {
         if !self.exit_valid.load(Acquire) {
             return None;
         }
-        Some(ExitInfo {
-            cgroupid: self.cgroupid.load(Relaxed),
-            exit_code: self.exit_code.load(Relaxed),
-        })
+        // SAFETY: `exit_valid` is set, and the acquire load above orders this read after the one
+        // write of `exit`, which came before the flag was set with release ordering; no write
+        // follows it (type invariants).
+        Some(unsafe { *self.exit.get() })
     }
 
     /// Records the coredump information and publishes it (`pidfs_coredump()`).
@@ -329,7 +342,7 @@ impl PidfsAttr {
             drop(attr);
             return;
         }
-        let Some(work) = PIDFS_FREE_WORK.as_ref() else {
+        let Some(work) = PIDFS_FREE_WORK.get() else {
             // `create_cache()` allocates the work item before the cache, so a state cannot
             // exist without it. Leak the state rather than free attributes in this context.
             kernel::warn_on_once!(true);
@@ -372,7 +385,7 @@ impl_has_work! {
 }
 
 /// The one work item, allocated by [`PidfsAttr::create_cache`].
-static PIDFS_FREE_WORK: SetOnce<Arc<FreeWork>> = SetOnce::new();
+static PIDFS_FREE_WORK: RoAfterInit<Arc<FreeWork>> = RoAfterInit::new();
 
 impl WorkItem for FreeWork {
     type Pointer = Arc<FreeWork>;
@@ -430,19 +443,19 @@ unsafe impl Sync for XattrCache {}
 static PIDFS_XA_CACHE: XattrCache = XattrCache(Opaque::zeroed());
 
 /// The slab cache of the states (`pidfs_attr_cachep`), set by [`PidfsAttr::create_cache`].
-static PIDFS_ATTR_CACHE: SetOnce<KmemCache<PidfsAttr>> = SetOnce::new();
+static PIDFS_ATTR_CACHE: RoAfterInit<KmemCache<PidfsAttr>> = RoAfterInit::new();
 
 /// Names the slab cache of the states, `pidfs_attr_cache`, to the allocator of [`PidfsAttrBox`].
 pub(crate) struct PidfsAttrCache;
 
-// SAFETY: `PIDFS_ATTR_CACHE` is a static, so it is never dropped, and a `SetOnce` that has been
-// set never changes.
+// SAFETY: `PIDFS_ATTR_CACHE` is a static, so it is never dropped, and once `pidfs_init()` has set
+// it, it never changes (type invariants of `RoAfterInit`).
 unsafe impl StaticCache for PidfsAttrCache {
     type Object = PidfsAttr;
 
     #[inline]
     fn cache() -> Option<&'static KmemCache<PidfsAttr>> {
-        PIDFS_ATTR_CACHE.as_ref()
+        PIDFS_ATTR_CACHE.get()
     }
 }
 
