@@ -12,7 +12,12 @@
  * parameters as a C constant.
  */
 
-/* Pids by pidfs inode number: key pid->ino, linkage pid->pidfs_hash. */
+/*
+ * Pids by pidfs inode number: key pid->ino, linkage pid->pidfs_hash. Only
+ * the Rust pidfs uses this table, so kernels with the C pidfs do not carry its
+ * helpers.
+ */
+#ifdef CONFIG_FS_PID
 static const struct rhashtable_params pid_ino_ht_params = {
 	.key_offset		= offsetof(struct pid, ino),
 	.key_len		= sizeof(u64),
@@ -40,3 +45,4 @@ __rust_helper struct pid *rust_helper_pid_ino_ht_lookup(struct rhashtable *ht, u
 {
 	return rhashtable_lookup(ht, &ino, pid_ino_ht_params);
 }
+#endif /* CONFIG_FS_PID */
