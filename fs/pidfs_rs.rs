@@ -635,12 +635,18 @@ fn pidfd_compat_ioctl(file: &PseudoFile<'_, PidFs>, cmd: u32, arg: usize) -> Res
     pidfd_ioctl(file, cmd, pfs::compat_ptr(arg))
 }
 
+/// The release of a pidfd. Only the last close of one opened with `PIDFD_AUTOKILL` has work to
+/// do, so the test is inlined into the `release` trampoline, and the rest is not.
+#[inline]
 fn pidfs_file_release(file: &ReleasingFile<'_, PidFs>) {
-    let pid = file.data();
     if file.flags() & PIDFD_AUTOKILL == 0 {
         return;
     }
+    pidfs_autokill(file.data());
+}
 
+/// Kills the thread group of `pid`'s task on the last close of a `PIDFD_AUTOKILL` pidfd.
+fn pidfs_autokill(pid: &StructPid) {
     let guard = rcu::read_lock();
     let Some(task) = pid.task(PidType::Tgid, &guard) else {
         return;
