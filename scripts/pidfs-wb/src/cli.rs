@@ -289,6 +289,14 @@ pub const COMMANDS: &[Command] = &[
                 ],
             },
             Flag {
+                label: "[--no-record]",
+                help: &[
+                    "a preview: write the mail, but neither the",
+                    "version record (ci/versions/…/vN) nor a new",
+                    "change-id",
+                ],
+            },
+            Flag {
                 label: "[--no-b4-check]",
                 help: &[
                     "leave out `b4 prep --check` (about a minute: it",

@@ -149,6 +149,7 @@ fn real_main() -> Result<i32> {
             let assisted_by = a.value("--assisted-by")?;
             let no_assisted_by = a.flag("--no-assisted-by")?;
             let b4_check = !a.flag("--no-b4-check")?;
+            let record = !a.flag("--no-record")?;
             let series = a.value("--series")?;
             a.done()?;
             let attribution = export::Attribution::from_args(assisted_by, no_assisted_by)?;
@@ -160,6 +161,7 @@ fn real_main() -> Result<i32> {
                     out,
                     attribution,
                     b4_check,
+                    record,
                     series,
                 },
             )?;

@@ -151,6 +151,10 @@ pub struct Options {
     pub out: Option<PathBuf>,
     /// Run `b4 prep --check` (`--no-b4-check` leaves it out).
     pub b4_check: bool,
+    /// Keep the version records in `ci/versions/` (the change-id of v1 and
+    /// the series of vN); `--no-record` makes a preview that writes the
+    /// mail only.
+    pub record: bool,
     /// One series of the stack (`--series NAME`), sent on its own with the
     /// earlier series as its prerequisites; `None` is the whole stack as
     /// one thread.
@@ -641,6 +645,27 @@ fn new_change_id() -> Result<String> {
     Ok(format!("{}-pidfs-{hex}", date.trim()))
 }
 
+/// Where an export's change-id comes from.
+#[derive(Debug, PartialEq)]
+enum ChangeIdSource {
+    /// `ci/versions/…/change-id`, as every version after v1 must have it.
+    Recorded(String),
+    /// A new one, for v1; `keep` writes it to the record.
+    New { keep: bool },
+    /// vN ≥ 2 without v1's change-id: an error.
+    Missing,
+}
+
+/// Decides the change-id of version `v` from the recorded file's text, if
+/// any; `record` is false for a `--no-record` preview.
+fn change_id_source(recorded: Option<&str>, v: u32, record: bool) -> ChangeIdSource {
+    match recorded.map(str::trim) {
+        Some(c) if !c.is_empty() => ChangeIdSource::Recorded(c.to_string()),
+        _ if v == 1 => ChangeIdSource::New { keep: record },
+        _ => ChangeIdSource::Missing,
+    }
+}
+
 /// Whether a version record holds exactly these patches.
 fn same_series(record: &Path, patches: &[(String, String)]) -> bool {
     matches!(series::read_patches(record), Ok(r) if r == patches)
@@ -730,15 +755,23 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
         ));
     }
     let cid_file = versions.join("change-id");
-    let change_id = match std::fs::read_to_string(&cid_file) {
-        Ok(c) if !c.trim().is_empty() => c.trim().to_string(),
-        _ if v == 1 => {
+    let recorded = std::fs::read_to_string(&cid_file).ok();
+    let change_id = match change_id_source(recorded.as_deref(), v, opts.record) {
+        ChangeIdSource::Recorded(c) => c,
+        ChangeIdSource::New { keep } => {
             let c = new_change_id()?;
-            util::write(&cid_file, format!("{c}\n").as_bytes())?;
-            info(&format!("new change-id {c} in {}", cid_file.display()));
+            if keep {
+                util::write(&cid_file, format!("{c}\n").as_bytes())?;
+                info(&format!("new change-id {c} in {}", cid_file.display()));
+            } else {
+                info(&format!(
+                    "preview: change-id {c}, not written to {} (--no-record)",
+                    cid_file.display()
+                ));
+            }
             c
         }
-        _ => {
+        ChangeIdSource::Missing => {
             return Err(export_err(
                 format!("{} is missing", cid_file.display()),
                 "every version of a series keeps v1's change-id; restore the file from git",
@@ -998,13 +1031,20 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
     check_recipients(&dir, &patches, &sender.email, &texts[0])?;
     let mbox = out.join("series.mbox");
     util::write(&mbox, to_mbox(&texts).as_bytes())?;
-    // Record this version's series.
+    // Record this version's series, unless this is a preview.
     if !this.join("series").is_file() {
-        copy_series(&patches, &this)?;
-        info(&format!(
-            "recorded v{v} in {} (commit it with the change-id)",
-            this.display()
-        ));
+        if opts.record {
+            copy_series(&patches, &this)?;
+            info(&format!(
+                "recorded v{v} in {} (commit it with the change-id)",
+                this.display()
+            ));
+        } else {
+            info(&format!(
+                "preview: v{v} not recorded in {} (--no-record)",
+                this.display()
+            ));
+        }
     }
     let _ = run_git(&dir, &["checkout", "-q", "--detach", &base_id]);
     println!("mail for v{v}: {}", mail_dir.display());
@@ -1022,6 +1062,25 @@ pub fn run(ctx: &Ctx, opts: &Options) -> Result<PathBuf> {
 mod tests {
     use super::*;
     use crate::json;
+
+    #[test]
+    fn change_id_of_a_preview_is_not_kept() {
+        let id = "20261207-pidfs-rs-0123456789ab";
+        assert_eq!(
+            change_id_source(Some(&format!("{id}\n")), 3, false),
+            ChangeIdSource::Recorded(id.into())
+        );
+        assert_eq!(
+            change_id_source(None, 1, true),
+            ChangeIdSource::New { keep: true }
+        );
+        assert_eq!(
+            change_id_source(Some("  \n"), 1, false),
+            ChangeIdSource::New { keep: false }
+        );
+        assert_eq!(change_id_source(None, 2, false), ChangeIdSource::Missing);
+        assert_eq!(change_id_source(Some(""), 2, true), ChangeIdSource::Missing);
+    }
 
     #[test]
     fn recipients_of_folded_headers() {
