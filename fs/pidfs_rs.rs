@@ -427,15 +427,18 @@ fn pidfd_info(pid: &StructPid, cmd: u32, arg: usize) -> Result<isize> {
         return Err(EREMOTE);
     }
 
-    let attr = match pid.pidfs_attr() {
-        AttrState::Registered(attr) => Some(attr),
-        _ => None,
-    };
-
     // Filled in place and copied out from here, as in C: a value built in each pass of the loop
     // and moved out of it would be assembled field by field a second time.
     let mut kinfo = PidfdInfo::default();
     loop {
+        // Read in each pass, although it does not change once registered, as it is for a pid with
+        // a pidfd: read once before the loop, the addresses of its fields were kept on the stack
+        // for the whole loop.
+        let attr = match pid.pidfs_attr() {
+            AttrState::Registered(attr) => Some(attr),
+            _ => None,
+        };
+
         // Look for the task first. pidfs_exit() records the exit information before the task is
         // unhashed, so if the task is gone the information is there.
         let task = pid.get_task(PidType::Pid);
